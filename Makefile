@@ -1,0 +1,54 @@
+# Jiebang — `make run` serves the demo site, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= marketplace.settings.dev
+
+.PHONY: help venv run test test-fast test-browser lint format bench messages clean-data
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create the virtualenv and install the pinned requirements
+
+run: venv ## Migrate the SQLite database, load demo data once, serve on 127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+browser: ## Install Debian's chromium for the browser tests (when root and missing)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium missing: browser tests will be skipped"; }
+
+test: venv browser ## Run the whole suite (DATABASE_URL picks the database; SQLite by default)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+test-browser: venv browser ## Only the real-browser journeys
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+lint: venv ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: venv ## Update the translation catalogues
+	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=data
+
+bench: venv ## Run the benchmarks in bench/ (see bench/README.md)
+	$(PY) bench/run.py
+
+clean-data: ## Delete the local database, index and uploads (data/)
+	rm -rf data

@@ -1,0 +1,167 @@
+"""Idempotent site structure: home and catalogue pages, taxonomies, curators and their workflow.
+
+Runs after every migrate (and after test database flushes), so a fresh database is
+usable at once and running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+INDUSTRY_CHAINS = [
+    ("big-data-it", "大数据与新一代信息技术"),
+    ("intelligent-manufacturing", "智能制造与高端装备"),
+    ("biomedicine", "生物医药与大健康"),
+    ("steel-advanced-materials", "精品钢与先进材料"),
+    ("quantum", "量子信息"),
+    ("aerospace-info", "空天信息"),
+    ("integrated-circuits", "集成电路"),
+    ("new-energy-vehicles", "新能源汽车"),
+    ("third-gen-semiconductors", "第三代半导体"),
+    ("artificial-intelligence", "人工智能"),
+    ("high-end-chemicals", "高端化工"),
+    ("green-building-materials", "绿色建材"),
+    ("food-processing", "食品加工与预制菜"),
+    ("modern-agriculture", "现代农业与种业"),
+    ("energy-internet", "能源互联网与新能源"),
+]
+
+# 国家重点支持的高新技术领域 (the eight fields used in high-tech enterprise certification).
+TECHNOLOGY_FIELDS = [
+    ("electronic-information", "电子信息"),
+    ("biomedicine", "生物与新医药"),
+    ("aerospace", "航空航天"),
+    ("new-materials", "新材料"),
+    ("high-tech-services", "高技术服务"),
+    ("energy-saving", "新能源与节能"),
+    ("resources-environment", "资源与环境"),
+    ("advanced-manufacturing", "先进制造与自动化"),
+]
+
+COOPERATION_MODES = [
+    ("development-commissioned", "技术开发（委托）"),
+    ("development-joint", "技术开发（合作）"),
+    ("transfer", "技术转让"),
+    ("licence", "技术许可"),
+    ("equity", "作价投资"),
+    ("service", "技术服务"),
+    ("consulting", "技术咨询"),
+]
+
+CURATOR_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("organisations", "view_organisation"),
+    ("organisations", "change_organisation"),
+    ("organisations", "view_membership"),
+    ("organisations", "change_membership"),
+    ("organisations", "view_enterprisetier"),
+    ("organisations", "add_enterprisetier"),
+    ("organisations", "change_enterprisetier"),
+    ("organisations", "delete_enterprisetier"),
+    ("cms", "add_industrychain"),
+    ("cms", "change_industrychain"),
+    ("cms", "view_industrychain"),
+    ("cms", "add_technologyfield"),
+    ("cms", "change_technologyfield"),
+    ("cms", "view_technologyfield"),
+    ("cms", "add_cooperationmode"),
+    ("cms", "change_cooperationmode"),
+    ("cms", "view_cooperationmode"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+]
+
+
+def ensure_taxonomies() -> None:
+    from .taxonomy import CooperationMode, IndustryChain, TechnologyField
+
+    for model, rows in (
+        (IndustryChain, INDUSTRY_CHAINS),
+        (TechnologyField, TECHNOLOGY_FIELDS),
+        (CooperationMode, COOPERATION_MODES),
+    ):
+        for order, (slug, name) in enumerate(rows):
+            model.objects.get_or_create(slug=slug, defaults={"name": name, "sort_order": order})
+
+
+def ensure_pages():
+    from wagtail.models import Page, Site
+
+    from .models import DemandIndexPage, HomePage, TechnologyIndexPage
+
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        # Wagtail's initial migration leaves a plain "Welcome" page; replace it.
+        for child in root.get_children():
+            if child.specific_class is Page and child.slug == "home":
+                child.delete()
+        root.refresh_from_db()
+        home = root.add_child(
+            instance=HomePage(
+                title="揭榜 · 济南产学研对接平台",
+                slug="home",
+                intro="<p>企业出题、院校解题、政府助题。</p>",
+            )
+        )
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True,
+            site_name=settings.WAGTAIL_SITE_NAME,
+        )
+    elif site.root_page_id != home.pk:
+        site.root_page = home
+        site.site_name = settings.WAGTAIL_SITE_NAME
+        site.save()
+    indexes = {}
+    for model, slug, title in (
+        (DemandIndexPage, "demands", "技术需求目录"),
+        (TechnologyIndexPage, "technologies", "科技成果目录"),
+    ):
+        page = model.objects.first()
+        if page is None:
+            home.refresh_from_db()
+            page = home.add_child(instance=model(title=title, slug=slug))
+        indexes[model] = page
+    return home, indexes
+
+
+def ensure_curators_and_workflow(indexes) -> Group:
+    from wagtail.models import (
+        GroupApprovalTask,
+        GroupPagePermission,
+        Page,
+        Workflow,
+        WorkflowPage,
+        WorkflowTask,
+    )
+
+    group, _ = Group.objects.get_or_create(name=settings.JIEBANG_CURATORS_GROUP)
+    for app_label, codename in CURATOR_PERMISSIONS:
+        perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        if perm:
+            group.permissions.add(perm)
+    home = Page.objects.filter(depth=2).first()
+    for codename in ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"):
+        perm = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+        GroupPagePermission.objects.get_or_create(group=group, page=home, permission=perm)
+    workflow, _ = Workflow.objects.get_or_create(name="揭榜目录审核")
+    task = GroupApprovalTask.objects.filter(name="平台审核").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="平台审核")
+        task.groups.set([group])
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    for index in indexes.values():
+        WorkflowPage.objects.get_or_create(page=index, defaults={"workflow": workflow})
+    return group
+
+
+@transaction.atomic
+def ensure_site_structure() -> None:
+    ensure_taxonomies()
+    _, indexes = ensure_pages()
+    ensure_curators_and_workflow(indexes)

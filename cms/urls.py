@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cms"
+urlpatterns = [
+    path("attachments/<str:kind>/<int:pk>/", views.attachment, name="attachment"),
+]
