@@ -22,7 +22,6 @@ venv: $(STAMP) ## Create the virtualenv and install the pinned requirements
 
 run: venv ## Migrate the SQLite database, load demo data once, serve on 127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -30,7 +29,6 @@ browser: ## Install Debian's chromium for the browser tests (when root and missi
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium missing: browser tests will be skipped"; }
 
 test: venv browser ## Run the whole suite (DATABASE_URL picks the database; SQLite by default)
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 test-browser: venv browser ## Only the real-browser journeys
@@ -44,8 +42,9 @@ format: venv ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-messages: venv ## Update the translation catalogues
-	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=data
+messages: venv ## Update and compile the translation catalogues (needs Debian's gettext)
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=data --ignore=bench
+	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 bench: venv ## Run the benchmarks in bench/ (see bench/README.md)
 	$(PY) bench/run.py

@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("organisations/", include("marketplace.organisations.urls")),
     path("workspace/", include("marketplace.workspace.urls")),
+    path("bids/", include("marketplace.bidding.urls")),
+    path("notifications/", include("marketplace.notifications.urls")),
     path("api/v1/", include("marketplace.api.urls")),
     path("files/", include("cms.urls")),
 ]

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "cms",
     "search",
     "marketplace.workspace",
+    "marketplace.bidding",
+    "marketplace.notifications",
     "marketplace.api",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
