@@ -1,0 +1,1 @@
+"""Jiebang's search and matching engine (Django app label ``jiebang_search``)."""

@@ -1,0 +1,228 @@
+"""The one text analyser shared by every search backend.
+
+Text is NFKC-normalised (full-width to half-width) and lower-cased, segmented
+with rjieba (jieba's dictionary and algorithm, in Rust) extended by the domain
+dictionary in ``search/data/userdict.txt``, stripped of punctuation and stop
+words, and enriched with the canonical form of any synonym. Alongside the word
+tokens it produces overlapping character bigrams of every CJK run, which
+recover matches that segmentation splits differently on the two sides.
+
+Both backends index exactly these tokens in whitespace-analysed fields, so
+they agree on what a term is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
+_CJK_CHAR = re.compile(rf"[{CJK}]")
+# A token worth keeping has at least one letter, digit or CJK character.
+_CONTENT = re.compile(rf"[{CJK}a-z0-9]")
+_MAX_TOKEN_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """The tokens of one text: segmented words and character bigrams."""
+
+    words: list[str]
+    bigrams: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedTerms:
+    """Query terms per token type, each with the boost to search it with."""
+
+    words: dict[str, float] = field(default_factory=dict)
+    bigrams: dict[str, float] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.bigrams)
+
+
+def _read_lines(name: str) -> list[str]:
+    path = DATA_DIR / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
+
+
+def normalise(text: str) -> str:
+    """Return ``text`` NFKC-normalised (full-width to half-width) and lower-cased."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Return the stop words dropped from word tokens."""
+    return frozenset(normalise(s) for s in _read_lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, str]:
+    """Return a map from every synonym variant to its group's canonical term."""
+    table: dict[str, str] = {}
+    for line in _read_lines("synonyms.txt"):
+        terms = [normalise(t).strip() for t in line.split(",") if t.strip()]
+        for term in terms[1:]:
+            table.setdefault(term, terms[0])
+    return table
+
+
+def _dictionary_words() -> Iterable[tuple[str, int | None]]:
+    for line in _read_lines("userdict.txt"):
+        parts = line.split()
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        yield normalise(parts[0]), freq
+    for variant, canonical in synonyms().items():
+        for term in (variant, canonical):
+            if _CJK_CHAR.search(term):
+                yield term, None
+
+
+_segmenter = None
+_segmenter_lock = threading.Lock()
+
+
+def _get_segmenter():
+    """Return the process-wide rjieba instance with the domain words added."""
+    global _segmenter
+    if _segmenter is None:
+        with _segmenter_lock:
+            if _segmenter is None:
+                import rjieba
+
+                seg = rjieba.Jieba()
+                for word, freq in _dictionary_words():
+                    seg.add_word(word, freq, None)
+                _segmenter = seg
+    return _segmenter
+
+
+def segment(normalised_text: str) -> list[str]:
+    """Return the raw jieba segmentation of already normalised text."""
+    return _get_segmenter().cut(normalised_text)
+
+
+def words(text: str) -> list[str]:
+    """Return the word tokens of ``text``, synonyms followed by their canonical form."""
+    stops, syn = stop_words(), synonyms()
+    out: list[str] = []
+    for tok in segment(normalise(text)):
+        tok = tok.strip()
+        if not tok or tok in stops or len(tok) > _MAX_TOKEN_CHARS:
+            continue
+        if not _CONTENT.search(tok):
+            continue
+        out.append(tok)
+        canonical = syn.get(tok)
+        if canonical is not None:
+            out.append(canonical)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Return overlapping CJK character bigrams and lower-cased ASCII words of ``text``."""
+    out: list[str] = []
+    for m in _CJK_RUN.finditer(normalise(text)):
+        run = m.group(0)
+        if not _CJK_CHAR.match(run):
+            out.append(run[:_MAX_TOKEN_CHARS])
+        elif len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def analyse(text: str) -> Analysed:
+    """Return the word tokens and character bigrams of ``text``."""
+    return Analysed(words=words(text), bigrams=bigrams(text))
+
+
+def idf(doc_freq: int, num_docs: int) -> float:
+    """Return the BM25 inverse document frequency of a term."""
+    return math.log(1.0 + (num_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+DocFreq = Callable[[str, Iterable[str]], Mapping[str, int]]
+
+
+def weigh_terms(
+    tokens: Iterable[str],
+    *,
+    max_terms: int = 100,
+    doc_freq: Mapping[str, int] | None = None,
+    num_docs: int = 0,
+) -> dict[str, float]:
+    """Return the ``max_terms`` best tokens by tf·idf, boosted by sqrt(tf).
+
+    Tokens absent from the index (doc_freq 0) are dropped when frequencies are
+    given; without them every token keeps idf 1.
+    """
+    tf = Counter(tokens)
+    if doc_freq is not None:
+        tf = Counter({t: n for t, n in tf.items() if doc_freq.get(t, 0) > 0})
+
+    def rank(item: tuple[str, int]) -> float:
+        term, n = item
+        term_idf = idf(doc_freq[term], num_docs) if doc_freq is not None else 1.0
+        return math.sqrt(n) * term_idf
+
+    best = sorted(tf.items(), key=rank, reverse=True)[:max_terms]
+    return {term: math.sqrt(n) for term, n in best}
+
+
+def query_terms(
+    text: str | Analysed,
+    *,
+    max_terms: int = 100,
+    doc_freq: DocFreq | None = None,
+    num_docs: int = 0,
+) -> WeightedTerms:
+    """Return weighted word and bigram terms for a more-like-this query.
+
+    ``doc_freq(token_type, terms)`` (token_type "words" or "bigrams") lets the
+    caller's index supply document frequencies for tf·idf term selection.
+    """
+    analysed = analyse(text) if isinstance(text, str) else text
+    result = {}
+    for token_type in ("words", "bigrams"):
+        tokens = getattr(analysed, token_type)
+        freqs = doc_freq(token_type, set(tokens)) if doc_freq else None
+        result[token_type] = weigh_terms(
+            tokens, max_terms=max_terms, doc_freq=freqs, num_docs=num_docs
+        )
+    return WeightedTerms(**result)
+
+
+def highlight(
+    text: str, terms: Iterable[str], *, pre: str = "<mark>", post: str = "</mark>"
+) -> str:
+    """Return normalised ``text`` HTML-escaped, with the word tokens in ``terms`` marked."""
+    from html import escape
+
+    wanted = set(terms)
+    shown = unicodedata.normalize("NFKC", text or "")
+    lowered = shown.lower()
+    if len(lowered) != len(shown):  # rare case-folds that change length
+        shown = lowered
+    out, pos = [], 0
+    for tok in segment(lowered):
+        end = pos + len(tok)
+        piece = escape(shown[pos:end])
+        hit = tok in wanted or synonyms().get(tok) in wanted
+        out.append(f"{pre}{piece}{post}" if hit and tok.strip() else piece)
+        pos = end
+    return "".join(out)

@@ -1,0 +1,261 @@
+"""The search backend interface and the value types every backend speaks.
+
+A backend keeps one index per listing kind (demand, technology): the two
+catalogues differ in length and vocabulary, and BM25's length normalisation
+and idf are only meaningful within one of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from search import analysis
+from search.analysis import WeightedTerms
+from search.documents import FACET_FIELDS, RANGE_FIELDS, Kind, ListingDocument
+
+# Boosts of the token fields in a more-like-this query, tuned on matchbench
+# (docs/search.md). One long field of words plus one of bigrams carries the
+# score; short title and keyword fields add a little.
+MLT_FIELD_BOOSTS: dict[str, float] = {
+    "words": 1.0,
+    "bigrams": 0.6,
+    "title_words": 0.15,
+    "keyword_words": 0.15,
+}
+# Boosts for short catalogue-search queries typed by a person.
+SEARCH_FIELD_BOOSTS: dict[str, float] = {
+    "words": 1.0,
+    "bigrams": 0.5,
+    "title_words": 2.0,
+    "keyword_words": 1.0,
+}
+FILTER_OPS = ("in", "not_in", "gte", "lte", "gte_or_missing")
+HIGHLIGHT_FRAGMENT_CHARS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One filter condition: ``field`` ``op`` ``value``."""
+
+    field: str
+    op: str
+    value: Any
+
+
+def parse_filters(filters: Mapping[str, Any] | None) -> list[Clause]:
+    """Return clauses for a Django-style filter dict (``budget__lte=...``)."""
+    clauses = []
+    for key, value in (filters or {}).items():
+        name, _sep, op = key.partition("__")
+        op = op or "in"
+        if op not in FILTER_OPS:
+            raise ValueError(f"unknown filter lookup {key!r}; use one of {FILTER_OPS}")
+        if name not in FACET_FIELDS and name not in RANGE_FIELDS:
+            raise ValueError(f"cannot filter on {name!r}")
+        if op in ("in", "not_in"):
+            if name not in FACET_FIELDS:
+                raise ValueError(f"{name!r} only takes range lookups")
+            value = [value] if isinstance(value, str | int) else list(value)
+            value = [str(v) for v in value]
+        elif name not in RANGE_FIELDS:
+            raise ValueError(f"{name!r} only takes in / not_in lookups")
+        clauses.append(Clause(name, op, value))
+    return clauses
+
+
+@dataclass(slots=True)
+class SearchQuery:
+    """A catalogue search: text, filters, facets to count, and a page."""
+
+    kind: Kind
+    text: str = ""
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    facets: Sequence[str] = ()
+    page: int = 1
+    page_size: int = 20
+    highlight: bool = True
+
+    @property
+    def offset(self) -> int:
+        """Return the number of hits before this page."""
+        return max(self.page - 1, 0) * self.page_size
+
+
+@dataclass(slots=True)
+class Hit:
+    """One result: the stored document, its score and highlighted fragments."""
+
+    document: ListingDocument
+    score: float
+    highlights: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Return the listing id."""
+        return self.document.id
+
+
+@dataclass(slots=True)
+class SearchResults:
+    """A page of hits with the total count and facet counts."""
+
+    hits: list[Hit]
+    total: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    page: int = 1
+    page_size: int = 20
+
+
+def document_tokens(doc: ListingDocument) -> dict[str, list[str]]:
+    """Return the analysed token fields of ``doc``, shared by every backend."""
+    full = analysis.analyse(doc.full_text())
+    title_words = analysis.words(doc.title)
+    keyword_words = analysis.words(" ".join(doc.keywords))
+    return {
+        "words": full.words,
+        "bigrams": full.bigrams,
+        "title_words": title_words,
+        "keyword_words": keyword_words,
+        "suggest": suggestions(doc, title_words),
+    }
+
+
+def suggestions(doc: ListingDocument, title_words: list[str]) -> list[str]:
+    """Return the autocomplete entries of ``doc``: keywords, title and its words."""
+    entries = [analysis.normalise(k).strip() for k in doc.keywords]
+    entries.append(analysis.normalise(doc.title).strip())
+    entries.extend(w for w in title_words if len(w) > 1)
+    return list(dict.fromkeys(e for e in entries if e))
+
+
+def search_terms(text: str) -> WeightedTerms:
+    """Return the weighted terms of a typed catalogue query."""
+    analysed = analysis.analyse(text)
+    return WeightedTerms(
+        words=dict.fromkeys(analysed.words, 1.0),
+        bigrams=dict.fromkeys(analysed.bigrams, 1.0),
+    )
+
+
+def highlight_document(doc: ListingDocument, terms: WeightedTerms) -> dict[str, str]:
+    """Return HTML fragments of title and summary with the query's words marked."""
+    wanted = set(terms.words)
+    summary = doc.summary or doc.body
+    first = min(
+        (i for i in (summary.find(t) for t in wanted) if i >= 0), default=0
+    )
+    start = max(first - HIGHLIGHT_FRAGMENT_CHARS // 4, 0)
+    fragment = summary[start : start + HIGHLIGHT_FRAGMENT_CHARS]
+    return {
+        "title": analysis.highlight(doc.title, wanted),
+        "summary": ("…" if start else "") + analysis.highlight(fragment, wanted),
+    }
+
+
+def today() -> dt.date:
+    """Return today's date in the project's time zone."""
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class BaseSearchBackend:
+    """A search and matching engine over listing documents.
+
+    Subclasses implement the index primitives; the catalogue search and the
+    matching code above them are backend-agnostic.
+    """
+
+    name = "base"
+    #: Collaborators, swappable in a subclass or a test.
+    analyser = analysis
+    tokens_for = staticmethod(document_tokens)
+    mlt_field_boosts = MLT_FIELD_BOOSTS
+    search_field_boosts = SEARCH_FIELD_BOOSTS
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        self.params = dict(params or {})
+
+    @classmethod
+    @contextlib.contextmanager
+    def temporary(cls, params: Mapping[str, Any]) -> Iterator[BaseSearchBackend]:
+        """Yield a backend on throwaway storage, removed afterwards (for evaluation)."""
+        raise NotImplementedError(f"{cls.name} search backend has no temporary indexes")
+        yield  # pragma: no cover
+
+    def _unsupported(self, feature: str) -> NotImplementedError:
+        return NotImplementedError(f"{self.name} search backend does not support {feature}")
+
+    def index_documents(self, documents: Iterable[ListingDocument]) -> int:
+        """Add or replace documents in bulk and make them visible; return the count."""
+        raise self._unsupported("indexing")
+
+    def delete_documents(self, kind: Kind, ids: Iterable[str]) -> int:
+        """Remove the listings of ``kind`` with these ids from the index."""
+        raise self._unsupported("deletion")
+
+    def refresh(self) -> None:
+        """Make every committed change visible to this process's searches."""
+        raise self._unsupported("refresh")
+
+    def clear(self, kind: Kind | None = None) -> None:
+        """Remove every document of ``kind`` (or of every kind)."""
+        raise self._unsupported("clearing")
+
+    def rebuild(
+        self,
+        kind: Kind,
+        documents: Iterable[ListingDocument],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Replace the whole index of ``kind`` with ``documents`` without downtime."""
+        raise self._unsupported("rebuilding")
+
+    def count(self, kind: Kind) -> int:
+        """Return the number of indexed documents of ``kind``."""
+        raise self._unsupported("counting")
+
+    def get_document(self, kind: Kind, id: str) -> ListingDocument | None:
+        """Return the stored document of ``kind`` with ``id``, or None."""
+        raise self._unsupported("document lookup")
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Return a page of hits for a catalogue query with facets and highlights."""
+        raise self._unsupported("search")
+
+    def autocomplete(self, kind: Kind, prefix: str, limit: int = 10) -> list[str]:
+        """Return up to ``limit`` indexed keywords and title words starting with ``prefix``."""
+        raise self._unsupported("autocomplete")
+
+    def doc_freqs(self, kind: Kind, field: str, terms: Iterable[str]) -> dict[str, int]:
+        """Return the document frequency of each term in a token field."""
+        raise self._unsupported("term statistics")
+
+    def more_like_this(
+        self,
+        kind: Kind,
+        terms: WeightedTerms,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        exclude_ids: Iterable[str] = (),
+        limit: int = 10,
+    ) -> list[Hit]:
+        """Return the listings of ``kind`` most similar to weighted query terms."""
+        raise self._unsupported("more-like-this")
+
+    def check(self) -> list[str]:
+        """Return human-readable problems with this backend's configuration."""
+        return []
+
+    def weighted_terms(self, kind: Kind, text: str, max_terms: int = 100) -> WeightedTerms:
+        """Return tf·idf-selected query terms of ``text`` against the index of ``kind``."""
+        return self.analyser.query_terms(
+            text,
+            max_terms=max_terms,
+            doc_freq=lambda field, terms: self.doc_freqs(kind, field, terms),
+            num_docs=self.count(kind),
+        )

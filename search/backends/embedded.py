@@ -1,0 +1,422 @@
+"""Embedded search backend: an on-disk Tantivy index per listing kind.
+
+Concurrency: several web processes and a task worker may write at once.
+Tantivy allows one ``IndexWriter`` per directory and fails the others with
+``LockBusy``; so every write opens its writer inside an exclusive ``fcntl``
+lock on ``<PATH>/<kind>.lock``, commits, and releases the writer before the
+lock. Writers queue instead of failing, and each commit holds deletes and
+re-adds of the same documents, so no update is lost or half applied. Readers
+reload when ``meta.json`` changes, which makes another process's commit
+visible to the next search.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from search.analysis import WeightedTerms
+from search.backends.base import (
+    BaseSearchBackend,
+    Clause,
+    Hit,
+    SearchQuery,
+    SearchResults,
+    highlight_document,
+    parse_filters,
+    search_terms,
+)
+from search.documents import FACET_FIELDS, KINDS, Kind, ListingDocument
+
+TOKEN_FIELDS = ("words", "bigrams", "title_words", "keyword_words")
+SCHEMA_VERSION = "1"
+FACET_SIZE = 100
+
+
+class IndexLockTimeout(RuntimeError):
+    """Raised when the index write lock cannot be taken in time."""
+
+
+def build_schema() -> tantivy.Schema:
+    """Return the Tantivy schema of one listing index."""
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    for name in TOKEN_FIELDS:
+        sb.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+    sb.add_text_field("suggest", tokenizer_name="raw", index_option="basic")
+    for name in FACET_FIELDS:
+        sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("budget", indexed=True, fast=True)
+    sb.add_integer_field("deadline", indexed=True, fast=True)
+    sb.add_bytes_field("source", stored=True)
+    return sb.build()
+
+
+def _range_value(field: str, value: Any) -> int:
+    # Deadlines are stored as proleptic ordinals so both range ends are ints.
+    if field == "deadline":
+        return value.toordinal()
+    return int(value)
+
+
+class EmbeddedSearchBackend(BaseSearchBackend):
+    """Tantivy indexes in a local folder, safe for several processes."""
+
+    name = "embedded"
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(params)
+        path = self.params.get("PATH")
+        if not path:
+            from search.backends import SearchBackendError
+
+            raise SearchBackendError("the embedded search backend needs a PATH setting")
+        self.path = Path(path)
+        self.heap_size = int(self.params.get("WRITER_HEAP_BYTES", 100_000_000))
+        self.num_threads = int(self.params.get("WRITER_THREADS", 0))
+        self.lock_timeout = float(self.params.get("LOCK_TIMEOUT", 60.0))
+        self.batch_size = int(self.params.get("BATCH_SIZE", 50_000))
+        self.schema = build_schema()
+        self._indexes: dict[str, tantivy.Index] = {}
+        self._meta_mtimes: dict[str, int] = {}
+
+    @classmethod
+    @contextlib.contextmanager
+    def temporary(cls, params: Mapping[str, Any]) -> Iterator[EmbeddedSearchBackend]:
+        """Yield a backend on throwaway storage, removed afterwards (for evaluation)."""
+        with tempfile.TemporaryDirectory(prefix="jiebang-index-") as path:
+            yield cls({**params, "PATH": path})
+
+    # -- index files and locking -------------------------------------------------
+
+    def _dir(self, kind: Kind) -> Path:
+        if kind not in KINDS:
+            raise ValueError(f"unknown listing kind {kind!r}")
+        return self.path / kind
+
+    @contextlib.contextmanager
+    def _lock(self, kind: Kind) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / f"{kind}.lock", "a+") as fh:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise IndexLockTimeout(f"index {kind} is locked by another writer") from exc
+                    time.sleep(0.01)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _index(self, kind: Kind) -> tantivy.Index:
+        index = self._indexes.get(kind)
+        if index is None:
+            directory = self._dir(kind)
+            if not (directory / "meta.json").exists():
+                with self._lock(kind):  # two processes must not both create it
+                    directory.mkdir(parents=True, exist_ok=True)
+                    index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+            else:
+                index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+            index.config_reader("manual")
+            self._indexes[kind] = index
+        return index
+
+    def _searcher(self, kind: Kind) -> tantivy.Searcher:
+        index = self._index(kind)
+        try:
+            mtime = os.stat(self._dir(kind) / "meta.json").st_mtime_ns
+        except FileNotFoundError:
+            mtime = 0
+        if self._meta_mtimes.get(kind) != mtime:
+            index.reload()
+            self._meta_mtimes[kind] = mtime
+        return index.searcher()
+
+    @contextlib.contextmanager
+    def _writer(self, kind: Kind) -> Iterator[tantivy.IndexWriter]:
+        index = self._index(kind)
+        with self._lock(kind):
+            writer = index.writer(heap_size=self.heap_size, num_threads=self.num_threads)
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                # Releases Tantivy's own directory lock before ours.
+                writer.wait_merging_threads()
+        self._meta_mtimes.pop(kind, None)
+
+    # -- writing -------------------------------------------------------------------
+
+    def _to_tantivy(self, doc: ListingDocument) -> tantivy.Document:
+        fields: dict[str, Any] = {"id": doc.id}
+        for name, tokens in self.tokens_for(doc).items():
+            if name == "suggest":
+                fields[name] = tokens
+            elif tokens:
+                fields[name] = " ".join(tokens)
+        for name in FACET_FIELDS:
+            values = doc.facet_values(name)
+            if values:
+                fields[name] = values
+        if doc.budget is not None:
+            fields["budget"] = doc.budget
+        if doc.deadline is not None:
+            fields["deadline"] = doc.deadline.toordinal()
+        source = json.dumps(doc.to_dict(), ensure_ascii=False).encode()
+        fields["source"] = source
+        return tantivy.Document(**fields)
+
+    def index_documents(self, documents: Iterable[ListingDocument]) -> int:
+        """Add or replace documents in bulk and make them visible; return the count."""
+        by_kind: dict[str, list[ListingDocument]] = {}
+        for doc in documents:
+            by_kind.setdefault(doc.kind, []).append(doc)
+        for kind, docs in by_kind.items():
+            for start in range(0, len(docs), self.batch_size):
+                self._write_batch(kind, docs[start : start + self.batch_size])
+        return sum(len(d) for d in by_kind.values())
+
+    def _write_batch(self, kind: Kind, docs: list[ListingDocument]) -> None:
+        prepared = [self._to_tantivy(d) for d in docs]  # analyse outside the lock
+        with self._writer(kind) as writer:
+            for doc, tdoc in zip(docs, prepared, strict=True):
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(tdoc)
+
+    def delete_documents(self, kind: Kind, ids: Iterable[str]) -> int:
+        """Remove the listings of ``kind`` with these ids from the index."""
+        ids = [str(i) for i in ids]
+        if ids:
+            with self._writer(kind) as writer:
+                for doc_id in ids:
+                    writer.delete_documents_by_term("id", doc_id)
+        return len(ids)
+
+    def refresh(self) -> None:
+        """Make every committed change visible to this process's searches."""
+        for kind in list(self._indexes):
+            self._index(kind).reload()
+        self._meta_mtimes.clear()
+
+    def clear(self, kind: Kind | None = None) -> None:
+        """Remove every document of ``kind`` (or of every kind)."""
+        for k in [kind] if kind else KINDS:
+            with self._writer(k) as writer:
+                writer.delete_all_documents()
+
+    def rebuild(
+        self,
+        kind: Kind,
+        documents: Iterable[ListingDocument],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Replace the whole index of ``kind`` with ``documents`` without downtime."""
+        # One commit: searchers see the old index until the new one is complete.
+        count, batch = 0, []
+        with self._writer(kind) as writer:
+            writer.delete_all_documents()
+            for doc in documents:
+                batch.append(self._to_tantivy(doc))
+                if len(batch) >= 1000:
+                    count += self._add_all(writer, batch, progress)
+                    batch = []
+            count += self._add_all(writer, batch, progress)
+        return count
+
+    @staticmethod
+    def _add_all(writer, batch, progress) -> int:
+        for tdoc in batch:
+            writer.add_document(tdoc)
+        if progress and batch:
+            progress(len(batch))
+        return len(batch)
+
+    # -- reading -------------------------------------------------------------------
+
+    def count(self, kind: Kind) -> int:
+        """Return the number of indexed documents of ``kind``."""
+        return self._searcher(kind).num_docs
+
+    def get_document(self, kind: Kind, id: str) -> ListingDocument | None:
+        """Return the stored document of ``kind`` with ``id``, or None."""
+        searcher = self._searcher(kind)
+        query = tantivy.Query.term_query(self.schema, "id", str(id))
+        hits = searcher.search(query, 1, count=False).hits
+        return self._load(searcher, hits[0][1]) if hits else None
+
+    @staticmethod
+    def _load(searcher: tantivy.Searcher, address) -> ListingDocument:
+        source = searcher.doc(address).get_first("source")
+        return ListingDocument.from_dict(json.loads(source))
+
+    def doc_freqs(self, kind: Kind, field: str, terms: Iterable[str]) -> dict[str, int]:
+        """Return the document frequency of each term in a token field."""
+        searcher = self._searcher(kind)
+        return {t: searcher.doc_freq(field, t) for t in terms}
+
+    def autocomplete(self, kind: Kind, prefix: str, limit: int = 10) -> list[str]:
+        """Return up to ``limit`` indexed keywords and title words starting with ``prefix``."""
+        prefix = self.analyser.normalise(prefix).strip()
+        if not prefix:
+            return []
+        pairs = self._searcher(kind).terms_with_prefix("suggest", prefix)
+        pairs.sort(key=lambda p: (-p[1], len(p[0]), p[0]))
+        return [term for term, _n in pairs[:limit]]
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Return a page of hits for a catalogue query with facets and highlights."""
+        searcher = self._searcher(query.kind)
+        terms = search_terms(query.text)
+        compiled = self._filtered(self._text_query(terms), parse_filters(query.filters))
+        result = searcher.search(
+            compiled, query.page_size, count=True, offset=query.offset
+        )
+        hits = []
+        for score, address in result.hits:
+            doc = self._load(searcher, address)
+            marks = highlight_document(doc, terms) if query.highlight and terms else {}
+            hits.append(Hit(doc, score, marks))
+        facets = self._facets(searcher, compiled, query.facets)
+        return SearchResults(hits, result.count, facets, query.page, query.page_size)
+
+    def more_like_this(
+        self,
+        kind: Kind,
+        terms: WeightedTerms,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        exclude_ids: Iterable[str] = (),
+        limit: int = 10,
+    ) -> list[Hit]:
+        """Return the listings of ``kind`` most similar to weighted query terms."""
+        if not terms:
+            return []
+        searcher = self._searcher(kind)
+        query = self._filtered(self._mlt_query(terms), parse_filters(filters))
+        excluded = [
+            (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "id", str(i)))
+            for i in exclude_ids
+        ]
+        if excluded:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *excluded])
+        hits = searcher.search(query, limit, count=False).hits
+        return [Hit(self._load(searcher, address), score) for score, address in hits]
+
+    # -- query compilation ---------------------------------------------------------
+
+    def _term(self, field: str, term: str, boost: float) -> tantivy.Query:
+        query = tantivy.Query.term_query(self.schema, field, term, index_option="freq")
+        return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
+
+    def _mlt_query(self, terms: WeightedTerms) -> tantivy.Query:
+        boosts = self.mlt_field_boosts
+        clauses = []
+        for term, weight in terms.words.items():
+            for field in ("words", "title_words", "keyword_words"):
+                if boosts.get(field):
+                    clauses.append(self._term(field, term, weight * boosts[field]))
+        for term, weight in terms.bigrams.items():
+            clauses.append(self._term("bigrams", term, weight * boosts["bigrams"]))
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in clauses])
+
+    def _text_query(self, terms: WeightedTerms) -> tantivy.Query:
+        if not terms:
+            return tantivy.Query.all_query()
+        boosts = self.search_field_boosts
+        should = tantivy.Occur.Should
+        word_clauses = []
+        for term in terms.words:
+            per_field = [
+                (should, self._term(f, term, boosts[f]))
+                for f in ("words", "title_words", "keyword_words")
+            ]
+            word_clauses.append((should, tantivy.Query.boolean_query(per_field)))
+        parts = []
+        if word_clauses:
+            need = max(1, math.ceil(0.6 * len(word_clauses)))
+            parts.append(tantivy.Query.boolean_query(word_clauses, need))
+        bigram_clauses = [
+            (should, self._term("bigrams", t, boosts["bigrams"])) for t in terms.bigrams
+        ]
+        if bigram_clauses:
+            need = max(1, math.ceil(0.75 * len(bigram_clauses)))
+            parts.append(tantivy.Query.boolean_query(bigram_clauses, need))
+        return tantivy.Query.boolean_query([(should, q) for q in parts])
+
+    def _clause_query(self, clause: Clause) -> tuple[tantivy.Occur, tantivy.Query]:
+        q = tantivy.Query
+        if clause.op in ("in", "not_in"):
+            query = q.term_set_query(self.schema, clause.field, clause.value)
+            occur = tantivy.Occur.Must if clause.op == "in" else tantivy.Occur.MustNot
+            return occur, query
+        value = _range_value(clause.field, clause.value)
+        integer = tantivy.FieldType.Integer
+        if clause.op == "gte":
+            return tantivy.Occur.Must, q.range_query(self.schema, clause.field, integer, value)
+        if clause.op == "lte":
+            return tantivy.Occur.Must, q.range_query(
+                self.schema, clause.field, integer, upper_bound=value
+            )
+        # gte_or_missing: exclude only documents whose value is below the bound.
+        below = q.range_query(
+            self.schema, clause.field, integer, upper_bound=value, include_upper=False
+        )
+        return tantivy.Occur.MustNot, below
+
+    def _filtered(self, query: tantivy.Query, clauses: list[Clause]) -> tantivy.Query:
+        if not clauses:
+            return query
+        parts = [(tantivy.Occur.Must, query)]
+        for clause in clauses:
+            occur, sub = self._clause_query(clause)
+            if occur is tantivy.Occur.Must:
+                sub = tantivy.Query.const_score_query(sub, 0.0)
+            parts.append((occur, sub))
+        return tantivy.Query.boolean_query(parts)
+
+    def _facets(self, searcher, query, names) -> dict[str, list[tuple[str, int]]]:
+        names = [n for n in names if n in FACET_FIELDS]
+        if not names:
+            return {}
+        aggs = {n: {"terms": {"field": n, "size": FACET_SIZE}} for n in names}
+        result = searcher.aggregate(query, aggs)
+        return {
+            n: [(b["key"], int(b["doc_count"])) for b in result[n]["buckets"]]
+            for n in names
+        }
+
+    def check(self) -> list[str]:
+        """Return human-readable problems with this backend's configuration."""
+        problems = []
+        probe = self.path if self.path.exists() else self.path.parent
+        if not os.access(probe, os.W_OK):
+            problems.append(f"search index folder {self.path} is not writable")
+        for kind in KINDS:
+            meta = self._dir(kind) / "meta.json"
+            if meta.exists() and not tantivy.Index.is_compatible(str(self._dir(kind))):
+                problems.append(f"the {kind} index in {self._dir(kind)} is incompatible; rebuild it")
+        return problems
+
+
+SearchBackend = EmbeddedSearchBackend

@@ -1,0 +1,177 @@
+"""The search document: one listing (demand or technology) as the index sees it.
+
+Backends receive :class:`ListingDocument` instances and never see Django
+models. ``ListingDocument.from_dict`` builds one from a plain dict (unknown
+keys ignored, loose types coerced), which is what the loaders, ``match_eval``
+and the tests use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+from django.utils.translation import gettext_lazy as _
+
+Kind = Literal["demand", "technology"]
+KINDS: tuple[Kind, ...] = ("demand", "technology")
+
+# Ordered from least to most mature; a technology meets a demand's need when
+# its level is at least the level the demand asks for.
+MATURITY_LEVELS: tuple[tuple[str, Any], ...] = (
+    ("concept", _("概念/原理")),
+    ("lab", _("实验室阶段")),
+    ("prototype", _("小试/样机")),
+    ("pilot", _("中试")),
+    ("industrial", _("产业化")),
+)
+MATURITY_RANK = {code: rank for rank, (code, _label) in enumerate(MATURITY_LEVELS)}
+
+# Budget / price bands in yuan: (code, lower bound inclusive, label).
+BUDGET_BANDS: tuple[tuple[str, int, Any], ...] = (
+    ("lt100k", 0, _("10万元以下")),
+    ("100k-500k", 100_000, _("10–50万元")),
+    ("500k-1m", 500_000, _("50–100万元")),
+    ("1m-5m", 1_000_000, _("100–500万元")),
+    ("gte5m", 5_000_000, _("500万元以上")),
+)
+NEGOTIABLE_BAND = "negotiable"
+
+# Demand statuses under which a demand still accepts bids.
+OPEN_DEMAND_STATUSES = frozenset({"open"})
+
+# Facet fields: keyword values a catalogue can be filtered and counted by.
+FACET_FIELDS: tuple[str, ...] = (
+    "kind",
+    "industry_chain",
+    "tech_field",
+    "district",
+    "maturity",
+    "cooperation_modes",
+    "budget_band",
+    "status",
+    "organisation_id",
+)
+RANGE_FIELDS: tuple[str, ...] = ("budget", "deadline")
+
+
+def budget_band(amount: int | None) -> str:
+    """Return the band code of an amount in yuan (``negotiable`` when unknown)."""
+    if amount is None:
+        return NEGOTIABLE_BAND
+    code = BUDGET_BANDS[0][0]
+    for band_code, lower, _label in BUDGET_BANDS:
+        if amount >= lower:
+            code = band_code
+    return code
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@dataclass(slots=True)
+class ListingDocument:
+    """A demand or technology listing flattened for indexing and matching."""
+
+    kind: Kind
+    id: str
+    title: str = ""
+    keywords: list[str] = field(default_factory=list)
+    summary: str = ""
+    body: str = ""
+    industry_chain: str = ""
+    tech_field: str = ""
+    district: str = ""
+    maturity: str = ""
+    cooperation_modes: list[str] = field(default_factory=list)
+    budget: int | None = None
+    status: str = ""
+    deadline: dt.date | None = None
+    organisation_id: str = ""
+    organisation_name: str = ""
+    url: str = ""
+
+    @property
+    def key(self) -> str:
+        """Return the unique index key, ``kind:id``."""
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def budget_band(self) -> str:
+        """Return the band code of the budget (demand) or asking price (technology)."""
+        return budget_band(self.budget)
+
+    def full_text(self) -> str:
+        """Return every text field joined, as analysed for more-like-this."""
+        parts = [self.title, " ".join(self.keywords), self.summary, self.body]
+        return "\n".join(p for p in parts if p)
+
+    def facet_values(self, name: str) -> list[str]:
+        """Return the keyword values of facet ``name`` (empty when unset)."""
+        if name == "budget_band":
+            return [self.budget_band]
+        value = getattr(self, name)
+        if isinstance(value, list):
+            return [v for v in value if v]
+        return [str(value)] if value not in (None, "") else []
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict that ``from_dict`` reads back."""
+        data = asdict(self)
+        data["deadline"] = self.deadline.isoformat() if self.deadline else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ListingDocument:
+        """Build a document from a plain dict, ignoring unknown keys."""
+        kind = data.get("kind")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if data.get("id") in (None, ""):
+            raise ValueError("a listing document needs an id")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["id"] = str(values["id"])
+        values["keywords"] = _as_list(values.get("keywords"))
+        values["cooperation_modes"] = _as_list(values.get("cooperation_modes"))
+        values["budget"] = _as_int(values.get("budget"))
+        values["deadline"] = _as_date(values.get("deadline"))
+        for name in ("organisation_id", "title", "summary", "body"):
+            if values.get(name) is None:
+                values.pop(name, None)
+            elif name in values:
+                values[name] = str(values[name])
+        return cls(**values)
+
+
+def documents_from_dicts(
+    rows: Iterable[Mapping[str, Any]], kind: Kind | None = None
+) -> Iterable[ListingDocument]:
+    """Yield documents from plain dicts, setting ``kind`` where a row lacks it."""
+    for row in rows:
+        if kind is not None and "kind" not in row:
+            row = {**row, "kind": kind}
+        yield ListingDocument.from_dict(row)
