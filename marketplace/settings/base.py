@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "济南产学研揭榜平台 API: demands, technologies, matches and bids.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["marketplace.schema.only_public_api"],
 }
 
 LOGGING = {
