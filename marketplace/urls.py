@@ -15,6 +15,7 @@ urlpatterns = [
     path("workspace/", include("marketplace.workspace.urls")),
     path("bids/", include("marketplace.bidding.urls")),
     path("notifications/", include("marketplace.notifications.urls")),
+    path("matches/", include("marketplace.matches.urls")),
     path("api/v1/", include("marketplace.api.urls")),
     path("files/", include("cms.urls")),
 ]

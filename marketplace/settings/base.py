@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "marketplace.workspace",
     "marketplace.bidding",
     "marketplace.notifications",
+    "marketplace.matches",
+    "marketplace.curation",
     "marketplace.api",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
