@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cms', '0001_initial'),
-        ('organisations', '0002_membership_decisions_verification_audit'),
+        ('organisations', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
