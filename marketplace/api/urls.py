@@ -1,2 +1,27 @@
+"""/api/v1/: the public catalogues, the OpenAPI schema and its self-hosted docs UI."""
+
+from django.apps import apps
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
 app_name = "api"
-urlpatterns: list = []
+
+router = SimpleRouter()
+router.register("demands", views.DemandViewSet, basename="demand")
+router.register("technologies", views.TechnologyViewSet, basename="technology")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    *router.urls,
+]
+
+# The docs UI's scripts come from drf-spectacular-sidecar's static files, which exist
+# only when the app is installed; without it the UI is left out rather than broken.
+if apps.is_installed("drf_spectacular_sidecar"):
+    urlpatterns += [
+        path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+        path("docs/redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),
+    ]
