@@ -5,12 +5,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from .credit_code import normalise_credit_code, validate_credit_code
 from .districts import District
 
 
-class Organisation(models.Model):
+class Organisation(ClusterableModel):
     """单位: an enterprise, university, institute or bureau; verified by a curator."""
 
     class Kind(models.TextChoices):
@@ -51,7 +53,10 @@ class Organisation(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        through_fields=("organisation", "user"),
+        related_name="organisations",
     )
 
     class Meta:
@@ -98,6 +103,7 @@ class Membership(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("待批准")
         ACTIVE = "active", _("有效")
+        DECLINED = "declined", _("已拒绝")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -110,6 +116,15 @@ class Membership(models.Model):
         _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("成员关系")
@@ -125,6 +140,10 @@ class Membership(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def is_owner(self) -> bool:
+        return self.is_active and self.role == self.Role.OWNER
+
 
 class EnterpriseTier(models.Model):
     """An enterprise's certified tier (专精特新 …) with its certification and expiry dates."""
@@ -137,9 +156,8 @@ class EnterpriseTier(models.Model):
         UNICORN = "unicorn", _("独角兽企业")
         CHAMPION = "champion", _("制造业单项冠军")
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="tiers"
-    )
+    # A ParentalKey so curators edit tiers inline with the organisation in the admin.
+    organisation = ParentalKey(Organisation, on_delete=models.CASCADE, related_name="tiers")
     tier = models.CharField(_("企业梯度"), max_length=32, choices=Tier.choices)
     certified_on = models.DateField(_("认定日期"))
     expires_on = models.DateField(_("有效期至"), null=True, blank=True)
@@ -162,3 +180,31 @@ class EnterpriseTier(models.Model):
     @property
     def is_current(self) -> bool:
         return self.expires_on is None or self.expires_on >= timezone.localdate()
+
+
+class VerificationDecision(models.Model):
+    """An audit record of a curator verifying or rejecting an organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="verification_decisions"
+    )
+    decision = models.CharField(
+        _("审核结果"), max_length=16, choices=Organisation.Verification.choices
+    )
+    note = models.TextField(_("审核意见"), blank=True)
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("单位审核记录")
+        verbose_name_plural = _("单位审核记录")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_decision_display()}"

@@ -1,0 +1,157 @@
+"""Curators verify organisations in the Wagtail admin: a filtered listing plus verify / reject."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic.edit import FormView
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from . import services
+from .forms import DecisionForm
+from .models import Organisation
+
+NAMESPACE = "organisation_review"
+Verification = Organisation.Verification
+
+
+def is_curator(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_curator)
+
+
+class OrganisationIndexView(IndexView):
+    """The curators' listing, pending first, with verify / reject in each row's menu."""
+
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        if not is_curator(self.request.user):
+            return buttons
+        if instance.verification != Verification.VERIFIED:
+            url = reverse(f"{NAMESPACE}:verify", args=[instance.pk])
+            buttons.append(MenuItem(_("认证通过"), url, icon_name="check", priority=1))
+        if instance.verification != Verification.REJECTED:
+            url = reverse(f"{NAMESPACE}:reject", args=[instance.pk])
+            buttons.append(MenuItem(_("驳回"), url, icon_name="cross", priority=2))
+        return buttons
+
+
+class OrganisationDecisionView(BaseObjectMixin, WagtailAdminTemplateMixin, FormView):
+    """Confirm a verify / reject decision with a note; curators and superusers only."""
+
+    model = Organisation
+    form_class = DecisionForm
+    template_name = "organisations/admin/decide.html"
+    header_icon = "group"
+    decision = Verification.VERIFIED
+
+    def dispatch(self, request, *args, **kwargs):
+        # Server-side check: Wagtail's access_admin alone is not enough to decide.
+        if not is_curator(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        if self.decision == Verification.VERIFIED:
+            return _("认证单位：%(name)s") % {"name": self.object}
+        return _("驳回单位：%(name)s") % {"name": self.object}
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(f"{NAMESPACE}:index"), "label": _("单位认证")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            decision=self.decision,
+            history=self.object.verification_decisions.select_related("curator")[:10],
+            tiers=self.object.tiers.all(),
+            owners=self.object.memberships.filter(role="owner").select_related("user"),
+        )
+        return context
+
+    def form_valid(self, form):
+        service = (
+            services.organisation_verify
+            if self.decision == Verification.VERIFIED
+            else services.organisation_reject
+        )
+        try:
+            service(organisation=self.object, curator=self.request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message())
+        return redirect(f"{NAMESPACE}:index")
+
+    def success_message(self) -> str:
+        if self.decision == Verification.VERIFIED:
+            return _("已认证 %(name)s，并已邮件通知其管理员。") % {"name": self.object}
+        return _("已驳回 %(name)s，并已邮件通知其管理员。") % {"name": self.object}
+
+
+class OrganisationViewSet(ModelViewSet):
+    """单位认证: curators review registrations and edit details and enterprise tiers."""
+
+    model = Organisation
+    name = NAMESPACE
+    url_prefix = "organisations"
+    icon = "group"
+    menu_label = gettext_lazy("单位认证")
+    menu_order = 250
+    add_to_admin_menu = True
+    index_view_class = OrganisationIndexView
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    list_display = [
+        "name",
+        Column("kind", label=gettext_lazy("单位类型"), accessor="get_kind_display"),
+        "credit_code",
+        Column("district", label=gettext_lazy("所在区县"), accessor="get_district_display"),
+        Column("verification", label=gettext_lazy("认证状态"), accessor="get_verification_display"),
+        DateColumn("created_at", label=gettext_lazy("创建时间"), sort_key="created_at"),
+    ]
+    list_filter = ["verification", "kind", "district"]
+    search_fields = ["name", "credit_code", "contact_name"]
+    search_backend_name = None
+    ordering = ["verification", "-created_at"]
+    # Verification itself is never edited in the form: it goes through the actions above.
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("kind"), FieldPanel("name"), FieldPanel("credit_code"),
+             FieldPanel("district"), FieldPanel("address"), FieldPanel("website"),
+             FieldPanel("description")],
+            heading=gettext_lazy("单位信息"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
+            heading=gettext_lazy("联系人"),
+        ),
+        InlinePanel("tiers", heading=gettext_lazy("企业梯度认定"), label=gettext_lazy("梯度")),
+    ]
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("verify/<int:pk>/", OrganisationDecisionView.as_view(
+                decision=Verification.VERIFIED), name="verify"),
+            path("reject/<int:pk>/", OrganisationDecisionView.as_view(
+                decision=Verification.REJECTED), name="reject"),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_organisation_viewset():
+    return OrganisationViewSet()
