@@ -1,19 +1,45 @@
+"""allauth adapter: our branding in emails and where people land after logging in."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class SiteBrand:
+    """What allauth's email templates read from ``current_site``."""
+
+    name: str
+    domain: str
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Send a new member to organisation registration once their email is verified."""
+    """Send a new member to organisation onboarding once their email is verified."""
 
-    def get_login_redirect_url(self, request):
-        from marketplace.organisations.models import Membership
+    def get_login_redirect_url(self, request) -> str:
+        from marketplace.organisations.selectors import organisations_of
 
         user = request.user
-        if user.is_authenticated and not user.is_curator:
-            if not Membership.objects.filter(user=user).exists():
-                return reverse("organisations:onboard")
         if user.is_authenticated and user.is_curator:
             return "/admin/"
+        if user.is_authenticated and not organisations_of(user).exists():
+            return reverse("organisations:onboard")
         return super().get_login_redirect_url(request)
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"【{_('揭榜')}】{force_str(subject)}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        from allauth.core import context as allauth_context
+
+        request = allauth_context.request
+        domain = request.get_host() if request is not None else ""
+        brand = SiteBrand(name=settings.WAGTAIL_SITE_NAME, domain=domain)
+        super().send_mail(template_prefix, email, {"current_site": brand, **context})
