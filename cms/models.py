@@ -17,6 +17,7 @@ from wagtail.search import index
 from marketplace.organisations.districts import District
 from marketplace.organisations.models import Organisation
 
+from .panels import CompletenessPanel
 from .taxonomy import CooperationMode, IndustryChain, TechnologyField  # noqa: F401
 
 # ---------------------------------------------------------------------------
@@ -328,6 +329,7 @@ class DemandPage(ListingPage):
     )
 
     content_panels = Page.content_panels + [
+        CompletenessPanel(),
         MultiFieldPanel(
             [FieldPanel("organisation"), FieldPanel("keywords"), FieldPanel("industry_chain"),
              FieldPanel("technology_field"), FieldPanel("district")],
@@ -465,6 +467,7 @@ class TechnologyPage(ListingPage):
     team_members = models.TextField(_("团队成员"), blank=True)
 
     content_panels = Page.content_panels + [
+        CompletenessPanel(),
         MultiFieldPanel(
             [FieldPanel("organisation"), FieldPanel("keywords"), FieldPanel("technology_field"),
              FieldPanel("industry_chain"), FieldPanel("district")],

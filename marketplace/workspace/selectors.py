@@ -1,0 +1,104 @@
+"""Reads for a member's workspace: their organisations and each one's listings with review state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import WorkflowState
+
+from cms.completeness import Completeness, listing_completeness
+from cms.models import DemandPage, TechnologyPage
+from cms.permissions import can_edit_listing
+from cms.services import WITHDRAWABLE, listing_kind
+from marketplace.organisations.models import Membership, Organisation
+
+LISTING_MODELS = {"demand": DemandPage, "technology": TechnologyPage}
+
+
+@dataclass
+class ReviewState:
+    """Where a listing stands in the curators' moderation workflow."""
+
+    label: str = ""
+    in_moderation: bool = False
+    needs_changes: bool = False
+    comment: str = ""
+
+
+@dataclass
+class ListingRow:
+    page: DemandPage | TechnologyPage
+    draft: DemandPage | TechnologyPage
+    kind: str
+    review: ReviewState
+    completeness: Completeness
+    can_edit: bool
+    can_submit: bool
+    can_withdraw: bool
+
+
+@dataclass
+class OrganisationBlock:
+    organisation: Organisation
+    rows: list[ListingRow] = field(default_factory=list)
+
+
+def membership_list(user) -> QuerySet[Membership]:
+    """All of a user's memberships, active and pending, with their organisations."""
+    return Membership.objects.filter(user=user).select_related("organisation").order_by("pk")
+
+
+def review_state(page) -> ReviewState:
+    """Read the moderation state (and the reviewer's comment) from Wagtail's workflow."""
+    state = page.current_workflow_state
+    if state is None:
+        return ReviewState()
+    if state.status == WorkflowState.STATUS_NEEDS_CHANGES:
+        comment = state.current_task_state.comment if state.current_task_state else ""
+        return ReviewState(label=str(_("需修改")), needs_changes=True, comment=comment)
+    return ReviewState(label=str(_("审核中")), in_moderation=True)
+
+
+def listing_draft_of(page):
+    # Built from the prefetched revision row: no query per listing for the page itself.
+    if page.latest_revision is None:
+        return page
+    return page.with_content_json(page.latest_revision.content)
+
+
+def listing_row(user, page) -> ListingRow:
+    draft = listing_draft_of(page)
+    review = review_state(page)
+    editable = can_edit_listing(user, page) and not review.in_moderation
+    return ListingRow(
+        page=page, draft=draft, kind=listing_kind(page), review=review,
+        completeness=listing_completeness(draft), can_edit=editable,
+        can_submit=editable and page.organisation.is_verified,
+        can_withdraw=page.status in WITHDRAWABLE,
+    )
+
+
+def organisation_listings(organisation: Organisation) -> QuerySet:
+    """An organisation's listings in its catalogue, newest change first."""
+    model = LISTING_MODELS.get(organisation.listing_kind or "")
+    if model is None:
+        return DemandPage.objects.none()
+    return (
+        model.objects.filter(organisation=organisation)
+        .select_related("organisation", "latest_revision")
+        .prefetch_workflow_states()
+        .order_by("-latest_revision_created_at", "-pk")
+    )
+
+
+def workspace_blocks(user, memberships) -> list[OrganisationBlock]:
+    """One block per active membership, each with its listing rows."""
+    blocks = []
+    for membership in memberships:
+        if membership.is_active:
+            organisation = membership.organisation
+            rows = [listing_row(user, p) for p in organisation_listings(organisation)]
+            blocks.append(OrganisationBlock(organisation=organisation, rows=rows))
+    return blocks
