@@ -41,7 +41,12 @@ SETTINGS = {
 }
 
 
-def evaluate(backend, queries, qrels, text_only: bool) -> float:
+DEFAULT_BOOSTS = {k: dict(v) for k, v in matching.FIELD_BOOSTS.items()}
+DEFAULT_MAX_TERMS = matching.MAX_QUERY_TERMS
+DEFAULT_TITLE_BOOST = matching.SOURCE_TITLE_BOOST
+
+
+def evaluate(backend, queries, qrels, text_only: bool = True) -> float:
     rows = []
     for q in queries:
         if text_only:
@@ -65,12 +70,13 @@ def main() -> None:
             keys = list(grid)
             for values in itertools.product(*(grid[k] for k in keys)) if keys else [()]:
                 params = dict(zip(keys, values, strict=True))
-                boosts = dict(backend.mlt_field_boosts)
+                boosts = dict(DEFAULT_BOOSTS[ckind])
                 for k, v in params.items():
                     if k in boosts:
                         boosts[k] = v
-                backend.mlt_field_boosts = boosts
-                matching.MAX_QUERY_TERMS = params.get("max_terms", 100)
+                matching.FIELD_BOOSTS[ckind] = boosts
+                matching.MAX_QUERY_TERMS = params.get("max_terms", DEFAULT_MAX_TERMS)
+                matching.SOURCE_TITLE_BOOST = params.get("title_boost", DEFAULT_TITLE_BOOST)
                 ndcg = evaluate(backend, queries, qrels, text_only=True)
                 print(name, json.dumps(params), f"nDCG@10={ndcg:.4f}", flush=True)
 

@@ -20,6 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from search import analysis
+from search.analysis import WeightedTerms
 from search.backends import get_search_backend
 from search.backends.base import BaseSearchBackend, Hit, today
 from search.documents import MATURITY_LEVELS, MATURITY_RANK, Kind, ListingDocument
@@ -33,6 +34,15 @@ MIN_CANDIDATES = 30
 # Largest relative lift structured compatibility can give a text score.
 COMPATIBILITY_WEIGHT = 0.3
 SHARED_TERMS_SHOWN = 5
+# Extra weight of query terms that occur in the source's title or keywords.
+SOURCE_TITLE_BOOST = 1.5
+# Field boosts of the more-like-this query per target kind. Demands are short
+# problem statements, so bigrams (robust to segmentation differences) weigh
+# more there; technologies have titles and keywords worth a small extra.
+FIELD_BOOSTS: dict[str, dict[str, float]] = {
+    "technology": {"words": 1.0, "bigrams": 0.5, "title_words": 0.8, "keyword_words": 0.3},
+    "demand": {"words": 1.0, "bigrams": 1.3, "title_words": 0.5, "keyword_words": 0.15},
+}
 
 CRITERION_WEIGHTS: dict[str, float] = {
     "tech_field": 1.0,
@@ -156,17 +166,30 @@ def match(
     backend = backend or get_search_backend()
     target = other_kind(source.kind)
     terms = backend.weighted_terms(target, source.full_text(), MAX_QUERY_TERMS)
+    if SOURCE_TITLE_BOOST != 1.0 and (source.title or source.keywords):
+        terms = boost_terms(terms, f"{source.title} {' '.join(source.keywords)}")
     hits = backend.more_like_this(
         target,
         terms,
         filters={**availability_filters(target), **(filters or {})},
         limit=max(limit * CANDIDATE_FACTOR, MIN_CANDIDATES),
+        field_boosts=FIELD_BOOSTS[target],
     )
     ranked = rerank(source, hits)[:limit]
     words = list(terms.words)
     for m in ranked:
         m.shared_terms = shared_terms(words, m.document)
     return ranked
+
+
+def boost_terms(terms: WeightedTerms, text: str) -> WeightedTerms:
+    """Return ``terms`` with the weight of those occurring in ``text`` raised."""
+    marked = analysis.analyse(text)
+    words, grams = set(marked.words), set(marked.bigrams)
+    return WeightedTerms(
+        words={t: w * (SOURCE_TITLE_BOOST if t in words else 1.0) for t, w in terms.words.items()},
+        bigrams={t: w * (SOURCE_TITLE_BOOST if t in grams else 1.0) for t, w in terms.bigrams.items()},
+    )
 
 
 def rerank(source: ListingDocument, hits: list[Hit]) -> list[Match]:

@@ -22,9 +22,9 @@ from search.documents import FACET_FIELDS, RANGE_FIELDS, Kind, ListingDocument
 # score; short title and keyword fields add a little.
 MLT_FIELD_BOOSTS: dict[str, float] = {
     "words": 1.0,
-    "bigrams": 0.6,
-    "title_words": 0.15,
-    "keyword_words": 0.15,
+    "bigrams": 0.5,
+    "title_words": 0.8,
+    "keyword_words": 0.3,
 }
 # Boosts for short catalogue-search queries typed by a person.
 SEARCH_FIELD_BOOSTS: dict[str, float] = {
@@ -243,6 +243,7 @@ class BaseSearchBackend:
         filters: Mapping[str, Any] | None = None,
         exclude_ids: Iterable[str] = (),
         limit: int = 10,
+        field_boosts: Mapping[str, float] | None = None,
     ) -> list[Hit]:
         """Return the listings of ``kind`` most similar to weighted query terms."""
         raise self._unsupported("more-like-this")

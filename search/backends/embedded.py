@@ -308,12 +308,14 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         filters: Mapping[str, Any] | None = None,
         exclude_ids: Iterable[str] = (),
         limit: int = 10,
+        field_boosts: Mapping[str, float] | None = None,
     ) -> list[Hit]:
         """Return the listings of ``kind`` most similar to weighted query terms."""
         if not terms:
             return []
         searcher = self._searcher(kind)
-        query = self._filtered(self._mlt_query(terms), parse_filters(filters))
+        mlt = self._mlt_query(terms, field_boosts or self.mlt_field_boosts)
+        query = self._filtered(mlt, parse_filters(filters))
         excluded = [
             (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "id", str(i)))
             for i in exclude_ids
@@ -329,15 +331,14 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         query = tantivy.Query.term_query(self.schema, field, term, index_option="freq")
         return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
 
-    def _mlt_query(self, terms: WeightedTerms) -> tantivy.Query:
-        boosts = self.mlt_field_boosts
+    def _mlt_query(self, terms: WeightedTerms, boosts: Mapping[str, float]) -> tantivy.Query:
         clauses = []
         for term, weight in terms.words.items():
             for field in ("words", "title_words", "keyword_words"):
                 if boosts.get(field):
                     clauses.append(self._term(field, term, weight * boosts[field]))
         for term, weight in terms.bigrams.items():
-            clauses.append(self._term("bigrams", term, weight * boosts["bigrams"]))
+            clauses.append(self._term("bigrams", term, weight * boosts.get("bigrams", 1.0)))
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in clauses])
 
     def _text_query(self, terms: WeightedTerms) -> tantivy.Query:
