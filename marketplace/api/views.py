@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.templatetags.static import static
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import viewsets
@@ -37,8 +38,8 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="技术需求目录", description="公开的技术需求（榜单），分页。"),
-    retrieve=extend_schema(summary="技术需求详情", description="一条公开技术需求的公开字段。"),
+    list=extend_schema(summary=_("技术需求目录"), description=_("公开的技术需求（榜单），分页。")),
+    retrieve=extend_schema(summary=_("技术需求详情"), description=_("一条公开技术需求的公开字段。")),
 )
 class DemandViewSet(ListingViewSet):
     filterset_class = DemandFilterSet
@@ -53,8 +54,8 @@ class DemandViewSet(ListingViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="科技成果目录", description="公开的科技成果，分页。"),
-    retrieve=extend_schema(summary="科技成果详情", description="一项公开科技成果的公开字段。"),
+    list=extend_schema(summary=_("科技成果目录"), description=_("公开的科技成果，分页。")),
+    retrieve=extend_schema(summary=_("科技成果详情"), description=_("一项公开科技成果的公开字段。")),
 )
 class TechnologyViewSet(ListingViewSet):
     filterset_class = TechnologyFilterSet
