@@ -13,6 +13,8 @@ from .selectors import REGISTRABLE_KINDS
 class OrganisationForm(forms.ModelForm):
     """Registration details an owner fills in; the credit code is checked as typed."""
 
+    website = forms.URLField(label=_("网址"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = [
