@@ -1,0 +1,419 @@
+"""Catalogue import: read a workbook, validate every row, then write all of it or none.
+
+Three passes keep a failed import from touching anything: (1) parse every cell
+and report (row, column, reason); (2) inside one transaction, create
+organisations and save each listing under a savepoint so model validation errors
+are reported the same way; (3) only when nothing failed, publish every listing.
+Publishing fires Wagtail's ``page_published``, which is what the search index
+listens to, so the index only ever sees listings that are committed with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cms.models import DemandIndexPage, TechnologyIndexPage
+from marketplace.organisations.models import Membership, Organisation
+
+from .columns import COLUMNS, EXAMPLE_PREFIX, MODELS, ORG_KINDS, CellError, Column, Lookups, normalise_header
+from .workbook import read_rows
+
+Progress = Callable[..., Iterable]
+PARENTS = {"demand": DemandIndexPage, "technology": TechnologyIndexPage}
+PUBLISHED_STATE = {"demand": "open", "technology": "published"}
+# States a re-import moves back into the public catalogue; later states are kept.
+REPUBLISH_FROM = {"draft", "in_review", "rejected", "withdrawn"}
+GENERATED_REF = {"demand": re.compile(r"^JB-D-(\d+)$"), "technology": re.compile(r"^JB-T-(\d+)$")}
+WHOLE_ROW = ""
+
+
+def generated_ref(kind: str, page_id: int) -> str:
+    """The reference export writes for a listing that has none, so it re-imports in place."""
+    return f"JB-{'D' if kind == 'demand' else 'T'}-{page_id}"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: Excel row number, column header and the reason, in Chinese."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("第%(row)d行 [%(column)s] %(message)s") % {
+            "row": self.row, "column": self.column or _("整行"), "message": self.message,
+        }
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict[str, Any]
+    page: Any = None
+    created: bool = False
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run or a failure, would have done)."""
+
+    kind: str
+    dry_run: bool = False
+    partial: bool = False
+    rows: int = 0
+    valid_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped_examples: int = 0
+    organisations_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    committed: bool = False
+    sha256: str = ""
+    filename: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def error_rows(self) -> int:
+        return len({error.row for error in self.errors})
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "file": self.filename, "sha256": self.sha256, "rows": self.rows,
+            "created": self.created, "updated": self.updated, "errors": len(self.errors),
+            "error_rows": self.error_rows, "organisations_created": self.organisations_created,
+            "partial": self.partial, "dry_run": self.dry_run,
+        }
+
+
+def _no_progress(iterable: Iterable, **kwargs: Any) -> Iterable:
+    return iterable
+
+
+# ---------------------------------------------------------------------------
+# Pass 1: cells
+
+
+def _header_map(header: tuple, columns: list[Column], report: ImportReport) -> dict[int, Column]:
+    by_name = {column.header: column for column in columns}
+    found: dict[int, Column] = {}
+    seen: set[str] = set()
+    for index, value in enumerate(header):
+        name = normalise_header(value)
+        if not name:
+            continue
+        column = by_name.get(name)
+        if column is None:
+            report.warnings.append(_("忽略未知列“%(name)s”。") % {"name": str(value).strip()})
+        elif name in seen:
+            report.errors.append(RowError(1, column.header, _("列名重复。")))
+        else:
+            seen.add(name)
+            found[index] = column
+    for column in columns:
+        if column.required and column.header not in seen:
+            report.errors.append(RowError(1, column.header, _("缺少必填列。")))
+    return found
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _parse_row(number: int, cells: tuple, header: dict[int, Column], lookups: Lookups,
+               report: ImportReport) -> ParsedRow | None:
+    values: dict[str, Any] = {}
+    ok = True
+    for index, column in header.items():
+        value = cells[index] if index < len(cells) else None
+        if _is_empty(value):
+            if column.required:
+                report.errors.append(RowError(number, column.header, _("必填项不能为空。")))
+                ok = False
+            values[column.field] = list(column.empty) if isinstance(column.empty, list) else column.empty
+            continue
+        try:
+            values[column.field] = column.parse(value, lookups)
+        except CellError as exc:
+            report.errors.append(RowError(number, column.header, str(exc)))
+            ok = False
+    return ParsedRow(number, values) if ok else None
+
+
+def parse_workbook(source: str | IO[bytes], kind: str, report: ImportReport) -> list[ParsedRow]:
+    """Pass 1: every row's cells, with every error recorded on the report."""
+    columns = COLUMNS[kind]
+    lookups = Lookups()
+    rows = read_rows(source)
+    try:
+        _, header_cells = next(rows)
+    except StopIteration:
+        report.errors.append(RowError(1, WHOLE_ROW, _("文件为空，没有找到列名行。")))
+        return []
+    header = _header_map(header_cells, columns, report)
+    if report.errors:
+        return []
+    parsed: list[ParsedRow] = []
+    first_seen: dict[str, int] = {}
+    ref_index = next(index for index, column in header.items() if column.field == "external_ref")
+    for number, cells in rows:
+        if all(_is_empty(value) for value in cells):
+            continue
+        ref = str(cells[ref_index] if ref_index < len(cells) and cells[ref_index] is not None else "").strip()
+        if ref.startswith(EXAMPLE_PREFIX):
+            report.skipped_examples += 1
+            continue
+        report.rows += 1
+        row = _parse_row(number, cells, header, lookups, report)
+        if ref and ref in first_seen:
+            report.errors.append(RowError(number, "外部编号", _("外部编号“%(ref)s”与第%(row)d行重复。")
+                                          % {"ref": ref, "row": first_seen[ref]}))
+            continue
+        if ref:
+            first_seen[ref] = number
+        if row is not None:
+            parsed.append(row)
+    return parsed
+
+
+# ---------------------------------------------------------------------------
+# Pass 2: organisations and listings (inside the caller's transaction)
+
+
+@dataclass
+class _Context:
+    kind: str
+    actor: Any
+    report: ImportReport
+    parent: Any
+    progress: Progress
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    existing: dict[str, Any] = field(default_factory=dict)
+    slugs: set[str] = field(default_factory=set)
+
+
+def _resolve_existing(ctx: _Context, rows: list[ParsedRow]) -> None:
+    model = MODELS[ctx.kind]
+    refs = {row.values["external_ref"] for row in rows}
+    for page in model.objects.filter(external_ref__in=refs).order_by("pk"):
+        ctx.existing.setdefault(page.external_ref, page)
+    ids = {int(m.group(1)): ref for ref in refs - set(ctx.existing)
+           if (m := GENERATED_REF[ctx.kind].match(ref))}
+    for page in model.objects.filter(pk__in=ids, external_ref=""):
+        ctx.existing[ids[page.pk]] = page
+    codes = {row.values["credit_code"] for row in rows}
+    ctx.organisations = {org.credit_code: org for org in Organisation.objects.filter(credit_code__in=codes)}
+
+
+def _check_organisation_kinds(ctx: _Context, rows: list[ParsedRow]) -> list[ParsedRow]:
+    good = []
+    for row in rows:
+        org = ctx.organisations.get(row.values["credit_code"])
+        if org is not None and org.kind not in ORG_KINDS[ctx.kind]:
+            ctx.report.errors.append(RowError(
+                row.number, "统一社会信用代码",
+                _("该信用代码属于“%(name)s”（%(kind)s），不能在本目录发布。")
+                % {"name": org.name, "kind": org.get_kind_display()},
+            ))
+        else:
+            good.append(row)
+    return good
+
+
+def _bureau_label(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return _("平台（命令行导入）")
+    bureau = Organisation.objects.filter(
+        kind=Organisation.Kind.BUREAU, memberships__user=actor,
+        memberships__status=Membership.Status.ACTIVE,
+    ).first()
+    return bureau.name if bureau else str(actor)
+
+
+def _create_organisations(ctx: _Context, rows: list[ParsedRow]) -> None:
+    from .services import audit_record
+
+    new: dict[str, ParsedRow] = {}
+    for row in rows:
+        code = row.values["credit_code"]
+        if code not in ctx.organisations:
+            first = new.setdefault(code, row)
+            if first.values["org_name"] != row.values["org_name"]:
+                ctx.report.warnings.append(
+                    _("第%(row)d行：信用代码 %(code)s 的单位名称与第%(first)d行不同，以第%(first)d行为准。")
+                    % {"row": row.number, "code": code, "first": first.number})
+    if not new:
+        return
+    bureau = _bureau_label(ctx.actor)
+    actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
+    for code, row in new.items():
+        values = row.values
+        org = Organisation(
+            kind=values.get("org_kind") or next(iter(ORG_KINDS[ctx.kind])), name=values["org_name"],
+            credit_code=code, district=values["district"], contact_name=values["contact_name"],
+            contact_phone=values["contact_phone"], contact_email=values.get("contact_email", ""),
+            verification=Organisation.Verification.VERIFIED, verified_at=timezone.now(), verified_by=actor,
+            verification_note=_("由%(bureau)s通过目录导入认证。") % {"bureau": bureau},
+        )
+        try:
+            org.full_clean()
+        except ValidationError as exc:
+            _record_validation(ctx, row, exc, {"name": "需求单位" if ctx.kind == "demand" else "完成单位",
+                                               "contact_email": "联系邮箱"})
+            continue
+        org.save()
+        ctx.organisations[code] = org
+        ctx.report.organisations_created += 1
+        audit_record(actor=actor, action="organisation.import_verified", obj=org,
+                     note=org.verification_note, details={"file": ctx.report.filename, "row": row.number})
+
+
+def _record_validation(ctx: _Context, row: ParsedRow, exc: ValidationError,
+                       headers: dict[str, str]) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {WHOLE_ROW: exc.messages}
+    for name, messages in errors.items():
+        column = headers.get(name, WHOLE_ROW if name in ("__all__", WHOLE_ROW) else name)
+        for message in messages:
+            ctx.report.errors.append(RowError(row.number, column, message))
+
+
+def _unique_slug(ctx: _Context, ref: str) -> str:
+    base = slugify(ref, allow_unicode=True)[:60] or ctx.kind
+    slug, n = base, 1
+    while slug in ctx.slugs:
+        n += 1
+        slug = f"{base}-{n}"
+    ctx.slugs.add(slug)
+    return slug
+
+
+def _apply(page: Any, values: dict[str, Any], columns: list[Column]) -> None:
+    for column in columns:
+        # Columns absent from the workbook leave the listing's current value alone.
+        if column.target == "organisation" or column.field not in values:
+            continue
+        setattr(page, column.field, values[column.field])
+
+
+def _save_row(ctx: _Context, row: ParsedRow) -> bool:
+    model = MODELS[ctx.kind]
+    columns = COLUMNS[ctx.kind]
+    values = row.values
+    organisation = ctx.organisations.get(values["credit_code"])
+    if organisation is None:
+        return False  # its organisation failed validation; the error is already reported
+    page = ctx.existing.get(values["external_ref"])
+    try:
+        with transaction.atomic():
+            if page is None:
+                page = model(owner=ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None,
+                             slug=_unique_slug(ctx, values["external_ref"]), live=False,
+                             status=PUBLISHED_STATE[ctx.kind], organisation=organisation)
+                _apply(page, values, columns)
+                ctx.parent.add_child(instance=page)
+                row.created = True
+            else:
+                page.organisation = organisation
+                _apply(page, values, columns)
+                page.full_clean()
+    except ValidationError as exc:
+        headers = {column.field: column.header for column in columns}
+        headers.update({"slug": "外部编号", "organisation": "统一社会信用代码"})
+        _record_validation(ctx, row, exc, headers)
+        return False
+    row.page = page
+    return True
+
+
+def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
+    model = MODELS[ctx.kind]
+    updated = [row for row in rows if not row.created]
+    # Page-wide fields live only on the page row, so they change by update, not by revision.
+    for row in updated:
+        model.objects.filter(pk=row.page.pk).update(
+            organisation=row.page.organisation, external_ref=row.values["external_ref"])
+    model.objects.filter(pk__in=[row.page.pk for row in updated], status__in=REPUBLISH_FROM).update(
+        status=PUBLISHED_STATE[ctx.kind])
+    actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
+    for row in ctx.progress(rows, desc=_("发布"), unit=_("条")):
+        revision = row.page.save_revision(user=actor, clean=False)
+        revision.publish(user=actor)
+    ctx.report.created = sum(1 for row in rows if row.created)
+    ctx.report.updated = len(updated)
+
+
+# ---------------------------------------------------------------------------
+# The whole import
+
+
+def import_rows(ctx: _Context, rows: list[ParsedRow]) -> list[ParsedRow]:
+    """Pass 2: organisations, then each listing under its own savepoint; returns rows saved."""
+    _resolve_existing(ctx, rows)
+    rows = _check_organisation_kinds(ctx, rows)
+    _create_organisations(ctx, rows)
+    ctx.slugs = set(ctx.parent.get_children().values_list("slug", flat=True))
+    saved = []
+    for row in ctx.progress(rows, desc=_("校验"), unit=_("条")):
+        if _save_row(ctx, row):
+            saved.append(row)
+    return saved
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run_import(*, source: str | IO[bytes], kind: str, actor: Any = None, dry_run: bool = False,
+               partial: bool = False, filename: str = "", progress: Progress | None = None) -> ImportReport:
+    """Validate and import one workbook; see the module docstring for the passes."""
+    from .services import audit_record
+
+    report = ImportReport(kind=kind, dry_run=dry_run, partial=partial, filename=filename)
+    report.sha256 = _digest(source)
+    rows = parse_workbook(source, kind, report)
+    if not rows:
+        return report
+    ctx = _Context(kind=kind, actor=actor, report=report, parent=PARENTS[kind].objects.get(),
+                   progress=progress or _no_progress)
+    try:
+        with transaction.atomic():
+            saved = import_rows(ctx, rows)
+            report.valid_rows = len(saved)
+            if dry_run:
+                report.created = sum(1 for row in saved if row.created)
+                report.updated = len(saved) - report.created
+            if dry_run or (report.errors and not partial):
+                raise _Rollback
+            _publish(ctx, saved)
+            audit_record(actor=actor, action="catalogue.import", obj=None,
+                         note=_("导入%(file)s") % {"file": filename}, details=report.summary())
+            report.committed = True
+    except _Rollback:
+        if not dry_run:
+            report.organisations_created = 0
+    report.errors.sort(key=lambda error: error.row)
+    return report
+
+
+def _digest(source: str | IO[bytes]) -> str:
+    if isinstance(source, str):
+        with open(source, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    position = source.tell()
+    digest = hashlib.sha256(source.read()).hexdigest()
+    source.seek(position)
+    return digest
