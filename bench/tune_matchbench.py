@@ -4,7 +4,7 @@ Indexes each corpus once into temporary indexes and scores several
 ``MLT_FIELD_BOOSTS`` / ``MAX_QUERY_TERMS`` settings with matchbench's own
 scorer. Reads the shared data at run time; copies nothing into the repo.
 
-    DJANGO_SETTINGS_MODULE=tests.search.settings python bench/tune_matchbench.py
+    GRID='{"bigrams": [0.4, 0.6], "max_terms": [70, 100]}' python bench/tune_matchbench.py fwd rev
 """
 
 from __future__ import annotations
@@ -16,18 +16,16 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.search.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import MATCHBENCH, setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from search import matching  # noqa: E402
 from search.backends.embedded import EmbeddedSearchBackend  # noqa: E402
 from search.management.commands.match_eval import read_jsonl, to_document  # noqa: E402
 
-M = Path(os.environ.get("MATCHBENCH", "/work/shared/data/matchbench"))
+M = MATCHBENCH
 spec = importlib.util.spec_from_file_location("score", M / "score.py")
 score_mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score_mod)

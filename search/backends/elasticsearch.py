@@ -219,7 +219,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     @contextlib.contextmanager
     def temporary(cls, params: Mapping[str, Any]) -> Iterator[ElasticsearchSearchBackend]:
         """Yield a backend on throwaway indexes, deleted afterwards (for evaluation)."""
-        prefix = f"{params.get('INDEX_PREFIX', 'jiebang-')}tmp-{uuid.uuid4().hex[:8]}-"
+        prefix = f"{params.get('INDEX_PREFIX', 'jiebang')}-tmp-{uuid.uuid4().hex[:8]}-"
         backend = cls({**params, "INDEX_PREFIX": prefix, "REPLICAS": 0})
         try:
             yield backend
@@ -232,20 +232,25 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         if self._client is None:
             from elasticsearch import Elasticsearch
 
-            self._client = Elasticsearch(
-                self.urls,
-                request_timeout=self.timeout,
-                max_retries=self.max_retries,
-                retry_on_timeout=True,
-                **self.options,
-            )
+            self._client = Elasticsearch(self.urls, **self.client_options())
         return self._client
+
+    def client_options(self) -> dict[str, Any]:
+        """Return the client's keyword arguments: timeouts, retries, then OPTIONS (unset ones dropped)."""
+        options = {
+            "request_timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "retry_on_timeout": True,
+        }
+        options.update({k: v for k, v in self.options.items() if v is not None})
+        return options
 
     def alias(self, kind: Kind) -> str:
         """Return the alias searches of ``kind`` go through."""
         if kind not in KINDS:
             raise ValueError(f"unknown listing kind {kind!r}")
-        return f"{self.prefix}{kind}"
+        separator = "" if not self.prefix or self.prefix.endswith(("-", "_")) else "-"
+        return f"{self.prefix}{separator}{kind}"
 
     def _new_index(self, kind: Kind) -> str:
         name = f"{self.alias(kind)}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"

@@ -410,6 +410,8 @@ class EmbeddedSearchBackend(BaseSearchBackend):
     def check(self) -> list[str]:
         """Return human-readable problems with this backend's configuration."""
         problems = []
+        if self.path.exists() and not self.path.is_dir():
+            return [f"search index path {self.path} exists but is not a folder"]
         probe = self.path if self.path.exists() else self.path.parent
         if not os.access(probe, os.W_OK):
             problems.append(f"search index folder {self.path} is not writable")

@@ -1,0 +1,156 @@
+"""One contract, every backend: embedded always, Elasticsearch with ELASTICSEARCH_URL."""
+
+import datetime as dt
+
+import pytest
+
+from search.backends.base import SearchQuery
+from tests.search.conftest import technology
+
+
+def ids(hits):
+    return [h.document.id for h in hits]
+
+
+def test_index_count_and_get_document_round_trip(backend, technologies):
+    assert backend.index_documents(technologies) == 5
+    assert backend.count("technology") == 5
+    assert backend.count("demand") == 0
+    assert backend.get_document("technology", "t3") == technologies[2]
+    assert backend.get_document("technology", "missing") is None
+
+
+def test_reindexing_replaces_instead_of_duplicating(backend, technologies):
+    backend.index_documents(technologies)
+    changed = technology("t1", "新标题：固态电池", "全新内容")
+    backend.index_documents([changed])
+    assert backend.count("technology") == 5
+    assert backend.get_document("technology", "t1").title == "新标题：固态电池"
+
+
+def test_delete_removes_only_the_given_listing(backend, technologies):
+    backend.index_documents(technologies)
+    backend.delete_documents("technology", ["t2"])
+    assert backend.count("technology") == 4
+    assert backend.get_document("technology", "t2") is None
+
+
+def test_search_finds_chinese_text_with_full_width_query(backend, technologies):
+    backend.index_documents(technologies)
+    results = backend.search(SearchQuery(kind="technology", text="锂电池　热管理"))
+    assert ids(results.hits)[0] == "t1"
+    upper = backend.search(SearchQuery(kind="technology", text="ＡＩ缺陷检测"))
+    assert ids(upper.hits)[0] == "t3"
+
+
+def test_search_through_a_synonym(backend, technologies):
+    backend.index_documents(technologies)
+    results = backend.search(SearchQuery(kind="technology", text="废水处理"))
+    assert "t4" in ids(results.hits)
+
+
+def test_search_does_not_return_unrelated_listings(backend, technologies):
+    backend.index_documents(technologies)
+    results = backend.search(SearchQuery(kind="technology", text="小麦育种"))
+    assert ids(results.hits) == ["t5"]
+    assert results.total == 1
+
+
+def test_empty_text_lists_everything(backend, technologies):
+    backend.index_documents(technologies)
+    assert backend.search(SearchQuery(kind="technology")).total == 5
+
+
+def test_facets_count_matching_documents(backend, technologies):
+    backend.index_documents(technologies)
+    results = backend.search(
+        SearchQuery(kind="technology", facets=["industry_chain", "cooperation_modes", "budget_band"])
+    )
+    assert dict(results.facets["industry_chain"])["新能源汽车"] == 2
+    assert dict(results.facets["cooperation_modes"])["技术转让"] == 3
+    assert dict(results.facets["budget_band"])["negotiable"] == 1
+
+
+def test_filters_restrict_hits_and_facets(backend, technologies):
+    backend.index_documents(technologies)
+    query = SearchQuery(kind="technology", filters={"industry_chain": "新能源汽车"}, facets=["maturity"])
+    results = backend.search(query)
+    assert sorted(ids(results.hits)) == ["t1", "t2"]
+    assert sorted(results.facets["maturity"]) == [("industrial", 1), ("pilot", 1)]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"cooperation_modes": ["技术许可", "合作开发"]}, ["t1", "t2", "t3"]),
+        ({"district__not_in": ["历城区"]}, ["t2", "t3", "t5"]),
+        ({"budget__lte": 500_000}, ["t3", "t5"]),
+        ({"budget__gte": 500_000}, ["t1", "t2"]),
+        ({"deadline__gte_or_missing": dt.date.today() + dt.timedelta(days=90)}, ["t2", "t3", "t4", "t5"]),
+    ],
+)
+def test_filter_lookups(backend, technologies, filters, expected):
+    backend.index_documents(technologies)
+    results = backend.search(SearchQuery(kind="technology", filters=filters))
+    assert sorted(ids(results.hits)) == expected
+
+
+def test_pagination(backend, technologies):
+    backend.index_documents(technologies)
+    first = backend.search(SearchQuery(kind="technology", page=1, page_size=2))
+    third = backend.search(SearchQuery(kind="technology", page=3, page_size=2))
+    assert first.total == third.total == 5
+    assert len(first.hits) == 2 and len(third.hits) == 1
+    assert not set(ids(first.hits)) & set(ids(third.hits))
+
+
+def test_highlights_mark_query_words(backend, technologies):
+    backend.index_documents(technologies)
+    hit = backend.search(SearchQuery(kind="technology", text="缺陷检测")).hits[0]
+    assert "<mark>缺陷</mark>" in hit.highlights["title"] or "<mark>检测</mark>" in hit.highlights["title"]
+    assert "<mark>" in hit.highlights["summary"]
+
+
+def test_autocomplete_by_prefix(backend, technologies):
+    backend.index_documents(technologies)
+    suggestions = backend.autocomplete("technology", "污水")
+    assert "污水处理" in suggestions
+    assert all(s.startswith("污水") for s in suggestions)
+    assert backend.autocomplete("technology", "  ") == []
+
+
+def test_more_like_this_ranks_the_similar_listing_first(backend, technologies):
+    backend.index_documents(technologies)
+    terms = backend.weighted_terms("technology", "电动汽车快充时电池温度过高，需要液冷散热方案")
+    hits = backend.more_like_this("technology", terms, limit=3)
+    assert ids(hits)[0] == "t1"
+    excluded = backend.more_like_this("technology", terms, exclude_ids=["t1"], limit=3)
+    assert "t1" not in ids(excluded)
+
+
+def test_more_like_this_applies_filters(backend, technologies):
+    backend.index_documents(technologies)
+    terms = backend.weighted_terms("technology", "锂电池")
+    hits = backend.more_like_this("technology", terms, filters={"maturity": "industrial"})
+    assert ids(hits) == ["t2"]
+
+
+def test_doc_freqs(backend, technologies):
+    backend.index_documents(technologies)
+    freqs = backend.doc_freqs("technology", "words", ["锂离子电池", "小麦", "不存在的词"])
+    assert freqs == {"锂离子电池": 2, "小麦": 1, "不存在的词": 0}
+
+
+def test_rebuild_replaces_the_whole_index(backend, technologies):
+    backend.index_documents(technologies)
+    seen = []
+    count = backend.rebuild("technology", technologies[:2], progress=seen.append)
+    assert count == 2 == sum(seen)
+    assert backend.count("technology") == 2
+    assert backend.get_document("technology", "t5") is None
+
+
+def test_clear_one_kind(backend, technologies):
+    backend.index_documents(technologies)
+    backend.clear("technology")
+    assert backend.count("technology") == 0

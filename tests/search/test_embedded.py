@@ -1,0 +1,78 @@
+"""Embedded backend specifics: several processes writing one index."""
+
+import multiprocessing
+
+import pytest
+
+from search.backends.embedded import EmbeddedSearchBackend, IndexLockTimeout
+from search.documents import ListingDocument
+
+
+def _write(path, worker, batches):
+    backend = EmbeddedSearchBackend({"PATH": path, "WRITER_HEAP_BYTES": 15_000_000})
+    for b in range(batches):
+        docs = [
+            ListingDocument(kind="demand", id=f"{worker}-{b}-{i}", title=f"需求{worker}", summary="电池回收")
+            for i in range(3)
+        ]
+        backend.index_documents(docs)
+        # every writer also rewrites one shared listing: the last write must win whole
+        backend.index_documents([ListingDocument(kind="demand", id="shared", title=f"{worker}-{b}")])
+
+
+def test_concurrent_writers_from_several_processes_lose_nothing(tmp_path):
+    path = str(tmp_path / "index")
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_write, args=(path, w, 4)) for w in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    reader = EmbeddedSearchBackend({"PATH": path})
+    assert reader.count("demand") == 3 * 4 * 3 + 1
+    assert reader.get_document("demand", "shared").title.endswith("-3")
+
+
+def test_reader_sees_another_process_commit(tmp_path):
+    path = str(tmp_path / "index")
+    reader = EmbeddedSearchBackend({"PATH": path})
+    assert reader.count("demand") == 0
+    writer = EmbeddedSearchBackend({"PATH": path})
+    writer.index_documents([ListingDocument(kind="demand", id="1", title="新需求")])
+    assert reader.count("demand") == 1
+
+
+def test_writer_waits_for_the_lock_then_times_out(tmp_path):
+    holder = EmbeddedSearchBackend({"PATH": str(tmp_path / "index")})
+    waiter = EmbeddedSearchBackend({"PATH": str(tmp_path / "index"), "LOCK_TIMEOUT": 0.2})
+    with holder._lock("demand"):
+        with pytest.raises(IndexLockTimeout):
+            waiter.delete_documents("demand", ["1"])
+    assert waiter.delete_documents("demand", ["1"]) == 1
+
+
+def test_a_batch_that_fails_writes_nothing(tmp_path, monkeypatch):
+    backend = EmbeddedSearchBackend({"PATH": str(tmp_path / "index")})
+    backend.index_documents([ListingDocument(kind="demand", id="keep", title="保留")])
+    good = ListingDocument(kind="demand", id="new", title="新")
+    bad = ListingDocument(kind="demand", id="bad", title="坏")
+    original = backend._to_tantivy
+
+    def explode(doc):
+        if doc.id == "bad":
+            raise RuntimeError("boom")
+        return original(doc)
+
+    monkeypatch.setattr(backend, "_to_tantivy", explode)
+    with pytest.raises(RuntimeError):
+        backend.index_documents([good, bad])
+    assert backend.count("demand") == 1
+
+
+def test_check_reports_a_path_that_is_not_a_folder(tmp_path):
+    blocker = tmp_path / "index"
+    blocker.write_text("not a folder")
+    problems = EmbeddedSearchBackend({"PATH": str(blocker)}).check()
+    assert any("not a folder" in p for p in problems)
+    assert EmbeddedSearchBackend({"PATH": str(tmp_path / "fresh")}).check() == []

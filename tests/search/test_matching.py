@@ -1,0 +1,73 @@
+import datetime as dt
+
+from django.utils import translation
+
+from search import matching
+from tests.search.conftest import demand
+
+
+def test_demand_finds_the_technology_that_answers_it(embedded, technologies):
+    embedded.index_documents(technologies)
+    need = demand("d1", "电动车电池过热", "我们的新能源汽车电池包快充时温度过高，寻求热管理方案。")
+    found = matching.match(need, backend=embedded, limit=3)
+    assert found[0].document.id == "t1"
+    assert 0 < found[-1].score <= found[0].score
+
+
+def test_explanation_lists_shared_terms_and_criteria_in_chinese(embedded, technologies):
+    embedded.index_documents(technologies)
+    need = demand("d1", "电池热管理", "锂电池快充温升过高，需要液冷热管理系统", tech_field="新能源",
+                  maturity="prototype", cooperation_modes=["合作开发"], budget=1_000_000,
+                  deadline=dt.date.today() + dt.timedelta(days=10))
+    best = matching.match(need, backend=embedded, limit=1)[0]
+    assert "热管理" in best.shared_terms
+    codes = {c.code for c in best.criteria}
+    assert {"tech_field", "maturity", "cooperation_mode", "budget", "deadline"} <= codes
+    assert "district" not in codes
+    with translation.override("zh-hans"):
+        text = str(best.explanation)
+    assert text.startswith("共同关键词：")
+    assert "技术领域一致" in text and "预算覆盖报价" in text
+
+
+def test_compatibility_lifts_an_otherwise_equal_candidate(embedded):
+    from tests.search.conftest import technology
+
+    twins = [
+        technology("a", "污水处理装置", "工业污水处理装置", tech_field="环境保护"),
+        technology("b", "污水处理装置", "工业污水处理装置", tech_field="其他"),
+    ]
+    embedded.index_documents(twins)
+    need = demand("d", "", "工业污水处理", tech_field="环境保护")
+    found = matching.match(need, backend=embedded)
+    assert [m.document.id for m in found] == ["a", "b"]
+    assert found[0].compatibility > found[1].compatibility == 0
+
+
+def test_closed_or_expired_demands_are_never_proposed(embedded):
+    past = dt.date.today() - dt.timedelta(days=1)
+    embedded.index_documents([
+        demand("open", "污水处理", "工业污水处理需求"),
+        demand("expired", "污水处理", "工业污水处理需求", deadline=past),
+        demand("closed", "污水处理", "工业污水处理需求", status="closed"),
+    ])
+    from tests.search.conftest import technology
+
+    tech = technology("t", "污水处理", "工业污水处理技术")
+    assert [m.document.id for m in matching.match(tech, backend=embedded)] == ["open"]
+
+
+def test_text_only_match_and_empty_text(embedded, technologies):
+    embedded.index_documents(technologies)
+    assert matching.match_text("小麦抗旱育种", "technology", backend=embedded)[0].document.id == "t5"
+    assert matching.match_text("", "technology", backend=embedded) == []
+    lone = matching.match_text("锂电池", "technology", backend=embedded)[0]
+    assert lone.criteria == []
+
+
+def test_explanation_without_shared_terms_or_criteria():
+    from search.documents import ListingDocument
+
+    plain = matching.Match(ListingDocument(kind="demand", id="x"), 1.0, 1.0, 0.0)
+    with translation.override("zh-hans"):
+        assert str(plain.explanation) == "文本内容相近"
