@@ -1,0 +1,147 @@
+"""Reads for bidding, with the related rows each page needs fetched up front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cms.models import DemandPage, TechnologyPage
+from cms.permissions import active_organisation_ids, is_curator
+
+from . import permissions as perms
+from .models import (
+    VISIBLE_TO_OWNER_STATES,
+    AccessLogEntry,
+    Bid,
+    BidAttachment,
+    BidIndicatorResponse,
+    BidStatus,
+    ListingKind,
+    PublicQuestion,
+)
+
+LISTING_MODELS = {ListingKind.DEMAND: DemandPage, ListingKind.TECHNOLOGY: TechnologyPage}
+
+
+def _bids() -> QuerySet[Bid]:
+    return Bid.objects.select_related(
+        "organisation", "demand", "demand__organisation", "technology",
+        "technology__organisation", "cooperation_mode", "created_by", "deal",
+    ).prefetch_related("consortium_members")
+
+
+def _bid_details(qs: QuerySet[Bid]) -> QuerySet[Bid]:
+    return qs.prefetch_related(
+        Prefetch(
+            "indicator_responses",
+            queryset=BidIndicatorResponse.objects.select_related("indicator"),
+        ),
+        "milestones",
+        "attachments",
+    )
+
+
+def listing_get(kind: str, page_id: int):
+    """A live listing of the given kind, or 404."""
+    model = LISTING_MODELS.get(kind)
+    if model is None:
+        raise Http404
+    listing = model.objects.live().select_related("organisation").filter(pk=page_id).first()
+    if listing is None:
+        raise Http404
+    return listing
+
+
+def bid_get(*, user, pk: int) -> Bid:
+    """A bid the user may see (bidder, owner once visible, curator); 404 for everyone else."""
+    bid = _bid_details(_bids()).filter(pk=pk).first()
+    if bid is None or not perms.can_view_bid(user, bid):
+        raise Http404
+    return bid
+
+
+def bid_list_own(*, user) -> QuerySet[Bid]:
+    """Bids made by (or with) the user's organisations."""
+    ids = active_organisation_ids(user)
+    return (_bids().filter(organisation_id__in=ids) | _bids().filter(consortium_members__in=ids)
+            ).distinct().order_by("-created_at")
+
+
+def bid_list_received(*, user, listing=None, include_sealed: bool = False) -> QuerySet[Bid]:
+    """Bids on the user's organisations' listings that the owner may see (sealed ones hidden)."""
+    ids = active_organisation_ids(user)
+    qs = _bids().filter(status__in=VISIBLE_TO_OWNER_STATES)
+    if not include_sealed:
+        qs = qs.exclude(demand__sealed_bids=True, demand__bid_deadline__gt=timezone.now())
+    if listing is not None:
+        qs = qs.filter(**{perms.listing_kind(listing): listing})
+    if not (listing is not None and is_curator(user)):
+        qs = qs.filter(demand__organisation_id__in=ids) | qs.filter(
+            technology__organisation_id__in=ids
+        )
+    return qs.order_by("submitted_at", "pk")
+
+
+def bids_for_owner(*, user, listing) -> tuple[list[Bid], int]:
+    """The bids shown on the owner's list, and how many are sealed until the deadline."""
+    bids = list(_bid_details(bid_list_received(user=user, listing=listing, include_sealed=True)))
+    visible = [b for b in bids if not b.is_sealed]
+    return visible, len(bids) - len(visible)
+
+
+@dataclass
+class Comparison:
+    indicators: list
+    bids: list[Bid]
+    rows: list[tuple]
+
+
+def bid_comparison(*, bids: list[Bid], listing) -> Comparison:
+    """Indicator by indicator, price and timeline, one column per bid."""
+    indicators = list(listing.indicators.all()) if isinstance(listing, DemandPage) else []
+    rows = []
+    for ind in indicators:
+        cells = []
+        for bid in bids:
+            match = next((r for r in bid.indicator_responses.all() if r.indicator_id == ind.pk), None)
+            cells.append(match)
+        rows.append((ind, cells))
+    return Comparison(indicators=indicators, bids=bids, rows=rows)
+
+
+def attachment_get(*, user, pk: int) -> BidAttachment:
+    item = BidAttachment.objects.select_related("bid").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    bid_get(user=user, pk=item.bid_id)
+    return item
+
+
+def question_list(*, user, demand) -> list[PublicQuestion]:
+    """Answered questions for everyone; unanswered ones for the owner and the asker."""
+    qs = PublicQuestion.objects.filter(demand=demand).select_related("asked_by")
+    if perms.is_listing_owner(user, demand) or is_curator(user):
+        return list(qs)
+    items = list(qs)
+    uid = user.pk if user and user.is_authenticated else None
+    return [q for q in items if q.is_answered or (uid and q.asked_by_id == uid)]
+
+
+def access_log_list(*, listing) -> QuerySet[AccessLogEntry]:
+    return (
+        AccessLogEntry.objects.filter(**{perms.listing_kind(listing): listing})
+        .select_related("user", "organisation", "bid", "attachment")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def active_bid_of(*, organisation, listing) -> Bid | None:
+    return (
+        Bid.objects.filter(organisation=organisation, status__in=[
+            BidStatus.DRAFT, BidStatus.SUBMITTED, BidStatus.SHORTLISTED, BidStatus.AWARDED,
+        ], **{perms.listing_kind(listing): listing})
+        .first()
+    )
