@@ -134,9 +134,9 @@ class DemandFilterSet(ListingFilterSet):
 
     # A fixed 榜额 keeps only budget_max, so each end of the range falls back on the other.
     def filter_budget_min(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        return queryset.alias(
-            budget_high=Coalesce("budget_max", "budget_min")
-        ).filter(budget_high__gte=value)
+        return queryset.alias(budget_high=Coalesce("budget_max", "budget_min")).filter(
+            budget_high__gte=value
+        )
 
     def filter_budget_max(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.alias(budget_low=Coalesce("budget_min", "budget_max")).filter(

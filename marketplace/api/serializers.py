@@ -76,11 +76,15 @@ class RichTextHTMLField(serializers.CharField):
 
 
 class TaxonomySerializer(serializers.Serializer):
+    """An entry of a taxonomy (industry chain, technology field, cooperation mode)."""
+
     slug = serializers.SlugField(read_only=True)
     name = serializers.CharField(read_only=True)
 
 
 class OrganisationSummarySerializer(serializers.ModelSerializer):
+    """The owner organisation of a listing, public fields only."""
+
     kind = CodeLabelField(Organisation.Kind.choices)
     district = CodeLabelField(District.choices)
 
@@ -91,6 +95,8 @@ class OrganisationSummarySerializer(serializers.ModelSerializer):
 
 
 class ContactSerializer(serializers.Serializer):
+    """A listing's contact person and details."""
+
     name = serializers.CharField(source="contact_name", read_only=True)
     phone = serializers.CharField(source="contact_phone", read_only=True)
     email = serializers.CharField(source="contact_email", read_only=True)
@@ -112,15 +118,19 @@ class AttachmentSerializer(serializers.Serializer):
 
 
 class DemandAttachmentSerializer(AttachmentSerializer):
-    pass
+    """A public attachment of a demand."""
 
 
 class TechnologyAttachmentSerializer(AttachmentSerializer):
+    """A public evidence attachment of a technology, with its kind."""
+
     kind_slug = "technology"
     kind = CodeLabelField(EvidenceKind.choices)
 
 
 class DemandIndicatorSerializer(serializers.ModelSerializer):
+    """核心技术指标: one quantified target of a demand."""
+
     class Meta:
         model = DemandIndicator
         fields = ["name", "target_value", "unit", "verification"]
@@ -128,6 +138,8 @@ class DemandIndicatorSerializer(serializers.ModelSerializer):
 
 
 class TechnologyIPSerializer(serializers.ModelSerializer):
+    """One item of intellectual property behind a technology."""
+
     ip_type = CodeLabelField(IPType.choices)
     status = CodeLabelField(IPStatus.choices)
 
@@ -169,6 +181,8 @@ class ListingSummarySerializer(serializers.ModelSerializer):
 
 
 class ContactMixin(serializers.Serializer):
+    """Adds ``contact``, filled only for callers ``can_view_contact`` admits."""
+
     contact = serializers.SerializerMethodField(
         help_text=_("联系人与联系方式；仅对已认证单位成员和平台审核人员返回，否则为 null")
     )
@@ -182,6 +196,8 @@ class ContactMixin(serializers.Serializer):
 
 
 class DemandSummarySerializer(ListingSummarySerializer):
+    """A demand as a catalogue list item."""
+
     status = CodeLabelField(DemandStatus.choices)
     budget_kind = CodeLabelField(BudgetKind.choices)
 
@@ -197,6 +213,8 @@ class DemandSummarySerializer(ListingSummarySerializer):
 
 
 class DemandDetailSerializer(ContactMixin, DemandSummarySerializer):
+    """Every public field of a demand."""
+
     problem = RichTextHTMLField(help_text=_("主要技术问题（HTML）"))
     indicators = DemandIndicatorSerializer(many=True, read_only=True)
     ip_ownership = CodeLabelField(IPOwnership.choices)
@@ -226,10 +244,14 @@ class DemandDetailSerializer(ContactMixin, DemandSummarySerializer):
 
     @extend_schema_field(DemandAttachmentSerializer(many=True))
     def get_attachments(self, obj: DemandPage):
-        return DemandAttachmentSerializer(public_attachments(obj), many=True, context=self.context).data
+        return DemandAttachmentSerializer(
+            public_attachments(obj), many=True, context=self.context
+        ).data
 
 
 class TechnologySummarySerializer(ListingSummarySerializer):
+    """A technology as a catalogue list item."""
+
     status = CodeLabelField(TechnologyStatus.choices)
     stage = CodeLabelField(Stage.choices)
     level = CodeLabelField(Level.choices)
@@ -249,6 +271,8 @@ class TechnologySummarySerializer(ListingSummarySerializer):
 
 
 class TechnologyDetailSerializer(ContactMixin, TechnologySummarySerializer):
+    """Every public field of a technology."""
+
     description = RichTextHTMLField(help_text=_("技术说明（HTML）"))
     attribute = CodeLabelField(Attribute.choices)
     ip_items = TechnologyIPSerializer(many=True, read_only=True)

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import viewsets
 
 from cms.models import DemandAttachment, DemandPage, TechnologyAttachment, TechnologyPage
@@ -39,7 +39,9 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary=_("技术需求目录"), description=_("公开的技术需求（榜单），分页。")),
-    retrieve=extend_schema(summary=_("技术需求详情"), description=_("一条公开技术需求的公开字段。")),
+    retrieve=extend_schema(
+        summary=_("技术需求详情"), description=_("一条公开技术需求的公开字段。")
+    ),
 )
 class DemandViewSet(ListingViewSet):
     filterset_class = DemandFilterSet
@@ -55,7 +57,9 @@ class DemandViewSet(ListingViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary=_("科技成果目录"), description=_("公开的科技成果，分页。")),
-    retrieve=extend_schema(summary=_("科技成果详情"), description=_("一项公开科技成果的公开字段。")),
+    retrieve=extend_schema(
+        summary=_("科技成果详情"), description=_("一项公开科技成果的公开字段。")
+    ),
 )
 class TechnologyViewSet(ListingViewSet):
     filterset_class = TechnologyFilterSet
@@ -85,11 +89,3 @@ class SwaggerView(SpectacularSwaggerView):
     @staticmethod
     def _swagger_ui_favicon():
         return sidecar("swagger-ui-dist/favicon-32x32.png")
-
-
-class RedocView(SpectacularRedocView):
-    """Redoc served from the pinned drf-spectacular-sidecar, never from a CDN."""
-
-    @staticmethod
-    def _redoc_standalone():
-        return sidecar("redoc/bundles/redoc.standalone.js")
