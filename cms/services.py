@@ -173,6 +173,9 @@ def listing_update(
 def listing_submit(*, user, page: ListingPage) -> WorkflowState:
     """Send the latest revision to the curators' approval task (Wagtail moderation)."""
     page = locked(page)
+    check_member(user, page)
+    if page.workflow_in_progress:
+        raise ListingStateError(_("该项目已在审核中。"))
     check_editable(user, page)
     if not page.organisation.is_verified:
         raise ListingStateError(_("单位尚未通过认证：可以保存草稿，认证通过后才能提交审核。"))

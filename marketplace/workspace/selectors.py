@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import WorkflowState
 
@@ -80,6 +80,16 @@ def listing_row(user, page) -> ListingRow:
     )
 
 
+def active_workflow_states() -> Prefetch:
+    # PageQuerySet.prefetch_workflow_states() matches on the base Page content type and
+    # so finds nothing from a DemandPage/TechnologyPage queryset; use the specific relation.
+    return Prefetch(
+        "_specific_workflow_states",
+        queryset=WorkflowState.objects.active().select_related("current_task_state__task"),
+        to_attr="_current_workflow_states",
+    )
+
+
 def organisation_listings(organisation: Organisation) -> QuerySet:
     """An organisation's listings in its catalogue, newest change first."""
     model = LISTING_MODELS.get(organisation.listing_kind or "")
@@ -88,7 +98,7 @@ def organisation_listings(organisation: Organisation) -> QuerySet:
     return (
         model.objects.filter(organisation=organisation)
         .select_related("organisation", "latest_revision")
-        .prefetch_workflow_states()
+        .prefetch_related(active_workflow_states())
         .order_by("-latest_revision_created_at", "-pk")
     )
 
