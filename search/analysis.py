@@ -117,20 +117,34 @@ def segment(normalised_text: str) -> list[str]:
     return _get_segmenter().cut(normalised_text, False)
 
 
+_token_memo: dict[str, tuple[str, ...]] = {}
+
+
+def _token_forms(tok: str) -> tuple[str, ...]:
+    """Return what one raw segment contributes: nothing, itself, or itself and its synonym."""
+    forms = _token_memo.get(tok)
+    if forms is None:
+        word = tok.strip()
+        if not word or word in stop_words() or len(word) > _MAX_TOKEN_CHARS:
+            forms = ()
+        elif not _CONTENT.search(word):
+            forms = ()
+        else:
+            canonical = synonyms().get(word)
+            forms = (word,) if canonical is None else (word, canonical)
+        if len(_token_memo) < 500_000:  # bounded: the vocabulary is finite, spam is not
+            _token_memo[tok] = forms
+    return forms
+
+
 def words(text: str) -> list[str]:
     """Return the word tokens of ``text``, synonyms followed by their canonical form."""
-    stops, syn = stop_words(), synonyms()
     out: list[str] = []
     for tok in segment(normalise(text)):
-        tok = tok.strip()
-        if not tok or tok in stops or len(tok) > _MAX_TOKEN_CHARS:
-            continue
-        if not _CONTENT.search(tok):
-            continue
-        out.append(tok)
-        canonical = syn.get(tok)
-        if canonical is not None:
-            out.append(canonical)
+        forms = _token_memo.get(tok)
+        if forms is None:
+            forms = _token_forms(tok)
+        out.extend(forms)
     return out
 
 
@@ -144,7 +158,7 @@ def bigrams(text: str) -> list[str]:
         elif len(run) == 1:
             out.append(run)
         else:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out.extend(map(str.__add__, run, run[1:]))
     return out
 
 

@@ -152,8 +152,7 @@ class ListingDocument:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         if data.get("id") in (None, ""):
             raise ValueError("a listing document needs an id")
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in _FIELD_NAMES}
         values["id"] = str(values["id"])
         values["keywords"] = _as_list(values.get("keywords"))
         values["cooperation_modes"] = _as_list(values.get("cooperation_modes"))
@@ -165,6 +164,9 @@ class ListingDocument:
             elif name in values:
                 values[name] = str(values[name])
         return cls(**values)
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(ListingDocument))
 
 
 def documents_from_dicts(

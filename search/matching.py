@@ -85,8 +85,17 @@ class Match:
     score: float
     text_score: float
     compatibility: float
-    shared_terms: list[str] = field(default_factory=list)
     criteria: list[Criterion] = field(default_factory=list)
+    query_words: list[str] = field(default_factory=list, repr=False)
+    _shared: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def shared_terms(self) -> list[str]:
+        """Return the query's highest-weighted words that the matched listing shares."""
+        # Computed on first use: it re-analyses the listing, which ranking never needs.
+        if self._shared is None:
+            self._shared = shared_terms(self.query_words, self.document)
+        return self._shared
 
     @property
     def explanation(self) -> Any:
@@ -168,18 +177,27 @@ def match(
     terms = backend.weighted_terms(target, source.full_text(), MAX_QUERY_TERMS)
     if SOURCE_TITLE_BOOST != 1.0 and (source.title or source.keywords):
         terms = boost_terms(terms, f"{source.title} {' '.join(source.keywords)}")
+    # Without structured data on the source no criterion can reorder the text
+    # ranking, so there is no point fetching extra candidates.
+    wanted = max(limit * CANDIDATE_FACTOR, MIN_CANDIDATES) if has_criteria(source) else limit
     hits = backend.more_like_this(
         target,
         terms,
         filters={**availability_filters(target), **(filters or {})},
-        limit=max(limit * CANDIDATE_FACTOR, MIN_CANDIDATES),
+        limit=wanted,
         field_boosts=FIELD_BOOSTS[target],
     )
     ranked = rerank(source, hits)[:limit]
     words = list(terms.words)
     for m in ranked:
-        m.shared_terms = shared_terms(words, m.document)
+        m.query_words = words
     return ranked
+
+
+def has_criteria(doc: ListingDocument) -> bool:
+    """Return whether ``doc`` carries any data a compatibility criterion reads."""
+    return bool(doc.tech_field or doc.industry_chain or doc.maturity or doc.cooperation_modes
+                or doc.budget is not None or doc.district)
 
 
 def boost_terms(terms: WeightedTerms, text: str) -> WeightedTerms:

@@ -112,12 +112,15 @@ class SearchResults:
 
 def document_tokens(doc: ListingDocument) -> dict[str, list[str]]:
     """Return the analysed token fields of ``doc``, shared by every backend."""
-    full = analysis.analyse(doc.full_text())
+    # full_text() joins the parts with line breaks, which segmentation and
+    # bigrams never cross, so analysing the parts one by one gives the same tokens.
     title_words = analysis.words(doc.title)
     keyword_words = analysis.words(" ".join(doc.keywords))
+    text_words = analysis.words(doc.summary) + analysis.words(doc.body)
+    grams = analysis.bigrams(doc.full_text())
     return {
-        "words": full.words,
-        "bigrams": full.bigrams,
+        "words": title_words + keyword_words + text_words,
+        "bigrams": grams,
         "title_words": title_words,
         "keyword_words": keyword_words,
         "suggest": suggestions(doc, title_words),
