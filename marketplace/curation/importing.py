@@ -22,9 +22,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from wagtail.models import Locale
+
 from cms.models import DemandIndexPage, TechnologyIndexPage
 from marketplace.organisations.models import Membership, Organisation
 
+from .bulk import publish_new_pages
 from .columns import COLUMNS, EXAMPLE_PREFIX, MODELS, ORG_KINDS, CellError, Column, Lookups, normalise_header
 from .workbook import read_rows
 
@@ -204,6 +207,7 @@ class _Context:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     existing: dict[str, Any] = field(default_factory=dict)
     slugs: set[str] = field(default_factory=set)
+    locale: Any = None
 
 
 def _resolve_existing(ctx: _Context, rows: list[ParsedRow]) -> None:
@@ -309,29 +313,50 @@ def _apply(page: Any, values: dict[str, Any], columns: list[Column]) -> None:
         setattr(page, column.field, values[column.field])
 
 
-def _save_row(ctx: _Context, row: ParsedRow) -> bool:
+# Foreign keys point at rows this import just looked up; checking each again costs a query.
+TRUSTED_FIELDS = ["organisation", "industry_chain", "technology_field", "owner", "locale", "content_type",
+                  "live_revision", "latest_revision", "locked_by", "alias_of", "page_ptr"]
+
+
+def _no_check() -> None:
+    return None
+
+
+def _new_page(ctx: _Context, values: dict[str, Any], organisation: Organisation) -> Any:
     model = MODELS[ctx.kind]
-    columns = COLUMNS[ctx.kind]
+    page = model(owner=ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None,
+                 slug=_unique_slug(ctx, values["external_ref"]), live=False, locale=ctx.locale,
+                 status=PUBLISHED_STATE[ctx.kind], organisation=organisation)
+    _apply(page, values, COLUMNS[ctx.kind])
+    # A provisional place in the tree so Wagtail's validation can find the parent;
+    # bulk.publish_new_pages assigns the real paths.
+    page.depth = ctx.parent.depth + 1
+    page.path = ctx.parent.path + "0000"
+    page._cached_parent_obj = ctx.parent
+    # Slugs are made unique against the parent's children loaded once (ctx.slugs), so
+    # Wagtail's per-page query for the same check is skipped.
+    page._check_slug_is_unique = _no_check
+    page.full_clean(exclude=TRUSTED_FIELDS, validate_unique=False, validate_constraints=False)
+    return page
+
+
+def _prepare_row(ctx: _Context, row: ParsedRow) -> bool:
+    """Build (new) or change in memory (existing) one listing and validate it like a save would."""
     values = row.values
     organisation = ctx.organisations.get(values["credit_code"])
     if organisation is None:
         return False  # its organisation failed validation; the error is already reported
     page = ctx.existing.get(values["external_ref"])
     try:
-        with transaction.atomic():
-            if page is None:
-                page = model(owner=ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None,
-                             slug=_unique_slug(ctx, values["external_ref"]), live=False,
-                             status=PUBLISHED_STATE[ctx.kind], organisation=organisation)
-                _apply(page, values, columns)
-                ctx.parent.add_child(instance=page)
-                row.created = True
-            else:
-                page.organisation = organisation
-                _apply(page, values, columns)
-                page.full_clean()
+        if page is None:
+            page = _new_page(ctx, values, organisation)
+            row.created = True
+        else:
+            page.organisation = organisation
+            _apply(page, values, COLUMNS[ctx.kind])
+            page.full_clean(exclude=TRUSTED_FIELDS)
     except ValidationError as exc:
-        headers = {column.field: column.header for column in columns}
+        headers = {column.field: column.header for column in COLUMNS[ctx.kind]}
         headers.update({"slug": "外部编号", "organisation": "统一社会信用代码"})
         _record_validation(ctx, row, exc, headers)
         return False
@@ -341,19 +366,33 @@ def _save_row(ctx: _Context, row: ParsedRow) -> bool:
 
 def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
     model = MODELS[ctx.kind]
+    new = [row for row in rows if row.created]
     updated = [row for row in rows if not row.created]
+    publish_new_pages(
+        parent=ctx.parent, pages=[row.page for row in new], user=_user(ctx.actor), progress=ctx.progress,
+        m2m={i: _related(row, "m2m", ctx.kind) for i, row in enumerate(new)},
+        children={i: _related(row, "children", ctx.kind) for i, row in enumerate(new)},
+    )
     # Page-wide fields live only on the page row, so they change by update, not by revision.
     for row in updated:
         model.objects.filter(pk=row.page.pk).update(
             organisation=row.page.organisation, external_ref=row.values["external_ref"])
     model.objects.filter(pk__in=[row.page.pk for row in updated], status__in=REPUBLISH_FROM).update(
         status=PUBLISHED_STATE[ctx.kind])
-    actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
-    for row in ctx.progress(rows, desc=_("发布"), unit=_("条")):
-        revision = row.page.save_revision(user=actor, clean=False)
-        revision.publish(user=actor)
-    ctx.report.created = sum(1 for row in rows if row.created)
+    for row in ctx.progress(updated, desc=_("更新"), unit=_("条")):
+        revision = row.page.save_revision(user=_user(ctx.actor), clean=False)
+        revision.publish(user=_user(ctx.actor))
+    ctx.report.created = len(new)
     ctx.report.updated = len(updated)
+
+
+def _related(row: ParsedRow, target: str, kind: str) -> dict[str, list]:
+    return {column.field: row.values[column.field] for column in COLUMNS[kind]
+            if column.target == target and column.field in row.values}
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 # ---------------------------------------------------------------------------
@@ -366,9 +405,10 @@ def import_rows(ctx: _Context, rows: list[ParsedRow]) -> list[ParsedRow]:
     rows = _check_organisation_kinds(ctx, rows)
     _create_organisations(ctx, rows)
     ctx.slugs = set(ctx.parent.get_children().values_list("slug", flat=True))
+    ctx.locale = Locale.get_default()
     saved = []
     for row in ctx.progress(rows, desc=_("校验"), unit=_("条")):
-        if _save_row(ctx, row):
+        if _prepare_row(ctx, row):
             saved.append(row)
     return saved
 

@@ -1,0 +1,70 @@
+"""Benchmark: import a 10,000-row demand workbook into a fresh temporary SQLite database.
+
+    .venv/bin/python bench/bench_import.py [--rows 10000] [--kind demand|technology]
+
+Builds the workbook in memory, migrates a throw-away database in a temporary
+JIEBANG_DATA_DIR (test settings: immediate tasks, so every index update runs
+inside the timing), imports it with the same service the command uses and
+prints one JSON line with the phase timings. Target: under 60 s including indexing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--kind", choices=("demand", "technology"), default="demand")
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="jiebang-bench-import-")
+    os.environ["JIEBANG_DATA_DIR"] = data_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings.test"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate_s = time.perf_counter() - started
+
+    from cms.models import DemandPage, TechnologyPage
+    from marketplace.curation.services import catalogue_import
+    from tests.curation.workbooks import build, demand_row, technology_row
+
+    make_row = demand_row if args.kind == "demand" else technology_row
+    started = time.perf_counter()
+    workbook = build(args.kind, [make_row(n, orgs=200) for n in range(args.rows)])
+    build_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    report = catalogue_import(source=workbook, kind=args.kind, filename="bench.xlsx")
+    import_s = time.perf_counter() - started
+    model = DemandPage if args.kind == "demand" else TechnologyPage
+    live = model.objects.live().count()
+    assert report.committed and live == args.rows, (report.errors[:5], live)
+
+    print(json.dumps({
+        "rows": args.rows, "kind": args.kind, "import_seconds": round(import_s, 2),
+        "rows_per_second": round(args.rows / import_s, 1), "workbook_build_seconds": round(build_s, 2),
+        "migrate_seconds": round(migrate_s, 2), "organisations_created": report.organisations_created,
+        "live_listings": live, "target_seconds": 60, "machine": f"{platform.node()} {platform.machine()} "
+        f"{os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}", "data_dir": data_dir,
+    }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
