@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic.edit import FormView
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import IndexView

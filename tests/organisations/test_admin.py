@@ -1,0 +1,72 @@
+import pytest
+from django.contrib.auth.models import Permission
+
+from marketplace.organisations.models import VerificationDecision
+from tests.factories import EnterpriseTierFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_curator_listing_filters_by_verification(client, curator, pending_org):
+    OrganisationFactory(name="已认证的老牌企业有限公司")
+    client.force_login(curator)
+    response = client.get("/admin/organisations/", {"verification": "pending"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert pending_org.name in body
+    assert "已认证的老牌企业有限公司" not in body
+    assert "认证通过" in body and "待审核" in body  # Chinese admin by default
+
+
+def test_curator_verifies_through_the_confirmation_form(client, curator, owner, pending_org,
+                                                        django_capture_on_commit_callbacks):
+    client.force_login(curator)
+    url = f"/admin/organisations/verify/{pending_org.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200 and pending_org.credit_code in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url, {"note": "营业执照核验无误"})
+    assert response.status_code == 302
+    pending_org.refresh_from_db()
+    assert pending_org.is_verified
+    assert VerificationDecision.objects.get(organisation=pending_org).note == "营业执照核验无误"
+    assert len(callbacks) == 1
+
+
+def test_reject_without_a_note_shows_an_error(client, curator, pending_org):
+    client.force_login(curator)
+    url = f"/admin/organisations/reject/{pending_org.pk}/"
+    response = client.post(url, {"note": ""})
+    assert response.status_code == 200
+    assert "驳回时请填写审核意见" in response.content.decode()
+    pending_org.refresh_from_db()
+    assert pending_org.verification == "pending"
+    client.post(url, {"note": "信用代码与名称不符"})
+    pending_org.refresh_from_db()
+    assert pending_org.verification == "rejected"
+
+
+def test_member_cannot_reach_the_verify_action(client, owner, pending_org):
+    client.force_login(owner)
+    response = client.post(f"/admin/organisations/verify/{pending_org.pk}/", {"note": ""})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    pending_org.refresh_from_db()
+    assert pending_org.verification == "pending"
+
+
+def test_admin_user_who_is_not_a_curator_gets_404(client, pending_org):
+    editor = UserFactory(email="editor@example.com")
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(editor)
+    response = client.post(f"/admin/organisations/verify/{pending_org.pk}/", {"note": ""})
+    assert response.status_code == 404
+    pending_org.refresh_from_db()
+    assert pending_org.verification == "pending"
+
+
+def test_curator_edits_enterprise_tiers_inline(client, curator, pending_org):
+    EnterpriseTierFactory(organisation=pending_org, tier="gazelle")
+    client.force_login(curator)
+    body = client.get(f"/admin/organisations/edit/{pending_org.pk}/").content.decode()
+    assert "企业梯度认定" in body and "tiers-TOTAL_FORMS" in body
+    assert 'name="verification"' not in body
