@@ -167,8 +167,8 @@ def test_list_queries_do_not_grow_with_listings(api, django_assert_max_num_queri
 
 
 def test_the_api_is_read_only(api, demand):
-    assert api.post("/api/v1/demands/", {"title": "x"}).status_code in (403, 405)
-    assert api.delete(f"/api/v1/demands/{demand.pk}/").status_code in (403, 405)
+    assert api.post("/api/v1/demands/", {"title": "x"}).status_code == 405
+    assert api.delete(f"/api/v1/demands/{demand.pk}/").status_code == 405
 
 
 def test_browsable_api_renders_without_confidential_data(api, demand, enterprise_member):
