@@ -179,6 +179,8 @@ def listing_submit(*, user, page: ListingPage) -> WorkflowState:
     check_editable(user, page)
     if not page.organisation.is_verified:
         raise ListingStateError(_("单位尚未通过认证：可以保存草稿，认证通过后才能提交审核。"))
+    if page.live and not page.has_unpublished_changes:
+        raise ListingStateError(_("公开内容没有新的修改，无需提交审核。"))
     state = page.current_workflow_state
     if state is not None and state.status == WorkflowState.STATUS_NEEDS_CHANGES:
         state.resume(user=user)

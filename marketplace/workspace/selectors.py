@@ -75,7 +75,7 @@ def listing_row(user, page) -> ListingRow:
     return ListingRow(
         page=page, draft=draft, kind=listing_kind(page), review=review,
         completeness=listing_completeness(draft), can_edit=editable,
-        can_submit=editable and page.organisation.is_verified,
+        can_submit=editable and page.organisation.is_verified and page.has_unpublished_changes,
         can_withdraw=page.status in WITHDRAWABLE,
     )
 

@@ -129,3 +129,24 @@ def test_withdraw_during_review_cancels_the_workflow(client, enterprise_member, 
     page.refresh_from_db()
     assert page.status == "withdrawn"
     assert WorkflowState.objects.get().status == WorkflowState.STATUS_CANCELLED
+
+
+def test_live_listing_without_changes_has_nothing_to_submit(client, enterprise_member, enterprise):
+    page = DemandPageFactory(organisation=enterprise)
+    client.force_login(enterprise_member)
+    assert url("listing_submit", page) not in client.get(reverse("workspace:dashboard")).content.decode()
+    response = client.post(url("listing_submit", page), follow=True)
+    assert "无需提交审核" in response.content.decode()
+    assert not WorkflowState.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["demand", "technology"])
+def test_blank_and_existing_forms_render(client, request, kind):
+    member = request.getfixturevalue("enterprise_member" if kind == "demand" else "research_member")
+    organisation = member.memberships.get().organisation
+    client.force_login(member)
+    response = client.get(reverse("workspace:listing_create", kwargs={"organisation_id": organisation.pk}))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'enctype="multipart/form-data"' in body and "attachments-TOTAL_FORMS" in body
+    assert ("indicators-TOTAL_FORMS" if kind == "demand" else "ip_items-TOTAL_FORMS") in body
