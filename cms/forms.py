@@ -238,7 +238,7 @@ def listing_forms(kind: str, page, data=None, files=None):
         fields = list(formset_class.form._meta.fields)
         initial = [] if page.pk is None else child_initial(page, prefix, fields)
         formset = formset_class(data, files, prefix=prefix, initial=initial)
-        for row_form, row in zip(formset.forms, initial):
+        for row_form, row in zip(formset.forms, initial, strict=False):  # extra rows have none
             row_form.child = row["instance"]
         bound[prefix] = formset
     return form, bound

@@ -9,7 +9,13 @@ from cms.completeness import (
     listing_completeness,
     plain_length,
 )
-from cms.models import DemandIndicator, DemandPage, TechnologyAttachment, TechnologyIP, TechnologyPage
+from cms.models import (
+    DemandIndicator,
+    DemandPage,
+    TechnologyAttachment,
+    TechnologyIP,
+    TechnologyPage,
+)
 from cms.taxonomy import CooperationMode, TechnologyField
 
 from ..workspace.helpers import PROBLEM
