@@ -591,3 +591,47 @@ def access_log_record(
         action=action, user=user, organisation_id=org_id, demand=demand, technology=technology,
         bid=bid, attachment=attachment, ip_address=ip_address,
     )
+
+
+# ---------------------------------------------------------------------------
+# deadline reminders
+
+
+REMINDER_WINDOWS = (("1d", datetime.timedelta(days=1)), ("3d", datetime.timedelta(days=3)))
+
+
+def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind owners and bidders of demands closing within 3 days / 1 day; each once."""
+    from .models import SentReminder
+
+    now = now or _now()
+    horizon = now + REMINDER_WINDOWS[-1][1]
+    demands = DemandPage.objects.live().filter(
+        status=DemandStatus.OPEN, bid_deadline__gt=now, bid_deadline__lte=horizon
+    ).select_related("organisation")
+    sent = 0
+    for demand in demands:
+        window = next(w for w, delta in REMINDER_WINDOWS if demand.bid_deadline - now <= delta)
+        bidder_orgs = Bid.objects.filter(
+            demand=demand, status__in=(BidStatus.DRAFT, BidStatus.SUBMITTED)
+        ).values_list("organisation_id", flat=True)
+        for user in _members(demand.organisation_id, *bidder_orgs):
+            sent += _reminder_send(SentReminder, demand, user, window)
+    return sent
+
+
+def _reminder_send(model, demand, user, window: str) -> int:
+    with transaction.atomic():
+        _row, created = model.objects.get_or_create(
+            demand=demand, user=user, window=window, deadline=demand.bid_deadline
+        )
+        if not created:
+            return 0
+        left = _("3天") if window == "3d" else _("1天")
+        notification_send(
+            recipients=[user], verb=f"deadline_{window}",
+            title=_("揭榜将于%(left)s后截止：%(listing)s") % {"left": left, "listing": demand.title},
+            body=_("截止时间（北京时间）：%(deadline)s") % {"deadline": _local(demand.bid_deadline)},
+            target_url=demand.url or "",
+        )
+    return 1
