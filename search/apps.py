@@ -9,3 +9,18 @@ class SearchConfig(AppConfig):
     label = "jiebang_search"
     verbose_name = _("搜索与匹配")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core.signals import setting_changed
+
+        from search import checks  # noqa: F401  (registers the system check)
+        from search.backends import reset_search_backends
+        from search.signal_handlers import register_signal_handlers
+
+        register_signal_handlers()
+
+        def _reset(setting, **kwargs):
+            if setting == "SEARCH_BACKENDS":
+                reset_search_backends()
+
+        setting_changed.connect(_reset, weak=False, dispatch_uid="jiebang_search_settings")

@@ -177,3 +177,109 @@ def documents_from_dicts(
         if kind is not None and "kind" not in row:
             row = {**row, "kind": kind}
         yield ListingDocument.from_dict(row)
+
+
+# -- Wagtail pages ----------------------------------------------------------------
+
+# Technology stage (cms.Stage) → maturity level.
+STAGE_MATURITY = {"lab": "lab", "small_pilot": "prototype", "pilot": "pilot", "mature": "industrial"}
+
+
+def _plain(html: str | None) -> str:
+    from django.utils.html import strip_tags
+
+    return strip_tags(html or "").strip()
+
+
+def _slugs(manager) -> list[str]:
+    return [item.slug for item in manager.all()]
+
+
+def _common_fields(page) -> dict[str, Any]:
+    return {
+        "id": str(page.pk),
+        "title": page.title,
+        "keywords": page.keyword_list,
+        "industry_chain": page.industry_chain.slug if page.industry_chain_id else "",
+        "tech_field": page.technology_field.slug if page.technology_field_id else "",
+        "district": page.district or "",
+        "cooperation_modes": _slugs(page.cooperation_modes),
+        "status": page.status,
+        "organisation_id": str(page.organisation_id),
+        "organisation_name": page.organisation.name if page.organisation_id else "",
+        "url": page.url or "",
+    }
+
+
+def document_from_demand(page) -> ListingDocument:
+    """Return the document of a ``cms.DemandPage`` (public fields only, never confidential ones)."""
+    from django.utils import timezone
+
+    indicators = [f"{i.name} {i.target_value}{i.unit}" for i in page.indicators.all()]
+    body = [page.current_state, page.benchmark, page.expected_outcome,
+            page.application_scenario, *indicators]
+    deadline = timezone.localtime(page.bid_deadline).date() if page.bid_deadline else None
+    budget = None if page.budget_kind == "negotiable" else (page.budget_max or page.budget_min)
+    return ListingDocument(
+        kind="demand", summary=_plain(page.problem), body="\n".join(b for b in body if b),
+        budget=budget, deadline=deadline, **_common_fields(page),
+    )
+
+
+def document_from_technology(page) -> ListingDocument:
+    """Return the document of a ``cms.TechnologyPage`` (public fields only)."""
+    body = [_plain(page.description), page.indicators, page.application_scenarios, page.advantages]
+    budget = page.asking_price if page.price_kind == "fixed" else None
+    return ListingDocument(
+        kind="technology", summary=page.summary or "", body="\n".join(b for b in body if b),
+        maturity=STAGE_MATURITY.get(page.stage, ""), budget=budget, **_common_fields(page),
+    )
+
+
+def page_kind(page) -> Kind | None:
+    """Return the listing kind of a page (specific or not), or None for other pages."""
+    from cms.models import DemandPage, TechnologyPage
+
+    specific_class = getattr(page, "specific_class", None) or type(page)
+    if issubclass(specific_class, DemandPage):
+        return "demand"
+    if issubclass(specific_class, TechnologyPage):
+        return "technology"
+    return None
+
+
+def is_indexable(page) -> bool:
+    """Return whether a listing page belongs in the public index (live and public)."""
+    return bool(page.live and page.is_public)
+
+
+def document_from_page(page) -> ListingDocument:
+    """Return the search document of a demand or technology page."""
+    page = page.specific
+    kind = page_kind(page)
+    if kind == "demand":
+        return document_from_demand(page)
+    if kind == "technology":
+        return document_from_technology(page)
+    raise ValueError(f"{type(page).__name__} is not a listing page")
+
+
+def listing_queryset(kind: Kind):
+    """Return the live public pages of ``kind`` with what the mapping reads prefetched."""
+    from cms.models import (
+        PUBLIC_DEMAND_STATES,
+        PUBLIC_TECHNOLOGY_STATES,
+        DemandPage,
+        TechnologyPage,
+    )
+
+    model, states = (
+        (DemandPage, PUBLIC_DEMAND_STATES) if kind == "demand"
+        else (TechnologyPage, PUBLIC_TECHNOLOGY_STATES)
+    )
+    queryset = model.objects.live().filter(status__in=states).select_related(
+        "organisation", "industry_chain", "technology_field"
+    ).prefetch_related("cooperation_modes")
+    if kind == "demand":
+        queryset = queryset.prefetch_related("indicators")
+    return queryset.order_by("pk")

@@ -1,0 +1,139 @@
+"""Wagtail pages → search documents, index lifecycle tasks, rebuild and checks."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from search import tasks
+from search.backends import get_search_backend
+from search.checks import check_search_backends
+from search.documents import document_from_page
+from tests.factories import DemandIndicatorFactory, DemandPageFactory, TechnologyPageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def index(settings, tmp_path):
+    settings.SEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.embedded", "PATH": str(tmp_path / "index")}
+    }
+    return get_search_backend()
+
+
+def publish(factory, capture, **kwargs):
+    with capture(execute=True):
+        return factory(**kwargs)
+
+
+def test_demand_page_maps_public_fields_only(enterprise):
+    page = DemandPageFactory(organisation=enterprise, confidential_details="机密配方X", contact_phone="123",
+                             problem="<p>薄壁件<b>焊接</b>变形</p>", current_state="现有工艺不稳定")
+    DemandIndicatorFactory(page=page)
+    doc = document_from_page(page)
+    assert (doc.kind, doc.id, doc.title) == ("demand", str(page.pk), page.title)
+    assert doc.summary == "薄壁件焊接变形"
+    assert "现有工艺不稳定" in doc.body and "焊后变形量 ≤0.2mm" in doc.body
+    assert "机密配方X" not in doc.full_text() and "123" not in doc.full_text()
+    assert doc.keywords == ["激光焊接", "变形控制", "高温合金"]
+    assert doc.budget == 1_000_000 and doc.district == "370112"
+    assert doc.deadline == timezone.localtime(page.bid_deadline).date()
+    assert doc.organisation_id == str(enterprise.pk) and doc.status == "open"
+
+
+def test_technology_page_maps_stage_and_price(university):
+    page = TechnologyPageFactory(organisation=university, stage="small_pilot", price_kind="fixed",
+                                 asking_price=300_000, advantages="成本低")
+    doc = document_from_page(page)
+    assert doc.kind == "technology" and doc.maturity == "prototype"
+    assert doc.budget == 300_000 and "成本低" in doc.body
+    negotiable = TechnologyPageFactory(organisation=university, price_kind="negotiable", asking_price=5)
+    assert document_from_page(negotiable).budget is None
+
+
+def test_publishing_indexes_and_fills_admin_search_tokens(index, enterprise, django_capture_on_commit_callbacks):
+    page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
+    assert index.get_document("demand", str(page.pk)).title == page.title
+    page.refresh_from_db()
+    assert {"激光", "焊接", "薄壁"} <= set(page.search_tokens.split())
+
+
+def test_unpublishing_removes_from_index(index, enterprise, django_capture_on_commit_callbacks):
+    page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.unpublish()
+    assert index.get_document("demand", str(page.pk)) is None
+
+
+def test_deleting_removes_from_index(index, university, django_capture_on_commit_callbacks):
+    page = publish(TechnologyPageFactory, django_capture_on_commit_callbacks, organisation=university)
+    assert index.count("technology") == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        page.delete()
+    assert index.count("technology") == 0
+
+
+def test_a_non_public_status_is_not_indexed(index, enterprise, django_capture_on_commit_callbacks):
+    page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise,
+                   status="in_review")
+    assert index.get_document("demand", str(page.pk)) is None
+
+
+def test_failed_task_is_retried(index, enterprise, monkeypatch):
+    page = DemandPageFactory(organisation=enterprise)
+    calls = []
+    real = tasks._sync
+
+    def flaky(kind, page_id):
+        calls.append(page_id)
+        if len(calls) == 1:
+            raise OSError("disk hiccup")
+        return real(kind, page_id)
+
+    monkeypatch.setattr(tasks, "_sync", flaky)
+    tasks.sync_listing.enqueue("demand", page.pk)
+    assert len(calls) == 2
+    assert index.get_document("demand", str(page.pk)) is not None
+
+
+def test_rebuild_index_command(index, enterprise, university, capsys):
+    kept = DemandPageFactory(organisation=enterprise)
+    DemandPageFactory(organisation=enterprise, status="draft")
+    TechnologyPageFactory(organisation=university)
+    index.index_documents([document_from_page(kept).__class__(kind="demand", id="stale", title="旧")])
+    call_command("rebuild_index", "--no-progress")
+    out = capsys.readouterr().out
+    assert "demand: 1 documents" in out and "technology: 1 documents" in out
+    assert index.get_document("demand", "stale") is None
+    assert index.get_document("demand", str(kept.pk)) is not None
+
+
+def test_matches_between_published_pages(index, enterprise, university, django_capture_on_commit_callbacks):
+    from search import matching
+
+    tech = publish(TechnologyPageFactory, django_capture_on_commit_callbacks, organisation=university,
+                   title="激光焊接变形控制工艺", summary="通过焊接路径优化控制高温合金薄壁件的焊接变形", keywords="激光焊接")
+    publish(TechnologyPageFactory, django_capture_on_commit_callbacks, organisation=university)
+    demand = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
+    found = matching.match(document_from_page(demand), backend=index)
+    assert found[0].document.id == str(tech.pk)
+    assert "焊接" in found[0].shared_terms
+    past = timezone.now() - dt.timedelta(days=1)
+    demand.bid_deadline = past
+    demand.save()
+    from search.tasks import sync_listing
+
+    sync_listing.enqueue("demand", demand.pk)
+    assert matching.match(document_from_page(tech), backend=index) == []
+
+
+def test_system_check_reports_broken_configuration(settings, tmp_path):
+    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.embedded", "PATH": str(tmp_path)}}
+    assert check_search_backends() == []
+    settings.SEARCH_BACKENDS = {"other": {"BACKEND": "search.backends.nowhere"}}
+    ids = {m.id for m in check_search_backends()}
+    assert ids == {"jiebang_search.E001", "jiebang_search.E002"}
+    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.elasticsearch", "URLS": ["es:9200"]}}
+    assert [m.id for m in check_search_backends()] == ["jiebang_search.W001"]
