@@ -91,7 +91,9 @@ class Command(BaseCommand):
         refusal = seeding_refusal(
             production=getattr(settings, "JIEBANG_PRODUCTION", False),
             debug=settings.DEBUG,
-            settings_module=getattr(settings, "SETTINGS_MODULE", "") or "",
+            # override_settings() hides SETTINGS_MODULE (None); the environment still has it.
+            settings_module=getattr(settings, "SETTINGS_MODULE", None)
+            or os.environ.get("DJANGO_SETTINGS_MODULE", ""),
             allow_env=os.environ.get(ALLOW_ENV, ""),
         )
         if refusal:
