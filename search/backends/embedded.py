@@ -30,6 +30,7 @@ from search.analysis import WeightedTerms
 from search.backends.base import (
     BaseSearchBackend,
     Clause,
+    document_tokens,
     Hit,
     SearchQuery,
     SearchResults,
@@ -70,6 +71,26 @@ def _range_value(field: str, value: Any) -> int:
     return int(value)
 
 
+def tantivy_fields(doc: ListingDocument, tokens_for=document_tokens) -> dict[str, Any]:
+    """Return the field values of ``doc`` for a Tantivy document (picklable)."""
+    fields: dict[str, Any] = {"id": doc.id}
+    for name, tokens in tokens_for(doc).items():
+        if name == "suggest":
+            fields[name] = tokens
+        elif tokens:
+            fields[name] = " ".join(tokens)
+    for name in FACET_FIELDS:
+        values = doc.facet_values(name)
+        if values:
+            fields[name] = values
+    if doc.budget is not None:
+        fields["budget"] = doc.budget
+    if doc.deadline is not None:
+        fields["deadline"] = doc.deadline.toordinal()
+    fields["source"] = json.dumps(doc.to_dict(), ensure_ascii=False).encode()
+    return fields
+
+
 class EmbeddedSearchBackend(BaseSearchBackend):
     """Tantivy indexes in a local folder, safe for several processes."""
 
@@ -87,6 +108,10 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         self.num_threads = int(self.params.get("WRITER_THREADS", 0))
         self.lock_timeout = float(self.params.get("LOCK_TIMEOUT", 60.0))
         self.batch_size = int(self.params.get("BATCH_SIZE", 50_000))
+        # Bulk batches at least this big are analysed in a pool of processes.
+        self.parallel_min_docs = int(self.params.get("PARALLEL_MIN_DOCS", 4000))
+        self.parallel_workers = int(self.params.get("PARALLEL_WORKERS", os.cpu_count() or 1))
+        self.rebuild_chunk = max(1000, self.parallel_min_docs)
         self.schema = build_schema()
         self._indexes: dict[str, tantivy.Index] = {}
         self._meta_mtimes: dict[str, int] = {}
@@ -169,23 +194,30 @@ class EmbeddedSearchBackend(BaseSearchBackend):
     # -- writing -------------------------------------------------------------------
 
     def _to_tantivy(self, doc: ListingDocument) -> tantivy.Document:
-        fields: dict[str, Any] = {"id": doc.id}
-        for name, tokens in self.tokens_for(doc).items():
-            if name == "suggest":
-                fields[name] = tokens
-            elif tokens:
-                fields[name] = " ".join(tokens)
-        for name in FACET_FIELDS:
-            values = doc.facet_values(name)
-            if values:
-                fields[name] = values
-        if doc.budget is not None:
-            fields["budget"] = doc.budget
-        if doc.deadline is not None:
-            fields["deadline"] = doc.deadline.toordinal()
-        source = json.dumps(doc.to_dict(), ensure_ascii=False).encode()
-        fields["source"] = source
-        return tantivy.Document(**fields)
+        return tantivy.Document(**self._fields(doc))
+
+    def _prepare(self, docs: list[ListingDocument]) -> list[tantivy.Document]:
+        """Return Tantivy documents, analysing big batches in a process per core."""
+        workers = min(os.cpu_count() or 1, self.parallel_workers)
+        # Workers use the default tokens_for; a swapped collaborator stays serial.
+        custom = type(self).tokens_for is not BaseSearchBackend.tokens_for
+        if workers < 2 or len(docs) < self.parallel_min_docs or custom:
+            return [self._to_tantivy(d) for d in docs]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunk = max(200, len(docs) // (workers * 4))
+        parts = [docs[i : i + chunk] for i in range(0, len(docs), chunk)]
+        # fork: workers inherit the loaded dictionary instead of rebuilding it.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            prepared = []
+            for fields_list in pool.map(_fields_of_many, parts):
+                prepared.extend(tantivy.Document(**f) for f in fields_list)
+        return prepared
+
+    def _fields(self, doc: ListingDocument) -> dict[str, Any]:
+        return tantivy_fields(doc, self.tokens_for)
 
     def index_documents(self, documents: Iterable[ListingDocument]) -> int:
         """Add or replace documents in bulk and make them visible; return the count."""
@@ -198,7 +230,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         return sum(len(d) for d in by_kind.values())
 
     def _write_batch(self, kind: Kind, docs: list[ListingDocument]) -> None:
-        prepared = [self._to_tantivy(d) for d in docs]  # analyse outside the lock
+        prepared = self._prepare(docs)  # analyse outside the lock
         with self._writer(kind) as writer:
             for doc, tdoc in zip(docs, prepared, strict=True):
                 writer.delete_documents_by_term("id", doc.id)
@@ -237,11 +269,11 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         with self._writer(kind) as writer:
             writer.delete_all_documents()
             for doc in documents:
-                batch.append(self._to_tantivy(doc))
-                if len(batch) >= 1000:
-                    count += self._add_all(writer, batch, progress)
+                batch.append(doc)
+                if len(batch) >= self.rebuild_chunk:
+                    count += self._add_all(writer, self._prepare(batch), progress)
                     batch = []
-            count += self._add_all(writer, batch, progress)
+            count += self._add_all(writer, self._prepare(batch), progress)
         return count
 
     @staticmethod
@@ -420,6 +452,10 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             if meta.exists() and not tantivy.Index.is_compatible(str(self._dir(kind))):
                 problems.append(f"the {kind} index in {self._dir(kind)} is incompatible; rebuild it")
         return problems
+
+
+def _fields_of_many(docs: list[ListingDocument]) -> list[dict]:
+    return [tantivy_fields(d) for d in docs]
 
 
 SearchBackend = EmbeddedSearchBackend
