@@ -226,19 +226,20 @@ def query_terms(
 def highlight(
     text: str, terms: Iterable[str], *, pre: str = "<mark>", post: str = "</mark>"
 ) -> str:
-    """Return normalised ``text`` HTML-escaped, with the word tokens in ``terms`` marked."""
+    """Return NFKC-normalised ``text`` HTML-escaped, with occurrences of ``terms`` marked."""
     from html import escape
 
-    wanted = set(terms)
     shown = unicodedata.normalize("NFKC", text or "")
-    lowered = shown.lower()
-    if len(lowered) != len(shown):  # rare case-folds that change length
-        shown = lowered
+    # Plain substring search, longest term first: no re-segmentation per hit,
+    # and a word inside a longer one (电池 in 锂电池) is marked too.
+    wanted = sorted({t for t in terms if t and t not in stop_words()}, key=len, reverse=True)
+    if not wanted:
+        return escape(shown)
+    pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
     out, pos = [], 0
-    for tok in segment(lowered):
-        end = pos + len(tok)
-        piece = escape(shown[pos:end])
-        hit = tok in wanted or synonyms().get(tok) in wanted
-        out.append(f"{pre}{piece}{post}" if hit and tok.strip() else piece)
-        pos = end
+    for m in pattern.finditer(shown):
+        out.append(escape(shown[pos : m.start()]))
+        out.append(f"{pre}{escape(m.group(0))}{post}")
+        pos = m.end()
+    out.append(escape(shown[pos:]))
     return "".join(out)

@@ -26,6 +26,9 @@ MLT_FIELD_BOOSTS: dict[str, float] = {
     "title_words": 0.8,
     "keyword_words": 0.3,
 }
+# Only the best query words (by tf·idf) are also looked up in the short title
+# and keyword fields: it bounds the number of clauses, which sets the latency.
+SMALL_FIELD_TERMS = 30
 # Boosts for short catalogue-search queries typed by a person.
 SEARCH_FIELD_BOOSTS: dict[str, float] = {
     "words": 1.0,

@@ -35,6 +35,7 @@ from elasticsearch.dsl import Object, analyzer
 from search.analysis import WeightedTerms
 from search.backends.base import (
     BaseSearchBackend,
+    SMALL_FIELD_TERMS,
     Clause,
     Hit,
     SearchQuery,
@@ -117,8 +118,9 @@ def _term(field: str, term: str, boost: float) -> Q:
 def mlt_query(terms: WeightedTerms, boosts: Mapping[str, float]) -> Q:
     """Return the more-like-this query: a boosted term per query term and field."""
     should = []
-    for term, weight in terms.words.items():
-        for field in ("words", "title_words", "keyword_words"):
+    for rank, (term, weight) in enumerate(terms.words.items()):
+        fields = ("words", "title_words", "keyword_words") if rank < SMALL_FIELD_TERMS else ("words",)
+        for field in fields:
             if boosts.get(field):
                 should.append(_term(field, term, weight * boosts[field]))
     for term, weight in terms.bigrams.items():

@@ -29,6 +29,7 @@ import tantivy
 from search.analysis import WeightedTerms
 from search.backends.base import (
     BaseSearchBackend,
+    SMALL_FIELD_TERMS,
     Clause,
     document_tokens,
     Hit,
@@ -365,8 +366,9 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     def _mlt_query(self, terms: WeightedTerms, boosts: Mapping[str, float]) -> tantivy.Query:
         clauses = []
-        for term, weight in terms.words.items():
-            for field in ("words", "title_words", "keyword_words"):
+        for rank, (term, weight) in enumerate(terms.words.items()):
+            fields = ("words", "title_words", "keyword_words") if rank < SMALL_FIELD_TERMS else ("words",)
+            for field in fields:
                 if boosts.get(field):
                     clauses.append(self._term(field, term, weight * boosts[field]))
         for term, weight in terms.bigrams.items():

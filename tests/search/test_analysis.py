@@ -68,3 +68,8 @@ def test_query_terms_without_statistics_weigh_by_tf():
 def test_highlight_marks_query_words_in_normalised_text():
     html = analysis.highlight("锂电池<回收>技术", ["回收"])
     assert html == "锂电池&lt;<mark>回收</mark>&gt;技术"
+
+
+def test_highlight_is_case_insensitive_and_prefers_longer_terms():
+    html = analysis.highlight("ＡＩ芯片与锂离子电池", ["ai", "电池", "锂离子电池"])
+    assert html == "<mark>AI</mark>芯片与<mark>锂离子电池</mark>"
