@@ -16,6 +16,7 @@ urlpatterns = [
     path("bids/", include("marketplace.bidding.urls")),
     path("notifications/", include("marketplace.notifications.urls")),
     path("matches/", include("marketplace.matches.urls")),
+    path("search/", include("search.urls")),
     path("api/v1/", include("marketplace.api.urls")),
     path("files/", include("cms.urls")),
 ]
