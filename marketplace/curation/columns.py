@@ -350,8 +350,8 @@ def _org_columns(kind: str) -> list[Column]:
 
 
 CONTACT_COLUMNS = [
-    Column("联系人", "contact_name", text(50), required=True, width=10),
-    Column("联系电话", "contact_phone", text(32), required=True, width=16),
+    Column("联系人", "contact_name", text(50), width=10, note=_("新建单位时必填（作为单位联系人）。")),
+    Column("联系电话", "contact_phone", text(32), width=16, note=_("新建单位时必填。")),
     Column("联系邮箱", "contact_email", text(254), width=22),
 ]
 

@@ -163,7 +163,7 @@ def parse_workbook(source: str | IO[bytes], kind: str, report: ImportReport) -> 
     lookups = Lookups()
     rows = read_rows(source)
     try:
-        _, header_cells = next(rows)
+        header_cells = next(rows)[1]
     except StopIteration:
         report.errors.append(RowError(1, WHOLE_ROW, _("文件为空，没有找到列名行。")))
         return []
@@ -268,16 +268,18 @@ def _create_organisations(ctx: _Context, rows: list[ParsedRow]) -> None:
         values = row.values
         org = Organisation(
             kind=values.get("org_kind") or next(iter(ORG_KINDS[ctx.kind])), name=values["org_name"],
-            credit_code=code, district=values["district"], contact_name=values["contact_name"],
-            contact_phone=values["contact_phone"], contact_email=values.get("contact_email", ""),
+            credit_code=code, district=values["district"], contact_name=values.get("contact_name", ""),
+            contact_phone=values.get("contact_phone", ""), contact_email=values.get("contact_email", ""),
             verification=Organisation.Verification.VERIFIED, verified_at=timezone.now(), verified_by=actor,
             verification_note=_("由%(bureau)s通过目录导入认证。") % {"bureau": bureau},
         )
         try:
             org.full_clean()
         except ValidationError as exc:
-            _record_validation(ctx, row, exc, {"name": "需求单位" if ctx.kind == "demand" else "完成单位",
-                                               "contact_email": "联系邮箱"})
+            _record_validation(ctx, row, exc, {
+                "name": "需求单位" if ctx.kind == "demand" else "完成单位", "contact_name": "联系人",
+                "contact_phone": "联系电话", "contact_email": "联系邮箱", "district": "所在区县",
+            })
             continue
         org.save()
         ctx.organisations[code] = org
@@ -380,6 +382,8 @@ def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
     model.objects.filter(pk__in=[row.page.pk for row in updated], status__in=REPUBLISH_FROM).update(
         status=PUBLISHED_STATE[ctx.kind])
     for row in ctx.progress(updated, desc=_("更新"), unit=_("条")):
+        if row.page.status in REPUBLISH_FROM:
+            row.page.status = PUBLISHED_STATE[ctx.kind]  # the revision carries this object as is
         revision = row.page.save_revision(user=_user(ctx.actor), clean=False)
         revision.publish(user=_user(ctx.actor))
     ctx.report.created = len(new)
