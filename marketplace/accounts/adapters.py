@@ -33,6 +33,10 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("organisations:onboard")
         return super().get_login_redirect_url(request)
 
+    def get_signup_redirect_url(self, request) -> str:
+        # Signup logs in on email confirmation; new people go to onboarding too.
+        return self.get_login_redirect_url(request)
+
     def format_email_subject(self, subject: str) -> str:
         return f"【{_('揭榜')}】{force_str(subject)}"
 
