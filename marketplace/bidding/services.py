@@ -368,6 +368,8 @@ def bid_withdraw(*, user, bid: Bid) -> Bid:
     with transaction.atomic():
         _lock_listing(_listing_of(bid))
         bid = Bid.objects.select_for_update().get(pk=bid.pk)
+        if not is_member_of(user, bid.organisation_id):
+            raise PermissionDenied
         if not perms.can_withdraw_bid(user, bid):
             raise BidError(_("该揭榜当前不能撤回。"), code="state")
         was_visible = perms.owner_can_see_bid(bid)
