@@ -185,3 +185,15 @@ __all__ = [
     "Page",
     "taxonomy",
 ]
+
+
+class VerificationDecisionFactory(factory.django.DjangoModelFactory):
+    """A curator's verify / reject decision on an organisation (audit record)."""
+
+    class Meta:
+        model = "organisations.VerificationDecision"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    decision = Organisation.Verification.VERIFIED
+    note = "营业执照信息核验无误"
+    curator = factory.SubFactory(UserFactory)

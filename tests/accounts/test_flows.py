@@ -117,3 +117,10 @@ def test_curator_must_enrol_totp_then_logs_in_with_it(client, curator, settings)
 def test_curator_without_the_requirement_reaches_admin(client, curator):
     login(client, curator.email)
     assert client.get("/admin/").status_code == 200
+
+
+def test_mfa_requirement_also_guards_django_admin(client, curator, settings):
+    settings.JIEBANG_REQUIRE_CURATOR_MFA = True
+    client.force_login(curator)
+    assert client.get("/django-admin/")["Location"] == "/accounts/2fa/totp/activate/"
+    assert client.get("/demands/").status_code == 200  # the public site stays reachable

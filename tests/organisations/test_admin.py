@@ -2,7 +2,12 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from marketplace.organisations.models import VerificationDecision
-from tests.factories import EnterpriseTierFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    EnterpriseTierFactory,
+    OrganisationFactory,
+    UserFactory,
+    VerificationDecisionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +25,20 @@ def test_curator_listing_filters_by_verification(client, curator, pending_org):
 
 def test_curator_verifies_through_the_confirmation_form(client, curator, owner, pending_org,
                                                         django_capture_on_commit_callbacks):
+    VerificationDecisionFactory(organisation=pending_org, decision="rejected", note="上次缺少执照")
     client.force_login(curator)
     url = f"/admin/organisations/verify/{pending_org.pk}/"
     page = client.get(url)
     assert page.status_code == 200 and pending_org.credit_code in page.content.decode()
+    assert "上次缺少执照" in page.content.decode()  # earlier decisions are shown
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url, {"note": "营业执照核验无误"})
     assert response.status_code == 302
     pending_org.refresh_from_db()
     assert pending_org.is_verified
-    assert VerificationDecision.objects.get(organisation=pending_org).note == "营业执照核验无误"
+    assert VerificationDecision.objects.filter(organisation=pending_org).first().note == (
+        "营业执照核验无误"
+    )
     assert len(callbacks) == 1
 
 
