@@ -75,9 +75,11 @@ def test_deleting_removes_from_index(index, university, django_capture_on_commit
     assert index.count("technology") == 0
 
 
-def test_a_non_public_status_is_not_indexed(index, enterprise, django_capture_on_commit_callbacks):
-    page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise,
-                   status="in_review")
+def test_a_listing_that_stops_being_public_is_removed(index, enterprise, django_capture_on_commit_callbacks):
+    page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
+    assert index.get_document("demand", str(page.pk)) is not None
+    type(page).objects.filter(pk=page.pk).update(status="withdrawn")
+    tasks.sync_listing.enqueue("demand", page.pk)
     assert index.get_document("demand", str(page.pk)) is None
 
 
@@ -100,7 +102,7 @@ def test_failed_task_is_retried(index, enterprise, monkeypatch):
 
 def test_rebuild_index_command(index, enterprise, university, capsys):
     kept = DemandPageFactory(organisation=enterprise)
-    DemandPageFactory(organisation=enterprise, status="draft")
+    DemandPageFactory(organisation=enterprise, live=False)
     TechnologyPageFactory(organisation=university)
     index.index_documents([document_from_page(kept).__class__(kind="demand", id="stale", title="旧")])
     call_command("rebuild_index", "--no-progress")
