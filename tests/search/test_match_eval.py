@@ -23,8 +23,8 @@ def test_match_eval_writes_a_ranked_line_per_query_and_stats(tmp_path, capsys, s
     write_jsonl(tmp_path / "c.jsonl", CORPUS)
     write_jsonl(tmp_path / "q.jsonl", QUERIES)
     out = tmp_path / "run.jsonl"
-    call_command("match_eval", corpus=str(tmp_path / "c.jsonl"), queries=str(tmp_path / "q.jsonl"),
-                 out=str(out), k=2)
+    call_command("match_eval", "--corpus", str(tmp_path / "c.jsonl"), "--queries", str(tmp_path / "q.jsonl"),
+                 "--out", str(out), "--k", "2")
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["query_id"] for line in lines] == ["q1", "q2"]
     assert lines[0]["ranked_doc_ids"][0] == "r1"

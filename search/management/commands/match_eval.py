@@ -59,7 +59,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--corpus", required=True, help="JSON lines of listings to index")
+        parser.add_argument(
+            "--corpus", required=True, action="append",
+            help="JSON lines of listings to index (repeat to add more files)",
+        )
         parser.add_argument("--queries", required=True, help="JSON lines of listings to match")
         parser.add_argument("--out", required=True, help="run file to write")
         parser.add_argument("--k", type=int, default=10, help="results per query")
@@ -70,7 +73,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         corpus_kind, query_kind = DIRECTIONS[opts["direction"]]
-        corpus = [to_document(r, corpus_kind) for r in read_jsonl(opts["corpus"])]
+        corpus = [to_document(r, corpus_kind) for path in opts["corpus"] for r in read_jsonl(path)]
         queries = [to_document(r, query_kind) for r in read_jsonl(opts["queries"])]
         configs = backend_configs()
         if opts["backend"] not in configs:
