@@ -25,14 +25,14 @@ class CuratorMFARequiredMiddleware:
         if not settings.JIEBANG_REQUIRE_CURATOR_MFA:
             return False
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not request.path.startswith(
-            self.protected_prefixes
+        if (
+            user is None
+            or not user.is_authenticated
+            or not request.path.startswith(self.protected_prefixes)
         ):
             return False
         if not user.is_curator:
             return False
         from allauth.mfa.models import Authenticator
 
-        return not Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists()
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -36,10 +36,12 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [
-            (value, label) for value, label in Organisation.Kind.choices
-            if value in REGISTRABLE_KINDS
-        ]
+        if "kind" in self.fields:
+            self.fields["kind"].choices = [("", _("请选择"))] + [
+                (value, label)
+                for value, label in Organisation.Kind.choices
+                if value in REGISTRABLE_KINDS
+            ]
         # Full-width or spaced input is longer than 18 characters before normalisation.
         self.fields["credit_code"].max_length = None
         self.fields["credit_code"].widget.attrs.pop("maxlength", None)
@@ -73,15 +75,15 @@ EnterpriseTierFormSet = forms.inlineformset_factory(
 
 
 class JoinSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("单位名称或统一社会信用代码"), max_length=120, required=False
-    )
+    q = forms.CharField(label=_("单位名称或统一社会信用代码"), max_length=120, required=False)
 
 
 class DecisionForm(forms.Form):
     """The curator's note on a verify / reject decision."""
 
     note = forms.CharField(
-        label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label=_("审核意见"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         max_length=2000,
     )

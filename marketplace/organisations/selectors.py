@@ -26,8 +26,8 @@ def organisations_of(user) -> QuerySet[Organisation]:
 
 def membership_list_of_user(user) -> QuerySet[Membership]:
     """All of a user's memberships and join requests, with their organisations."""
-    return Membership.objects.filter(user=user).select_related("organisation").order_by(
-        "-created_at"
+    return (
+        Membership.objects.filter(user=user).select_related("organisation").order_by("-created_at")
     )
 
 

@@ -59,7 +59,9 @@ def organisation_register(
                 tier.full_clean()
                 tier.save()
             Membership.objects.create(
-                user=user, organisation=organisation, role=Membership.Role.OWNER,
+                user=user,
+                organisation=organisation,
+                role=Membership.Role.OWNER,
                 status=Status.ACTIVE,
             )
     except IntegrityError:  # another registration of the same code won the race
@@ -83,7 +85,9 @@ def _duplicate_code() -> ValidationError:
 
 
 @transaction.atomic
-def organisation_update(*, organisation: Organisation, actor, data: Mapping[str, Any]) -> Organisation:
+def organisation_update(
+    *, organisation: Organisation, actor, data: Mapping[str, Any]
+) -> Organisation:
     """An owner corrects an unverified organisation; a rejected one goes back to review."""
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if not is_owner(actor, organisation):
@@ -120,7 +124,8 @@ def membership_request(*, user, organisation: Organisation) -> Membership:
     membership.full_clean()
     membership.save()
     _notify(
-        "membership_requested", owner_emails(organisation),
+        "membership_requested",
+        owner_emails(organisation),
         _("【揭榜】%(name)s 申请加入 %(org)s") % {"name": user, "org": organisation},
         membership=membership,
     )
@@ -131,7 +136,8 @@ def membership_approve(*, membership: Membership, actor) -> Membership:
     """An owner accepts a pending join request."""
     membership = _decide_membership(membership, actor, Status.ACTIVE)
     _notify(
-        "membership_approved", [membership.user.email],
+        "membership_approved",
+        [membership.user.email],
         _("【揭榜】您已加入 %(org)s") % {"org": membership.organisation},
         membership=membership,
     )
@@ -142,7 +148,8 @@ def membership_decline(*, membership: Membership, actor) -> Membership:
     """An owner turns down a pending join request."""
     membership = _decide_membership(membership, actor, Status.DECLINED)
     _notify(
-        "membership_declined", [membership.user.email],
+        "membership_declined",
+        [membership.user.email],
         _("【揭榜】您加入 %(org)s 的申请未获批准") % {"org": membership.organisation},
         membership=membership,
     )
@@ -153,7 +160,8 @@ def membership_decline(*, membership: Membership, actor) -> Membership:
 def _decide_membership(membership: Membership, actor, status: str) -> Membership:
     # Two owners may answer the same request at once: lock it and re-check its state.
     membership = (
-        Membership.objects.select_for_update().select_related("organisation", "user")
+        Membership.objects.select_for_update()
+        .select_related("organisation", "user")
         .get(pk=membership.pk)
     )
     if not is_owner(actor, membership.organisation):
@@ -171,7 +179,8 @@ def organisation_verify(*, organisation: Organisation, curator, note: str = "") 
     """A curator confirms the organisation; its members may then submit listings."""
     organisation = _decide_organisation(organisation, curator, Verification.VERIFIED, note)
     _notify(
-        "organisation_verified", owner_emails(organisation),
+        "organisation_verified",
+        owner_emails(organisation),
         _("【揭榜】%(org)s 已通过认证") % {"org": organisation},
         organisation=organisation,
     )
@@ -186,7 +195,8 @@ def organisation_reject(*, organisation: Organisation, curator, note: str) -> Or
         )
     organisation = _decide_organisation(organisation, curator, Verification.REJECTED, note)
     _notify(
-        "organisation_rejected", owner_emails(organisation),
+        "organisation_rejected",
+        owner_emails(organisation),
         _("【揭榜】%(org)s 的认证申请未通过") % {"org": organisation},
         organisation=organisation,
     )

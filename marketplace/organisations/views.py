@@ -22,12 +22,16 @@ def onboard(request):
     """Choose between registering a new organisation and asking to join one."""
     search = JoinSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    return render(request, "organisations/onboard.html", {
-        "search": search,
-        "query": query,
-        "results": selectors.organisation_search(query),
-        "memberships": selectors.membership_list_of_user(request.user),
-    })
+    return render(
+        request,
+        "organisations/onboard.html",
+        {
+            "search": search,
+            "query": query,
+            "results": selectors.organisation_search(query),
+            "memberships": selectors.membership_list_of_user(request.user),
+        },
+    )
 
 
 @login_required
@@ -45,11 +49,15 @@ def register(request):
         else:
             messages.success(request, _("单位已提交，平台审核通过后即可提交项目。"))
             return redirect("organisations:members", organisation.pk)
-    return render(request, "organisations/register.html", {
-        "form": form,
-        "tiers": tiers,
-        "duplicate_code": form.has_error("credit_code", "duplicate"),
-    })
+    return render(
+        request,
+        "organisations/register.html",
+        {
+            "form": form,
+            "tiers": tiers,
+            "duplicate_code": form.has_error("credit_code", "duplicate"),
+        },
+    )
 
 
 def _tier_rows(formset) -> list[dict]:
@@ -72,8 +80,9 @@ def join(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("已向 %(org)s 提交加入申请，请等待单位管理员审批。")
-                         % {"org": organisation})
+        messages.success(
+            request, _("已向 %(org)s 提交加入申请，请等待单位管理员审批。") % {"org": organisation}
+        )
     return redirect("organisations:onboard")
 
 
@@ -81,12 +90,16 @@ def join(request, pk: int):
 def members(request, pk: int):
     """An organisation's members and open join requests; members only, others get 404."""
     organisation, membership = selectors.organisation_for_member(request.user, pk)
-    return render(request, "organisations/members.html", {
-        "organisation": organisation,
-        "membership": membership,
-        "memberships": selectors.membership_list(organisation),
-        "tiers": organisation.tiers.all(),
-    })
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "memberships": selectors.membership_list(organisation),
+            "tiers": organisation.tiers.all(),
+        },
+    )
 
 
 @login_required
@@ -105,8 +118,11 @@ def membership_decide(request, pk: int, membership_pk: int, decision: str):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("已处理 %(user)s 的加入申请：%(status)s。")
-                         % {"user": decided.user, "status": decided.get_status_display()})
+        messages.success(
+            request,
+            _("已处理 %(user)s 的加入申请：%(status)s。")
+            % {"user": decided.user, "status": decided.get_status_display()},
+        )
     return redirect("organisations:members", organisation.pk)
 
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic.edit import FormView
 from wagtail import hooks
-from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
@@ -90,7 +90,9 @@ class OrganisationDecisionView(BaseObjectMixin, WagtailAdminTemplateMixin, FormV
             else services.organisation_reject
         )
         try:
-            service(organisation=self.object, curator=self.request.user, note=form.cleaned_data["note"])
+            service(
+                organisation=self.object, curator=self.request.user, note=form.cleaned_data["note"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -131,9 +133,15 @@ class OrganisationViewSet(ModelViewSet):
     # Verification itself is never edited in the form: it goes through the actions above.
     panels = [
         MultiFieldPanel(
-            [FieldPanel("kind"), FieldPanel("name"), FieldPanel("credit_code"),
-             FieldPanel("district"), FieldPanel("address"), FieldPanel("website"),
-             FieldPanel("description")],
+            [
+                FieldPanel("kind"),
+                FieldPanel("name"),
+                FieldPanel("credit_code"),
+                FieldPanel("district"),
+                FieldPanel("address"),
+                FieldPanel("website"),
+                FieldPanel("description"),
+            ],
             heading=gettext_lazy("单位信息"),
         ),
         MultiFieldPanel(
@@ -145,10 +153,16 @@ class OrganisationViewSet(ModelViewSet):
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("verify/<int:pk>/", OrganisationDecisionView.as_view(
-                decision=Verification.VERIFIED), name="verify"),
-            path("reject/<int:pk>/", OrganisationDecisionView.as_view(
-                decision=Verification.REJECTED), name="reject"),
+            path(
+                "verify/<int:pk>/",
+                OrganisationDecisionView.as_view(decision=Verification.VERIFIED),
+                name="verify",
+            ),
+            path(
+                "reject/<int:pk>/",
+                OrganisationDecisionView.as_view(decision=Verification.REJECTED),
+                name="reject",
+            ),
         ]
 
 

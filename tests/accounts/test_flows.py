@@ -27,9 +27,14 @@ def totp_now(secret: str) -> str:
 
 
 def test_signup_verify_onboard_register(client):
-    response = client.post("/accounts/signup/", {
-        "email": "new@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
-    })
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.com",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
     assert response["Location"] == "/accounts/confirm-email/"
     assert "_auth_user_id" not in client.session  # not logged in before verifying
     assert len(mail.outbox) == 1 and mail.outbox[0].subject.startswith("【揭榜】")
@@ -39,13 +44,21 @@ def test_signup_verify_onboard_register(client):
     assert page.status_code == 200
     response = client.post(confirm_url)
     assert response["Location"] == "/organisations/onboard/"
-    response = client.post("/organisations/register/", {
-        "kind": "enterprise", "name": "济南启明光电有限公司",
-        "credit_code": credit_code(5150), "district": "zone-hitech",
-        "contact_name": "刘工", "contact_phone": "18600000000",
-        "tiers-TOTAL_FORMS": "2", "tiers-INITIAL_FORMS": "0",
-        "tiers-0-tier": "innovative_sme", "tiers-0-certified_on": "2024-06-01",
-    })
+    response = client.post(
+        "/organisations/register/",
+        {
+            "kind": "enterprise",
+            "name": "济南启明光电有限公司",
+            "credit_code": credit_code(5150),
+            "district": "zone-hitech",
+            "contact_name": "刘工",
+            "contact_phone": "18600000000",
+            "tiers-TOTAL_FORMS": "2",
+            "tiers-INITIAL_FORMS": "0",
+            "tiers-0-tier": "innovative_sme",
+            "tiers-0-certified_on": "2024-06-01",
+        },
+    )
     assert response.status_code == 302
     org = Organisation.objects.get(name="济南启明光电有限公司")
     assert org.verification == "pending"

@@ -3,10 +3,15 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", [
-    "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/",
-    "/accounts/confirm-email/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/accounts/confirm-email/",
+    ],
+)
 def test_allauth_pages_use_the_site_layout_in_chinese(client, url):
     body = client.get(url).content.decode()
     assert '<html lang="zh-hans">' in body
@@ -37,8 +42,9 @@ def test_mfa_authenticate_page_renders_in_our_layout(client, curator):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(curator, generate_totp_secret())
-    response = client.post("/accounts/login/", {"login": curator.email,
-                                                "password": "jiebang-test-pw"})
+    response = client.post(
+        "/accounts/login/", {"login": curator.email, "password": "jiebang-test-pw"}
+    )
     page = client.get(response["Location"]).content.decode()
     assert "双因素身份认证" in page  # allauth's own zh-hans translation
     assert 'class="site-header"' in page

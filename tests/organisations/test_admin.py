@@ -23,8 +23,9 @@ def test_curator_listing_filters_by_verification(client, curator, pending_org):
     assert "认证通过" in body and "待审核" in body  # Chinese admin by default
 
 
-def test_curator_verifies_through_the_confirmation_form(client, curator, owner, pending_org,
-                                                        django_capture_on_commit_callbacks):
+def test_curator_verifies_through_the_confirmation_form(
+    client, curator, owner, pending_org, django_capture_on_commit_callbacks
+):
     VerificationDecisionFactory(organisation=pending_org, decision="rejected", note="上次缺少执照")
     client.force_login(curator)
     url = f"/admin/organisations/verify/{pending_org.pk}/"

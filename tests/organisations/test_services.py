@@ -76,8 +76,9 @@ def test_bad_tier_dates_roll_back_the_whole_registration(applicant):
     assert not Organisation.objects.exists()
 
 
-def test_join_request_is_pending_and_cannot_be_repeated(applicant, owner, pending_org,
-                                                        django_capture_on_commit_callbacks):
+def test_join_request_is_pending_and_cannot_be_repeated(
+    applicant, owner, pending_org, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.membership_request(user=applicant, organisation=pending_org)
     assert membership.status == "pending" and membership.role == "member"
@@ -87,8 +88,9 @@ def test_join_request_is_pending_and_cannot_be_repeated(applicant, owner, pendin
         services.membership_request(user=applicant, organisation=pending_org)
 
 
-def test_owner_approves_and_the_applicant_is_told(applicant, owner, pending_org,
-                                                   django_capture_on_commit_callbacks):
+def test_owner_approves_and_the_applicant_is_told(
+    applicant, owner, pending_org, django_capture_on_commit_callbacks
+):
     request = services.membership_request(user=applicant, organisation=pending_org)
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_approve(membership=request, actor=owner)
@@ -110,8 +112,9 @@ def test_only_an_owner_may_decide(applicant, owner, pending_org):
     assert request.status == "pending"
 
 
-def test_declined_applicant_is_told_and_may_ask_again(applicant, owner, pending_org,
-                                                      django_capture_on_commit_callbacks):
+def test_declined_applicant_is_told_and_may_ask_again(
+    applicant, owner, pending_org, django_capture_on_commit_callbacks
+):
     request = services.membership_request(user=applicant, organisation=pending_org)
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_decline(membership=request, actor=owner)
@@ -122,8 +125,9 @@ def test_declined_applicant_is_told_and_may_ask_again(applicant, owner, pending_
     assert again.pk == request.pk and again.status == "pending" and again.decided_by is None
 
 
-def test_curator_verifies_with_an_audit_record_and_email(curator, owner, pending_org,
-                                                         django_capture_on_commit_callbacks):
+def test_curator_verifies_with_an_audit_record_and_email(
+    curator, owner, pending_org, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.organisation_verify(organisation=pending_org, curator=curator, note="材料齐全")
     pending_org.refresh_from_db()
@@ -142,8 +146,9 @@ def test_non_curator_cannot_verify(owner, pending_org):
     assert pending_org.verification == "pending"
 
 
-def test_reject_needs_a_note_which_the_owner_receives(curator, owner, pending_org,
-                                                      django_capture_on_commit_callbacks):
+def test_reject_needs_a_note_which_the_owner_receives(
+    curator, owner, pending_org, django_capture_on_commit_callbacks
+):
     with pytest.raises(ValidationError) as info:
         services.organisation_reject(organisation=pending_org, curator=curator, note="  ")
     assert "note" in info.value.message_dict
@@ -158,9 +163,18 @@ def test_reject_needs_a_note_which_the_owner_receives(curator, owner, pending_or
     assert "营业执照名称与填写不一致" in mail.outbox[-1].body
 
 
-def test_owner_corrects_a_rejected_organisation_and_it_returns_to_review(curator, owner, pending_org):
+def test_owner_corrects_a_rejected_organisation_and_it_returns_to_review(
+    curator, owner, pending_org
+):
     services.organisation_reject(organisation=pending_org, curator=curator, note="名称有误")
     data = {"name": "济南新锐新材料有限公司", "credit_code": pending_org.credit_code}
     services.organisation_update(organisation=pending_org, actor=owner, data=data)
     pending_org.refresh_from_db()
     assert (pending_org.name, pending_org.verification) == ("济南新锐新材料有限公司", "pending")
+
+
+def test_the_same_decision_twice_is_refused(curator, pending_org):
+    services.organisation_verify(organisation=pending_org, curator=curator)
+    with pytest.raises(ValidationError):
+        services.organisation_verify(organisation=pending_org, curator=curator)
+    assert VerificationDecision.objects.filter(organisation=pending_org).count() == 1

@@ -53,12 +53,15 @@ def test_register_through_the_form(client, applicant):
 
 def test_bad_input_gives_field_errors_and_stores_nothing(client, applicant, pending_org):
     client.force_login(applicant)
-    response = client.post("/organisations/register/", form_data(
-        credit_code=pending_org.credit_code, name=""))
+    response = client.post(
+        "/organisations/register/", form_data(credit_code=pending_org.credit_code, name="")
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "必需字段" in body  # Django's own translation of "This field is required."
-    response = client.post("/organisations/register/", form_data(credit_code=pending_org.credit_code))
+    response = client.post(
+        "/organisations/register/", form_data(credit_code=pending_org.credit_code)
+    )
     body = response.content.decode()
     assert "该统一社会信用代码已被注册" in body
     assert f"/organisations/onboard/?q={pending_org.credit_code}" in body
@@ -80,8 +83,9 @@ def test_join_then_owner_approves_on_the_members_page(client, applicant, owner, 
 
 
 def test_owner_declines(client, applicant, owner, pending_org):
-    request = MembershipFactory(user=applicant, organisation=pending_org, role="member",
-                                status="pending")
+    request = MembershipFactory(
+        user=applicant, organisation=pending_org, role="member", status="pending"
+    )
     client.force_login(owner)
     client.post(f"/organisations/{pending_org.pk}/members/{request.pk}/decline/")
     request.refresh_from_db()
@@ -89,8 +93,9 @@ def test_owner_declines(client, applicant, owner, pending_org):
 
 
 def test_members_and_outsiders_cannot_decide(client, applicant, owner, pending_org, outsider):
-    request = MembershipFactory(user=applicant, organisation=pending_org, role="member",
-                                status="pending")
+    request = MembershipFactory(
+        user=applicant, organisation=pending_org, role="member", status="pending"
+    )
     member = MembershipFactory(organisation=pending_org, role="member").user
     url = f"/organisations/{pending_org.pk}/members/{request.pk}/approve/"
     client.force_login(member)
@@ -112,12 +117,18 @@ def test_owner_edits_a_rejected_organisation(client, owner, pending_org, curator
     organisation_reject(organisation=pending_org, curator=curator, note="地址不全")
     client.force_login(owner)
     assert "地址不全" in client.get(f"/organisations/{pending_org.pk}/edit/").content.decode()
-    data = form_data(name=pending_org.name, credit_code=pending_org.credit_code,
-                     address="济南市历下区经十路 100 号")
+    data = form_data(
+        name=pending_org.name,
+        credit_code=pending_org.credit_code,
+        address="济南市历下区经十路 100 号",
+    )
     response = client.post(f"/organisations/{pending_org.pk}/edit/", data)
     assert response.status_code == 302
     pending_org.refresh_from_db()
-    assert (pending_org.address, pending_org.verification) == ("济南市历下区经十路 100 号", "pending")
+    assert (pending_org.address, pending_org.verification) == (
+        "济南市历下区经十路 100 号",
+        "pending",
+    )
 
 
 def test_new_users_land_on_onboarding_after_login(client):
