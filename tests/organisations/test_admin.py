@@ -80,3 +80,32 @@ def test_curator_edits_enterprise_tiers_inline(client, curator, pending_org):
     body = client.get(f"/admin/organisations/edit/{pending_org.pk}/").content.decode()
     assert "企业梯度认定" in body and "tiers-TOTAL_FORMS" in body
     assert 'name="verification"' not in body
+
+
+def test_curator_saves_tiers_inline_without_touching_verification(client, curator, pending_org):
+    client.force_login(curator)
+    assert client.get(f"/admin/organisations/inspect/{pending_org.pk}/").status_code == 200
+    data = {
+        "kind": "enterprise",
+        "name": pending_org.name,
+        "credit_code": pending_org.credit_code,
+        "district": pending_org.district,
+        "contact_name": "张工",
+        "contact_phone": "0531-88888888",
+        "tiers-TOTAL_FORMS": "1",
+        "tiers-INITIAL_FORMS": "0",
+        "tiers-MIN_NUM_FORMS": "0",
+        "tiers-MAX_NUM_FORMS": "1000",
+        "tiers-0-tier": "little_giant",
+        "tiers-0-certified_on": "2024-07-01",
+        "tiers-0-expires_on": "2027-06-30",
+        "tiers-0-certificate_number": "GXB-2024-001",
+        "tiers-0-id": "",
+        "tiers-0-DELETE": "",
+        "verification": "verified",
+    }
+    response = client.post(f"/admin/organisations/edit/{pending_org.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    pending_org.refresh_from_db()
+    assert pending_org.tiers.get().tier == "little_giant"
+    assert pending_org.verification == "pending"  # only the verify action changes it
