@@ -6,8 +6,8 @@ that way. Here the page rows, their revisions and publish log entries are
 written in bulk (paths computed once from the parent's last child, as treebeard
 would), then ``page_published`` is sent for every page exactly as
 ``Revision.publish`` sends it, so the search index and any other listener see a
-normal publication. Wagtail's admin search index and reference index are then
-updated in one pass.
+normal publication (search/ then updates its index and Wagtail's admin search
+for each page). Wagtail's reference index is written in one pass.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from modelcluster.models import get_all_child_relations
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
-from wagtail.search.backends import get_search_backends
 from wagtail.signals import page_published
 
 BATCH = 500
@@ -53,7 +52,7 @@ def _insert_pages(model: type[Page], pages: list[Page]) -> None:
 def _insert_relations(model: type[Page], pages: list[Page], m2m: dict[int, dict[str, list]],
                       children: dict[int, dict[str, list]]) -> None:
     for index, page in enumerate(pages):
-        for name, objs in children.get(index, {}).items():
+        for objs in children.get(index, {}).values():
             for order, child in enumerate(objs):
                 child.page_id = page.id
                 child.sort_order = order
@@ -124,14 +123,6 @@ def _reference_index(model: type[Page], pages: list[Page]) -> None:
     )
 
 
-def _admin_search_index(model: type[Page], pages: list[Page]) -> None:
-    # Re-read the rows: page_published listeners may have changed them (search_tokens).
-    for start in range(0, len(pages), BATCH):
-        fresh = list(model.objects.filter(pk__in=[page.pk for page in pages[start:start + BATCH]]))
-        for backend in get_search_backends(with_auto_update=True):
-            backend.add_bulk(model, fresh)
-
-
 def _empty_child_relations(pages: list[Page]) -> None:
     # Unset child relations (comments, attachments) would each cost a query when the
     # revision is serialised; new pages have none.
@@ -171,6 +162,6 @@ def publish_new_pages(
     _reference_index(model, pages)
     rows = zip(pages, revisions, strict=True)
     for page, revision in (progress(rows, total=len(pages), desc="索引") if progress else rows):
+        # search/ re-indexes each page (and Wagtail's admin search) from this signal.
         page_published.send(sender=model, instance=page, revision=revision)
-    _admin_search_index(model, pages)
     return pages

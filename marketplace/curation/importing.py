@@ -21,14 +21,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-
 from wagtail.models import Locale
 
 from cms.models import DemandIndexPage, TechnologyIndexPage
 from marketplace.organisations.models import Membership, Organisation
 
 from .bulk import publish_new_pages
-from .columns import COLUMNS, EXAMPLE_PREFIX, MODELS, ORG_KINDS, CellError, Column, Lookups, normalise_header
+from .columns import (
+    COLUMNS,
+    EXAMPLE_PREFIX,
+    MODELS,
+    ORG_KINDS,
+    CellError,
+    Column,
+    Lookups,
+    normalise_header,
+)
 from .workbook import read_rows
 
 Progress = Callable[..., Iterable]

@@ -136,7 +136,6 @@ def read_rows(source: str | IO[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
     workbook = load_workbook(source, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, values
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     finally:
         workbook.close()

@@ -12,7 +12,12 @@ from marketplace.curation.columns import COLUMNS
 from marketplace.curation.models import AuditEntry
 from marketplace.curation.services import catalogue_export, catalogue_import, catalogue_template
 from marketplace.organisations.models import Organisation
-from tests.factories import DemandPageFactory, OrganisationFactory, TechnologyPageFactory, credit_code
+from tests.factories import (
+    DemandPageFactory,
+    OrganisationFactory,
+    TechnologyPageFactory,
+    credit_code,
+)
 
 from .workbooks import build, demand_row, technology_row
 
