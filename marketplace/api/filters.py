@@ -22,7 +22,7 @@ from cms.taxonomy import CooperationMode, IndustryChain, TechnologyField
 from marketplace.organisations.districts import District
 from marketplace.organisations.models import Organisation
 
-from .search_adapter import Kind, search_listings
+from .search_adapter import BUDGET_BAND_CHOICES, Kind, narrow_budget_band, search_listings
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -65,7 +65,9 @@ class ListingFilterSet(filters.FilterSet):
     ordering_fields: dict[str, tuple] = {}
 
     q = filters.CharFilter(
-        label=_("关键词（标题或关键词中包含）"), method="filter_q", max_length=200
+        label=_("全文检索（中文或中英混合，全角半角均可），结果按相关度排序"),
+        method="filter_q",
+        max_length=200,
     )
     industry_chain = slug_filter(_("产业链代码"), IndustryChain.objects.all(), "industry_chain")
     technology_field = slug_filter(
@@ -80,9 +82,15 @@ class ListingFilterSet(filters.FilterSet):
         queryset=Organisation.objects.all(),
         error_messages={"invalid_choice": _("没有 ID 为“%(value)s”的单位。")},
     )
+    budget_band = choice_filter(
+        _("预算（需求）或意向价格（成果）区间"), BUDGET_BAND_CHOICES, method="filter_budget_band"
+    )
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search_listings(queryset, value, kind=self.kind)
+        return search_listings(queryset, value, kind=self.kind, request=self.request)
+
+    def filter_budget_band(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return narrow_budget_band(queryset, value, kind=self.kind)
 
     def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*self.ordering_fields[value])
@@ -129,6 +137,7 @@ class DemandFilterSet(ListingFilterSet):
             "organisation",
             "budget_min",
             "budget_max",
+            "budget_band",
             "ordering",
         ]
 
@@ -178,5 +187,6 @@ class TechnologyFilterSet(ListingFilterSet):
             "organisation",
             "stage",
             "trl_min",
+            "budget_band",
             "ordering",
         ]

@@ -1,13 +1,76 @@
-"""Page-number pagination of the catalogues (``count``, ``next``, ``previous``, ``results``)."""
+"""Page-number pagination of the catalogues, with facet counts next to the results."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from .search_adapter import facet_names, listing_facets
 
 
 class CataloguePagination(PageNumberPagination):
-    """20 listings a page by default; clients may ask for up to 100 with ``page_size``."""
+    """20 listings a page by default (up to 100 with ``page_size``), plus ``facets``."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    #: The listing kind whose facets are counted; None counts none.
+    kind: str | None = None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.facets = listing_facets(queryset, kind=self.kind) if self.kind else {}
+        self.search_unavailable = bool(getattr(request, "search_unavailable", False))
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "facets": self.facets,
+                "search_unavailable": self.search_unavailable,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        value = {
+            "type": "object",
+            "required": ["value", "label", "count"],
+            "properties": {
+                "value": {"type": "string", "description": str(_("筛选参数的取值"))},
+                "label": {"type": "string", "description": str(_("取值的名称（按请求语言）"))},
+                "count": {"type": "integer", "description": str(_("符合当前全部条件的项目数"))},
+            },
+        }
+        names = facet_names(self.kind) if self.kind else []
+        response["properties"]["facets"] = {
+            "type": "object",
+            "description": str(
+                _(
+                    "分面计数：键是筛选参数名，取值按数量降序；把某个 value 作为同名参数传入即可缩小结果。"
+                )
+            ),
+            "properties": {name: {"type": "array", "items": value} for name in names},
+        }
+        response["properties"]["search_unavailable"] = {
+            "type": "boolean",
+            "description": str(_("搜索引擎不可用时为 true，此时 q 退化为标题或关键词的子串匹配")),
+        }
+        response["required"] = [*response.get("required", []), "facets", "search_unavailable"]
+        return response
+
+
+class DemandPagination(CataloguePagination):
+    """The demand catalogue's pages with its facets."""
+
+    kind = "demand"
+
+
+class TechnologyPagination(CataloguePagination):
+    """The technology catalogue's pages with its facets."""
+
+    kind = "technology"

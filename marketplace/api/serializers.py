@@ -300,3 +300,69 @@ class TechnologyDetailSerializer(ContactMixin, TechnologySummarySerializer):
         return TechnologyAttachmentSerializer(
             public_attachments(obj), many=True, context=self.context
         ).data
+
+
+# -- matches (issue 3) ------------------------------------------------------------------
+
+
+class MatchCriterionSerializer(serializers.Serializer):
+    """A structured compatibility criterion both listings meet."""
+
+    code = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "tech_field, industry_chain, maturity, cooperation_mode, budget, district, deadline"
+        ),
+    )
+    label = serializers.CharField(read_only=True)
+
+
+class MatchSerializer(serializers.Serializer):
+    """One proposed counterpart listing with its score and the reasons for it."""
+
+    score = serializers.FloatField(
+        read_only=True, help_text=_("匹配分：文本相似度（最佳为 1）× (1 + 0.3 × 条件符合度)")
+    )
+    percent = serializers.IntegerField(read_only=True, help_text=_("匹配度，0–100"))
+    explanation = serializers.CharField(read_only=True, help_text=_("可读的匹配理由"))
+    shared_terms = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=_("共同关键词")
+    )
+    criteria = MatchCriterionSerializer(many=True, read_only=True, help_text=_("符合的条件"))
+
+
+class TechnologyMatchSerializer(MatchSerializer):
+    """A technology proposed for a demand (public fields only)."""
+
+    listing = TechnologySummarySerializer(source="page", read_only=True)
+
+
+class DemandMatchSerializer(MatchSerializer):
+    """A demand proposed for a technology (public fields only)."""
+
+    listing = DemandSummarySerializer(source="page", read_only=True)
+
+
+class OrganisationMatchSerializer(serializers.Serializer):
+    """An organisation proposed as a counterpart, scored by its best-fitting listing."""
+
+    organisation = OrganisationSummarySerializer(read_only=True)
+    score = serializers.FloatField(read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    listing_count = serializers.IntegerField(read_only=True, help_text=_("该单位相关项目数"))
+    best_listing_id = serializers.IntegerField(source="best.page.pk", read_only=True)
+    explanation = serializers.CharField(source="best.explanation", read_only=True)
+
+
+class DemandMatchesSerializer(serializers.Serializer):
+    """The technologies and research organisations that best fit a demand, best first."""
+
+    results = TechnologyMatchSerializer(source="listings", many=True, read_only=True)
+    organisations = OrganisationMatchSerializer(many=True, read_only=True)
+
+
+class TechnologyMatchesSerializer(serializers.Serializer):
+    """The demands and enterprises that best fit a technology, best first."""
+
+    results = DemandMatchSerializer(source="listings", many=True, read_only=True)
+    organisations = OrganisationMatchSerializer(many=True, read_only=True)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerView
-from rest_framework import viewsets
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
 from cms.models import DemandAttachment, DemandPage, TechnologyAttachment, TechnologyPage
 from cms.selectors import demand_list, technology_list
 
 from . import serializers
 from .filters import DemandFilterSet, TechnologyFilterSet
-from .pagination import CataloguePagination
+from .pagination import CataloguePagination, DemandPagination, TechnologyPagination
+from .search_adapter import can_see_matches, matches_for
 
 
 def public_attachments(model) -> Prefetch:
@@ -31,10 +35,27 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     list_serializer_class: type
     detail_serializer_class: type
 
+    matches_serializer_class: type
+
     def get_serializer_class(self):
         if self.action == "retrieve":
             return self.detail_serializer_class
+        if self.action == "matches":
+            return self.matches_serializer_class
         return self.list_serializer_class
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def matches(self, request, pk=None):
+        """The listing's best counterparts, for its organisation's members and curators."""
+        listing = self.get_object()  # the public queryset: hidden listings are a 404
+        if not can_see_matches(request.user, listing):
+            raise PermissionDenied(_("只有本单位成员和平台审核人员可以查看匹配结果。"))
+        found = matches_for(listing)
+        if found.unavailable:
+            return Response(
+                {"detail": str(found.notice)}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+            )
+        return Response(self.get_serializer(found).data)
 
 
 @extend_schema_view(
@@ -42,11 +63,25 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(
         summary=_("技术需求详情"), description=_("一条公开技术需求的公开字段。")
     ),
+    matches=extend_schema(
+        summary=_("技术需求的推荐匹配"),
+        description=_(
+            "最适合该需求的科技成果与科研单位，按匹配分排序，附匹配理由；只含对方的公开字段。仅需求方单位成员和平台审核人员可查看。"
+        ),
+        responses={
+            200: serializers.DemandMatchesSerializer,
+            403: OpenApiResponse(description=_("不是需求方单位成员或审核人员")),
+            404: OpenApiResponse(description=_("没有这条公开需求")),
+            503: OpenApiResponse(description=_("匹配服务暂时不可用")),
+        },
+    ),
 )
 class DemandViewSet(ListingViewSet):
     filterset_class = DemandFilterSet
+    pagination_class = DemandPagination
     list_serializer_class = serializers.DemandSummarySerializer
     detail_serializer_class = serializers.DemandDetailSerializer
+    matches_serializer_class = serializers.DemandMatchesSerializer
 
     def get_queryset(self) -> QuerySet[DemandPage]:
         queryset = demand_list().prefetch_related("cooperation_modes")
@@ -60,11 +95,25 @@ class DemandViewSet(ListingViewSet):
     retrieve=extend_schema(
         summary=_("科技成果详情"), description=_("一项公开科技成果的公开字段。")
     ),
+    matches=extend_schema(
+        summary=_("科技成果的推荐匹配"),
+        description=_(
+            "最适合该成果的技术需求与企业，按匹配分排序，附匹配理由；只含对方的公开字段。仅成果方单位成员和平台审核人员可查看。"
+        ),
+        responses={
+            200: serializers.TechnologyMatchesSerializer,
+            403: OpenApiResponse(description=_("不是成果方单位成员或审核人员")),
+            404: OpenApiResponse(description=_("没有这项公开成果")),
+            503: OpenApiResponse(description=_("匹配服务暂时不可用")),
+        },
+    ),
 )
 class TechnologyViewSet(ListingViewSet):
     filterset_class = TechnologyFilterSet
+    pagination_class = TechnologyPagination
     list_serializer_class = serializers.TechnologySummarySerializer
     detail_serializer_class = serializers.TechnologyDetailSerializer
+    matches_serializer_class = serializers.TechnologyMatchesSerializer
 
     def get_queryset(self) -> QuerySet[TechnologyPage]:
         queryset = technology_list().prefetch_related("cooperation_modes")
