@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,10 +43,8 @@ class User(AbstractUser):
             self.username = self.email
         super().save(*args, **kwargs)
 
-    @property
+    @cached_property
     def is_curator(self) -> bool:
-        from django.conf import settings
-
         if self.is_superuser:
             return True
         return self.groups.filter(name=settings.JIEBANG_CURATORS_GROUP).exists()
