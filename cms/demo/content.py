@@ -185,10 +185,13 @@ def demand_content(
     """Field values, indicator rows and cooperation modes of one demand."""
     w = _topic_words(topic, rng)
     indicators = [Indicator.draw(s, rng) for s in pick(rng, topic["indicators"], rng.randint(2, 3))]
+    indicators.sort(key=lambda i: not i.cmp)  # a quantified indicator leads the prose
     lead = indicators[0]
     pains = "；".join(fill(_pin(p, topic, indicators), rng) for p in pick(rng, topic["pains"], 2))
     currents = "，".join(
-        f"{i.name}目前约为{i.current}{i.unit}" for i in indicators[:2] if i.name not in pains
+        f"{i.name}目前约为{i.current}{i.unit}"
+        for i in indicators[:2]
+        if i.name not in pains and i.cmp
     )
     currents = f"{currents}，已难以满足客户要求。" if currents else "已难以满足客户要求。"
     items = "".join(f"<li>{i.goal}；</li>" for i in indicators)
@@ -475,6 +478,7 @@ def technology_content(
     else:
         stage = weighted(rng, [("lab", 2), ("small_pilot", 2), ("pilot", 3), ("mature", 3)])
     results = [Indicator.draw(s, rng) for s in pick(rng, topic["indicators"], rng.randint(2, 3))]
+    results.sort(key=lambda i: not i.cmp)
     ips = ip_items(rng, chain_slug, topic, w)
     patents = sum(1 for i in ips if i["ip_type"] == "invention" and i["status"] == "granted")
     lead = results[0]

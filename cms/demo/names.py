@@ -111,7 +111,8 @@ def phone(rng: random.Random) -> str:
 
 
 def address(rng: random.Random, district_label: str, district: str) -> str:
-    return f"济南市{district_label}{rng.choice(ROADS[district])}{rng.randrange(1, 9999)}号"
+    city = "" if district_label.startswith("济南") else "济南市"
+    return f"{city}{district_label}{rng.choice(ROADS[district])}{rng.randrange(1, 9999)}号"
 
 
 def enterprise_name(rng: random.Random, stem: str, taken: set[str]) -> str:
