@@ -19,7 +19,14 @@ from marketplace.organisations.models import Organisation
 
 from . import permissions as perms
 from . import selectors, services
-from .models import MAX_PRICE_YUAN, Bid, BidIndicatorResponse, BidMilestone, DeclineReason, ListingKind
+from .models import (
+    MAX_PRICE_YUAN,
+    Bid,
+    BidIndicatorResponse,
+    BidMilestone,
+    DeclineReason,
+    ListingKind,
+)
 
 
 class IndicatorResponseSerializer(serializers.ModelSerializer):
@@ -66,12 +73,33 @@ class BidSerializer(serializers.ModelSerializer):
     class Meta:
         model = Bid
         fields = [
-            "id", "kind", "listing", "listing_title", "organisation", "consortium_members",
-            "status", "background", "research_status", "technical_approach", "existing_work",
-            "industrialisation_plan", "team", "cooperation_mode", "intended_use", "message",
-            "price", "declares_no_related_party", "related_party_flags", "indicator_responses",
-            "milestones", "attachments", "decline_reason", "decline_comment", "created_at",
-            "submitted_at", "decided_at",
+            "id",
+            "kind",
+            "listing",
+            "listing_title",
+            "organisation",
+            "consortium_members",
+            "status",
+            "background",
+            "research_status",
+            "technical_approach",
+            "existing_work",
+            "industrialisation_plan",
+            "team",
+            "cooperation_mode",
+            "intended_use",
+            "message",
+            "price",
+            "declares_no_related_party",
+            "related_party_flags",
+            "indicator_responses",
+            "milestones",
+            "attachments",
+            "decline_reason",
+            "decline_comment",
+            "created_at",
+            "submitted_at",
+            "decided_at",
         ]
         read_only_fields = fields
 
@@ -84,7 +112,9 @@ class BidSerializer(serializers.ModelSerializer):
 class ResponseInputSerializer(serializers.Serializer):
     indicator = serializers.IntegerField()
     committed_value = serializers.CharField(max_length=100, allow_blank=True)
-    verification = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    verification = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, default=""
+    )
 
 
 class MilestoneInputSerializer(serializers.Serializer):
@@ -110,8 +140,9 @@ class BidWriteSerializer(serializers.Serializer):
     )
     intended_use = serializers.CharField(required=False, allow_blank=True, default="")
     message = serializers.CharField(required=False, allow_blank=True, default="")
-    price = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                     max_value=MAX_PRICE_YUAN)
+    price = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_PRICE_YUAN
+    )
     declares_no_related_party = serializers.BooleanField(default=False)
     responses = ResponseInputSerializer(many=True, required=False, default=list)
     milestones = MilestoneInputSerializer(many=True, required=False, default=list)
@@ -121,8 +152,12 @@ class BidWriteSerializer(serializers.Serializer):
 
     def validate_consortium_credit_codes(self, codes):
         codes = [normalise_credit_code(c) for c in codes]
-        found = {o.credit_code: o for o in Organisation.objects.filter(
-            credit_code__in=codes, verification=Organisation.Verification.VERIFIED)}
+        found = {
+            o.credit_code: o
+            for o in Organisation.objects.filter(
+                credit_code__in=codes, verification=Organisation.Verification.VERIFIED
+            )
+        }
         missing = [c for c in codes if c not in found]
         if missing:
             raise ValidationError(f"未找到已认证单位：{'、'.join(missing)}")
@@ -130,12 +165,18 @@ class BidWriteSerializer(serializers.Serializer):
 
     def to_input(self) -> services.BidInput:
         d = self.validated_data
-        names = services.DEMAND_BID_FIELDS if d["kind"] == "demand" else services.TECHNOLOGY_BID_FIELDS
+        names = (
+            services.DEMAND_BID_FIELDS if d["kind"] == "demand" else services.TECHNOLOGY_BID_FIELDS
+        )
         return services.BidInput(
             fields={n: d.get(n) for n in names if n in d},
-            responses={r["indicator"]: (r["committed_value"], r.get("verification", ""))
-                       for r in d["responses"]},
-            milestones=[services.MilestoneInput(m["due_date"], m["deliverable"]) for m in d["milestones"]],
+            responses={
+                r["indicator"]: (r["committed_value"], r.get("verification", ""))
+                for r in d["responses"]
+            },
+            milestones=[
+                services.MilestoneInput(m["due_date"], m["deliverable"]) for m in d["milestones"]
+            ],
             consortium=d["consortium_credit_codes"],
         )
 
@@ -146,8 +187,9 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class AwardSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                      max_value=MAX_PRICE_YUAN)
+    amount = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_PRICE_YUAN
+    )
 
 
 def _call(fn, **kwargs):
@@ -156,15 +198,23 @@ def _call(fn, **kwargs):
     except PermissionDenied:
         raise NotFound
     except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List own or received bids",
-        parameters=[OpenApiParameter("scope", OpenApiTypes.STR, enum=["own", "received"],
-                                     description="own: my organisations' bids (default); "
-                                                 "received: bids on my organisations' listings")],
+        parameters=[
+            OpenApiParameter(
+                "scope",
+                OpenApiTypes.STR,
+                enum=["own", "received"],
+                description="own: my organisations' bids (default); "
+                "received: bids on my organisations' listings",
+            )
+        ],
     ),
     retrieve=extend_schema(summary="One bid (bidder, listing owner or curator)"),
 )
@@ -193,7 +243,9 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         bid = selectors.bid_get(user=self.request.user, pk=bid.pk)
         return Response(BidSerializer(bid, context=self.get_serializer_context()).data, status=code)
 
-    @extend_schema(request=BidWriteSerializer, responses={201: BidSerializer}, summary="Create a bid")
+    @extend_schema(
+        request=BidWriteSerializer, responses={201: BidSerializer}, summary="Create a bid"
+    )
     def create(self, request):
         write = BidWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
@@ -202,8 +254,14 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             listing = selectors.listing_get(d["kind"], d["listing"])
         except Http404:
             raise NotFound
-        bid = _call(services.bid_save, user=request.user, listing=listing, data=write.to_input(),
-                    token=d.get("idempotency_token"), submit=d["submit"])
+        bid = _call(
+            services.bid_save,
+            user=request.user,
+            listing=listing,
+            data=write.to_input(),
+            token=d.get("idempotency_token"),
+            submit=d["submit"],
+        )
         return self._respond(bid, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=BidSerializer, summary="Withdraw (bidder)")
@@ -218,20 +276,33 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         bid = self.get_object()
         return self._respond(_call(services.bid_shortlist, user=request.user, bid=bid))
 
-    @extend_schema(request=AwardSerializer, responses=BidSerializer, summary="Award (listing owner)")
+    @extend_schema(
+        request=AwardSerializer, responses=BidSerializer, summary="Award (listing owner)"
+    )
     @action(detail=True, methods=["post"])
     def award(self, request, pk=None):
         bid = self.get_object()
         data = AwardSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(_call(services.bid_award, user=request.user, bid=bid,
-                                   amount=data.validated_data.get("amount")))
+        return self._respond(
+            _call(
+                services.bid_award,
+                user=request.user,
+                bid=bid,
+                amount=data.validated_data.get("amount"),
+            )
+        )
 
-    @extend_schema(request=DeclineSerializer, responses=BidSerializer, summary="Decline with a reason (listing owner)")
+    @extend_schema(
+        request=DeclineSerializer,
+        responses=BidSerializer,
+        summary="Decline with a reason (listing owner)",
+    )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         bid = self.get_object()
         data = DeclineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(_call(services.bid_decline, user=request.user, bid=bid,
-                                   **data.validated_data))
+        return self._respond(
+            _call(services.bid_decline, user=request.user, bid=bid, **data.validated_data)
+        )

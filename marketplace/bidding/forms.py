@@ -22,7 +22,10 @@ TEXTAREA = forms.Textarea(attrs={"rows": 4})
 class _BidFormBase(forms.ModelForm):
     token = forms.UUIDField(widget=forms.HiddenInput, required=False)
     price = forms.IntegerField(
-        label=_("报价（元）"), required=False, min_value=1, max_value=MAX_PRICE_YUAN,
+        label=_("报价（元）"),
+        required=False,
+        min_value=1,
+        max_value=MAX_PRICE_YUAN,
         error_messages={
             "min_value": _("报价必须是正数。"),
             "max_value": _("报价超出合理范围（不超过100亿元）。"),
@@ -44,7 +47,8 @@ class DemandBidForm(_BidFormBase):
     """揭榜意向书 on a demand, with one commitment per core indicator."""
 
     consortium_codes = forms.CharField(
-        label=_("联合体成员（统一社会信用代码）"), required=False,
+        label=_("联合体成员（统一社会信用代码）"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("联合体揭榜时填写其他成员单位的统一社会信用代码，每行一个；本单位为牵头单位。"),
     )
@@ -52,8 +56,14 @@ class DemandBidForm(_BidFormBase):
     class Meta:
         model = Bid
         fields = [
-            "background", "research_status", "technical_approach", "existing_work",
-            "industrialisation_plan", "team", "price", "declares_no_related_party",
+            "background",
+            "research_status",
+            "technical_approach",
+            "existing_work",
+            "industrialisation_plan",
+            "team",
+            "price",
+            "declares_no_related_party",
         ]
         widgets = {name: TEXTAREA for name in fields[:6]}
         labels = {
@@ -76,10 +86,14 @@ class DemandBidForm(_BidFormBase):
             self.fields[f"indicator_{ind.pk}_value"] = forms.CharField(
                 label=_("%(name)s：承诺值（目标 %(target)s%(unit)s）")
                 % {"name": ind.name, "target": ind.target_value, "unit": ind.unit},
-                required=False, max_length=100, initial=row.committed_value if row else "",
+                required=False,
+                max_length=100,
+                initial=row.committed_value if row else "",
             )
             self.fields[f"indicator_{ind.pk}_verification"] = forms.CharField(
-                label=_("验证方式"), required=False, max_length=200,
+                label=_("验证方式"),
+                required=False,
+                max_length=200,
                 initial=row.verification if row else ind.verification,
             )
 
@@ -92,7 +106,9 @@ class DemandBidForm(_BidFormBase):
 
     def clean_consortium_codes(self) -> list[Organisation]:
         raw = self.cleaned_data.get("consortium_codes") or ""
-        codes = [normalise_credit_code(c) for c in raw.replace("，", ",").replace(",", "\n").split()]
+        codes = [
+            normalise_credit_code(c) for c in raw.replace("，", ",").replace(",", "\n").split()
+        ]
         found = {
             o.credit_code: o
             for o in Organisation.objects.filter(
@@ -129,8 +145,13 @@ class TechnologyBidForm(_BidFormBase):
 
     class Meta:
         model = Bid
-        fields = ["cooperation_mode", "intended_use", "message", "price",
-                  "declares_no_related_party"]
+        fields = [
+            "cooperation_mode",
+            "intended_use",
+            "message",
+            "price",
+            "declares_no_related_party",
+        ]
         widgets = {"intended_use": TEXTAREA, "message": TEXTAREA}
         labels = {
             "price": _("意向报价（元，可留空表示面议）"),
@@ -139,8 +160,9 @@ class TechnologyBidForm(_BidFormBase):
 
 
 class MilestoneForm(forms.Form):
-    due_date = forms.DateField(label=_("完成日期"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label=_("完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     deliverable = forms.CharField(label=_("阶段成果"), required=False, max_length=200)
 
     def clean(self):
@@ -155,8 +177,9 @@ MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=0, can_delete=Fals
 
 class AttachmentForm(forms.Form):
     title = forms.CharField(label=_("附件名称"), required=False, max_length=120)
-    file = forms.FileField(label=_("文件"), required=False,
-                           help_text=_("PDF、Word 或图片，按文件内容校验类型和大小"))
+    file = forms.FileField(
+        label=_("文件"), required=False, help_text=_("PDF、Word 或图片，按文件内容校验类型和大小")
+    )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -190,8 +213,9 @@ class DeclineForm(forms.Form):
 
 
 class AwardForm(forms.Form):
-    amount = forms.IntegerField(label=_("成交金额（元，默认按报价）"), required=False, min_value=1,
-                                max_value=MAX_PRICE_YUAN)
+    amount = forms.IntegerField(
+        label=_("成交金额（元，默认按报价）"), required=False, min_value=1, max_value=MAX_PRICE_YUAN
+    )
 
 
 class MessageForm(forms.Form):
@@ -199,9 +223,12 @@ class MessageForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    question = forms.CharField(label=_("我要提问"), max_length=2000,
-                               widget=forms.Textarea(attrs={"rows": 3}))
+    question = forms.CharField(
+        label=_("我要提问"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("答复"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(
+        label=_("答复"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )

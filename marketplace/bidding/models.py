@@ -69,12 +69,20 @@ class Bid(models.Model):
 
     kind = models.CharField(_("揭榜类型"), max_length=16, choices=ListingKind.choices)
     demand = models.ForeignKey(
-        DemandPage, verbose_name=_("技术需求"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="bids",
+        DemandPage,
+        verbose_name=_("技术需求"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bids",
     )
     technology = models.ForeignKey(
-        TechnologyPage, verbose_name=_("科技成果"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="bids",
+        TechnologyPage,
+        verbose_name=_("科技成果"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bids",
     )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="bids"
@@ -83,11 +91,17 @@ class Bid(models.Model):
         Organisation, verbose_name=_("联合体成员"), blank=True, related_name="consortium_bids"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), null=True,
-        on_delete=models.SET_NULL, related_name="bids",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="bids",
     )
     status = models.CharField(
-        _("状态"), max_length=16, choices=BidStatus.choices, default=BidStatus.DRAFT,
+        _("状态"),
+        max_length=16,
+        choices=BidStatus.choices,
+        default=BidStatus.DRAFT,
         db_index=True,
     )
     # A token issued with the form: a double-clicked submission finds the bid it made.
@@ -102,13 +116,19 @@ class Bid(models.Model):
     team = models.TextField(_("团队组成"), blank=True)
     # Take-up requests (technology bids).
     cooperation_mode = models.ForeignKey(
-        CooperationMode, verbose_name=_("意向合作方式"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        CooperationMode,
+        verbose_name=_("意向合作方式"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     intended_use = models.TextField(_("拟应用场景"), blank=True)
     message = models.TextField(_("留言"), blank=True)
     price = models.PositiveBigIntegerField(
-        _("报价（元）"), null=True, blank=True,
+        _("报价（元）"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE_YUAN)],
     )
     declares_no_related_party = models.BooleanField(_("声明与需求方无关联关系"), default=False)
@@ -423,3 +443,6 @@ class SentReminder(models.Model):
                 fields=["demand", "user", "window", "deadline"], name="one_reminder_per_window"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} · {self.user_id} · {self.window}"

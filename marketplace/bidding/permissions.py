@@ -52,7 +52,9 @@ def can_edit_bid(user, bid: Bid) -> bool:
 
 def can_withdraw_bid(user, bid: Bid) -> bool:
     return is_member_of(user, bid.organisation_id) and bid.status in (
-        BidStatus.DRAFT, BidStatus.SUBMITTED, BidStatus.SHORTLISTED,
+        BidStatus.DRAFT,
+        BidStatus.SUBMITTED,
+        BidStatus.SHORTLISTED,
     )
 
 
@@ -113,7 +115,9 @@ def bidding_organisation(user, listing):
 
 
 def listing_kind(listing) -> str:
-    return ListingKind.DEMAND if listing._meta.model_name == "demandpage" else ListingKind.TECHNOLOGY
+    return (
+        ListingKind.DEMAND if listing._meta.model_name == "demandpage" else ListingKind.TECHNOLOGY
+    )
 
 
 def has_accepted_terms(user, demand) -> bool:
@@ -128,7 +132,8 @@ def shortlisted_bid_of(user, demand) -> Bid | None:
         return None
     return (
         Bid.objects.filter(
-            demand=demand, organisation_id__in=ids,
+            demand=demand,
+            organisation_id__in=ids,
             status__in=(BidStatus.SHORTLISTED, BidStatus.AWARDED),
         )
         .order_by("pk")

@@ -28,8 +28,14 @@ LISTING_MODELS = {ListingKind.DEMAND: DemandPage, ListingKind.TECHNOLOGY: Techno
 
 def _bids() -> QuerySet[Bid]:
     return Bid.objects.select_related(
-        "organisation", "demand", "demand__organisation", "technology",
-        "technology__organisation", "cooperation_mode", "created_by", "deal",
+        "organisation",
+        "demand",
+        "demand__organisation",
+        "technology",
+        "technology__organisation",
+        "cooperation_mode",
+        "created_by",
+        "deal",
     ).prefetch_related("consortium_members")
 
 
@@ -66,8 +72,11 @@ def bid_get(*, user, pk: int) -> Bid:
 def bid_list_own(*, user) -> QuerySet[Bid]:
     """Bids made by (or with) the user's organisations."""
     ids = active_organisation_ids(user)
-    return (_bids().filter(organisation_id__in=ids) | _bids().filter(consortium_members__in=ids)
-            ).distinct().order_by("-created_at")
+    return (
+        (_bids().filter(organisation_id__in=ids) | _bids().filter(consortium_members__in=ids))
+        .distinct()
+        .order_by("-created_at")
+    )
 
 
 def bid_list_received(*, user, listing=None, include_sealed: bool = False) -> QuerySet[Bid]:
@@ -106,7 +115,9 @@ def bid_comparison(*, bids: list[Bid], listing) -> Comparison:
     for ind in indicators:
         cells = []
         for bid in bids:
-            match = next((r for r in bid.indicator_responses.all() if r.indicator_id == ind.pk), None)
+            match = next(
+                (r for r in bid.indicator_responses.all() if r.indicator_id == ind.pk), None
+            )
             cells.append(match)
         rows.append((ind, cells))
     return Comparison(indicators=indicators, bids=bids, rows=rows)
@@ -139,9 +150,13 @@ def access_log_list(*, listing) -> QuerySet[AccessLogEntry]:
 
 
 def active_bid_of(*, organisation, listing) -> Bid | None:
-    return (
-        Bid.objects.filter(organisation=organisation, status__in=[
-            BidStatus.DRAFT, BidStatus.SUBMITTED, BidStatus.SHORTLISTED, BidStatus.AWARDED,
-        ], **{perms.listing_kind(listing): listing})
-        .first()
-    )
+    return Bid.objects.filter(
+        organisation=organisation,
+        status__in=[
+            BidStatus.DRAFT,
+            BidStatus.SUBMITTED,
+            BidStatus.SHORTLISTED,
+            BidStatus.AWARDED,
+        ],
+        **{perms.listing_kind(listing): listing},
+    ).first()

@@ -46,11 +46,21 @@ from .validators import validate_attachment
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 DEMAND_BID_FIELDS = (
-    "background", "research_status", "technical_approach", "existing_work",
-    "industrialisation_plan", "team", "price", "declares_no_related_party",
+    "background",
+    "research_status",
+    "technical_approach",
+    "existing_work",
+    "industrialisation_plan",
+    "team",
+    "price",
+    "declares_no_related_party",
 )
 TECHNOLOGY_BID_FIELDS = (
-    "cooperation_mode", "intended_use", "message", "price", "declares_no_related_party",
+    "cooperation_mode",
+    "intended_use",
+    "message",
+    "price",
+    "declares_no_related_party",
 )
 REQUIRED_ON_SUBMIT = {
     ListingKind.DEMAND: ("background", "technical_approach", "price"),
@@ -118,8 +128,10 @@ def _require_accepting(listing) -> None:
             % {"deadline": _local(deadline)},
             code="deadline",
         )
-    raise BidDeadlineError(_("该项目当前不接受揭榜（状态：%(status)s）。")
-                           % {"status": listing.get_status_display()}, code="closed")
+    raise BidDeadlineError(
+        _("该项目当前不接受揭榜（状态：%(status)s）。") % {"status": listing.get_status_display()},
+        code="closed",
+    )
 
 
 def _members(*organisation_ids: int):
@@ -192,8 +204,9 @@ def bid_save(
         raise
 
 
-def bid_submit(*, user, listing, data: BidInput, bid: Bid | None = None,
-               token: uuid.UUID | None = None) -> Bid:
+def bid_submit(
+    *, user, listing, data: BidInput, bid: Bid | None = None, token: uuid.UUID | None = None
+) -> Bid:
     """Save and submit a bid in one transaction."""
     return bid_save(user=user, listing=listing, data=data, bid=bid, token=token, submit=True)
 
@@ -216,7 +229,9 @@ def _bid_for_update(bid, listing, organisation, user, token) -> tuple[Bid, str |
     if bid is None:
         kind = perms.listing_kind(listing)
         new = Bid(
-            kind=kind, organisation=organisation, created_by=user,
+            kind=kind,
+            organisation=organisation,
+            created_by=user,
             idempotency_token=token or uuid.uuid4(),
             demand=listing if kind == ListingKind.DEMAND else None,
             technology=listing if kind == ListingKind.TECHNOLOGY else None,
@@ -224,8 +239,10 @@ def _bid_for_update(bid, listing, organisation, user, token) -> tuple[Bid, str |
         return new, None
     bid = Bid.objects.select_for_update().get(pk=bid.pk)
     if bid.status not in (BidStatus.DRAFT, BidStatus.SUBMITTED):
-        raise BidError(_("该揭榜当前状态为“%(status)s”，不能再修改。")
-                       % {"status": bid.get_status_display()}, code="state")
+        raise BidError(
+            _("该揭榜当前状态为“%(status)s”，不能再修改。") % {"status": bid.get_status_display()},
+            code="state",
+        )
     return bid, bid.status
 
 
@@ -255,8 +272,13 @@ def _apply_input(bid, listing, data, content_types, stored, user, submit) -> Non
         bid.attachments.filter(pk__in=data.remove_attachment_ids).delete()
     for item, content_type in zip(data.attachments, content_types, strict=True):
         att = BidAttachment(
-            bid=bid, title=item.title[:120], file=item.file, uploaded_by=user,
-            original_name=item.file.name[:255], content_type=content_type, size=item.file.size,
+            bid=bid,
+            title=item.title[:120],
+            file=item.file,
+            uploaded_by=user,
+            original_name=item.file.name[:255],
+            content_type=content_type,
+            size=item.file.size,
         )
         att.save()
         stored.append(att.file.name)
@@ -286,7 +308,9 @@ def _save_responses(bid, listing, responses, errors) -> None:
 def _save_milestones(bid, milestones, errors) -> None:
     bid.milestones.all().delete()
     for n, item in enumerate(milestones, start=1):
-        row = BidMilestone(bid=bid, due_date=item.due_date, deliverable=(item.deliverable or "").strip())
+        row = BidMilestone(
+            bid=bid, due_date=item.due_date, deliverable=(item.deliverable or "").strip()
+        )
         before = sum(len(v) for v in errors.values())
         try:
             row.full_clean(exclude=["bid"])
@@ -327,11 +351,15 @@ def _submit(bid: Bid, listing, previous: str | None) -> None:
     bid.save(update_fields=["related_party_flags", "status", "submitted_at", "updated_at"])
     changed = previous == BidStatus.SUBMITTED
     title = (
-        _("揭榜方案已更新：%(org)s · %(listing)s") if changed else _("收到新的揭榜：%(org)s · %(listing)s")
+        _("揭榜方案已更新：%(org)s · %(listing)s")
+        if changed
+        else _("收到新的揭榜：%(org)s · %(listing)s")
     ) % {"org": bid.organisation.name, "listing": listing.title}
     notification_send(
-        recipients=_members(listing.organisation_id), verb="bid_changed" if changed else "bid_received",
-        title=title, body=_("截止后可在揭榜列表中查看方案。") if bid.is_sealed else "",
+        recipients=_members(listing.organisation_id),
+        verb="bid_changed" if changed else "bid_received",
+        title=title,
+        body=_("截止后可在揭榜列表中查看方案。") if bid.is_sealed else "",
         target_url=reverse("bidding:received", kwargs={"kind": bid.kind, "page_id": listing.pk}),
     )
 
@@ -343,23 +371,32 @@ def related_party_flags(*, bid: Bid, listing) -> list[dict[str, str]]:
     flags = []
     for org in orgs:
         if org.pk == owner.pk or org.credit_code == owner.credit_code:
-            flags.append({"code": "same_credit_code",
-                          "detail": _("%(org)s 与需求方统一社会信用代码相同") % {"org": org.name}})
+            flags.append(
+                {
+                    "code": "same_credit_code",
+                    "detail": _("%(org)s 与需求方统一社会信用代码相同") % {"org": org.name},
+                }
+            )
     owner_users = Membership.objects.filter(
         organisation=owner, status=Membership.Status.ACTIVE
     ).values("user_id")
     shared = (
         Membership.objects.filter(
-            organisation__in=[o.pk for o in orgs], status=Membership.Status.ACTIVE,
+            organisation__in=[o.pk for o in orgs],
+            status=Membership.Status.ACTIVE,
             user_id__in=owner_users,
         )
         .exclude(organisation=owner)
         .select_related("user", "organisation")
     )
     for m in shared:
-        flags.append({"code": "shared_member",
-                      "detail": _("%(user)s 同时是 %(org)s 和需求方的成员")
-                      % {"user": m.user.email, "org": m.organisation.name}})
+        flags.append(
+            {
+                "code": "shared_member",
+                "detail": _("%(user)s 同时是 %(org)s 和需求方的成员")
+                % {"user": m.user.email, "org": m.organisation.name},
+            }
+        )
     return flags
 
 
@@ -378,7 +415,8 @@ def bid_withdraw(*, user, bid: Bid) -> Bid:
         if was_visible or bid.submitted_at:
             listing = _listing_of(bid)
             notification_send(
-                recipients=_members(listing.organisation_id), verb="bid_withdrawn",
+                recipients=_members(listing.organisation_id),
+                verb="bid_withdrawn",
                 title=_("揭榜已撤回：%(org)s · %(listing)s")
                 % {"org": bid.organisation.name, "listing": listing.title},
                 target_url=listing.url or "",
@@ -394,17 +432,24 @@ def _lock_for_decision(user, bid: Bid):
     if not perms.is_listing_owner(user, listing):
         raise PermissionDenied
     if bid.is_sealed:
-        raise BidError(_("密封揭榜在截止时间 %(deadline)s（北京时间）前不能查看或处理。")
-                       % {"deadline": _local(listing.bid_deadline)}, code="sealed")
+        raise BidError(
+            _("密封揭榜在截止时间 %(deadline)s（北京时间）前不能查看或处理。")
+            % {"deadline": _local(listing.bid_deadline)},
+            code="sealed",
+        )
     if bid.status not in DECIDABLE_STATES:
-        raise BidError(_("该揭榜当前状态为“%(status)s”，不能再处理。")
-                       % {"status": bid.get_status_display()}, code="state")
+        raise BidError(
+            _("该揭榜当前状态为“%(status)s”，不能再处理。") % {"status": bid.get_status_display()},
+            code="state",
+        )
     return listing, bid
 
 
 def _notify_bidder(bid: Bid, verb: str, title: str, body: str = "") -> None:
     members = _members(bid.organisation_id, *bid.consortium_members.values_list("pk", flat=True))
-    notification_send(recipients=members, verb=verb, title=title, body=body, target_url=_bid_url(bid))
+    notification_send(
+        recipients=members, verb=verb, title=title, body=body, target_url=_bid_url(bid)
+    )
 
 
 def bid_shortlist(*, user, bid: Bid) -> Bid:
@@ -418,8 +463,12 @@ def bid_shortlist(*, user, bid: Bid) -> Bid:
         body = ""
         if bid.kind == ListingKind.DEMAND and listing.confidential_details:
             body = _("签署保密承诺后可查看需求的保密信息。")
-        _notify_bidder(bid, "bid_shortlisted",
-                       _("您的揭榜已入围：%(listing)s") % {"listing": listing.title}, body)
+        _notify_bidder(
+            bid,
+            "bid_shortlisted",
+            _("您的揭榜已入围：%(listing)s") % {"listing": listing.title},
+            body,
+        )
     return bid
 
 
@@ -436,18 +485,27 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
                 raise BidError(_("该需求当前状态不能定榜。"), code="state")
             awarded = sum(1 for b in siblings if b.status == BidStatus.AWARDED)
             if awarded >= listing.winners_count:
-                raise BidError(_("已达到拟择优揭榜方数量（%(n)d 家），不能再定榜。")
-                               % {"n": listing.winners_count}, code="winners")
-        deal = Deal(bid=bid, amount=amount if amount is not None else bid.price,
-                    awarded_on=timezone.localdate(_now(), SHANGHAI))
+                raise BidError(
+                    _("已达到拟择优揭榜方数量（%(n)d 家），不能再定榜。")
+                    % {"n": listing.winners_count},
+                    code="winners",
+                )
+        deal = Deal(
+            bid=bid,
+            amount=amount if amount is not None else bid.price,
+            awarded_on=timezone.localdate(_now(), SHANGHAI),
+        )
         deal.full_clean(exclude=["bid"])
         bid.status, bid.decided_at = BidStatus.AWARDED, _now()
         bid.save(update_fields=["status", "decided_at", "updated_at"])
         deal.save()
         _listing_move_to_awarded(listing)
-        _notify_bidder(bid, "bid_awarded",
-                       _("恭喜，您的揭榜已中榜：%(listing)s") % {"listing": listing.title},
-                       _("平台将与双方联系，完善成交与签约信息。"))
+        _notify_bidder(
+            bid,
+            "bid_awarded",
+            _("恭喜，您的揭榜已中榜：%(listing)s") % {"listing": listing.title},
+            _("平台将与双方联系，完善成交与签约信息。"),
+        )
     return bid
 
 
@@ -475,11 +533,21 @@ def bid_decline(*, user, bid: Bid, reason: str, comment: str) -> Bid:
         listing, bid = _lock_for_decision(user, bid)
         bid.status, bid.decided_at = BidStatus.DECLINED, _now()
         bid.decline_reason, bid.decline_comment = reason, comment
-        bid.save(update_fields=["status", "decided_at", "decline_reason", "decline_comment",
-                                "updated_at"])
-        _notify_bidder(bid, "bid_declined",
-                       _("揭榜结果：%(listing)s 未中榜") % {"listing": listing.title},
-                       f"{DeclineReason(reason).label}：{comment}")
+        bid.save(
+            update_fields=[
+                "status",
+                "decided_at",
+                "decline_reason",
+                "decline_comment",
+                "updated_at",
+            ]
+        )
+        _notify_bidder(
+            bid,
+            "bid_declined",
+            _("揭榜结果：%(listing)s 未中榜") % {"listing": listing.title},
+            f"{DeclineReason(reason).label}：{comment}",
+        )
     return bid
 
 
@@ -501,9 +569,11 @@ def bid_message_post(*, user, bid: Bid, body: str) -> BidMessage:
         )
         recipients = _members(listing.organisation_id if from_bidder else bid.organisation_id)
         notification_send(
-            recipients=[u for u in recipients if u.pk != user.pk], verb="bid_message",
+            recipients=[u for u in recipients if u.pk != user.pk],
+            verb="bid_message",
             title=_("揭榜沟通有新消息：%(listing)s") % {"listing": listing.title},
-            body=body[:200], target_url=_bid_url(bid),
+            body=body[:200],
+            target_url=_bid_url(bid),
         )
     return msg
 
@@ -519,6 +589,8 @@ def question_ask(*, user, demand: DemandPage, question: str) -> PublicQuestion:
         raise ValidationError({"question": [_("请输入问题。")]})
     if len(question) > 2000:
         raise ValidationError({"question": [_("问题不超过2000字。")]})
+    if perms.is_listing_owner(user, demand):
+        raise BidError({"question": [_("需求方请直接在答疑中发布说明。")]}, code="owner")
     with transaction.atomic():
         demand = _lock_listing(demand)
         _require_accepting(demand)
@@ -526,9 +598,11 @@ def question_ask(*, user, demand: DemandPage, question: str) -> PublicQuestion:
         item.full_clean()
         item.save()
         notification_send(
-            recipients=_members(demand.organisation_id), verb="question_asked",
+            recipients=_members(demand.organisation_id),
+            verb="question_asked",
             title=_("需求收到新的提问：%(listing)s") % {"listing": demand.title},
-            body=question[:200], target_url=(demand.url or "") + "#qa",
+            body=question[:200],
+            target_url=(demand.url or "") + "#qa",
         )
     return item
 
@@ -541,17 +615,19 @@ def question_answer(*, user, question: PublicQuestion, answer: str) -> PublicQue
     if len(answer) > 4000:
         raise ValidationError({"answer": [_("答复不超过4000字。")]})
     with transaction.atomic():
-        question = PublicQuestion.objects.select_for_update().select_related("demand").get(
-            pk=question.pk
+        question = (
+            PublicQuestion.objects.select_for_update().select_related("demand").get(pk=question.pk)
         )
         if not perms.is_listing_owner(user, question.demand):
             raise PermissionDenied
         question.answer, question.answered_by, question.answered_at = answer, user, _now()
         question.save(update_fields=["answer", "answered_by", "answered_at"])
         notification_send(
-            recipients=[question.asked_by], verb="question_answered",
+            recipients=[question.asked_by],
+            verb="question_answered",
             title=_("您的提问已答复：%(listing)s") % {"listing": question.demand.title},
-            body=answer[:200], target_url=(question.demand.url or "") + "#qa",
+            body=answer[:200],
+            target_url=(question.demand.url or "") + "#qa",
         )
     return question
 
@@ -569,29 +645,46 @@ def demand_close(*, user, demand: DemandPage) -> DemandPage:
     return demand
 
 
-def confidentiality_accept(*, user, demand: DemandPage, ip_address: str | None = None
-                           ) -> ConfidentialityAgreement:
+def confidentiality_accept(
+    *, user, demand: DemandPage, ip_address: str | None = None
+) -> ConfidentialityAgreement:
     """A shortlisted bidder accepts the confidentiality terms (recorded once per version)."""
     bid = perms.shortlisted_bid_of(user, demand)
     if bid is None:
         raise PermissionDenied
     agreement, _created = ConfidentialityAgreement.objects.get_or_create(
-        demand=demand, user=user, version=CONFIDENTIALITY_TERMS_VERSION,
+        demand=demand,
+        user=user,
+        version=CONFIDENTIALITY_TERMS_VERSION,
         defaults={"organisation_id": bid.organisation_id, "ip_address": ip_address},
     )
     return agreement
 
 
 def access_log_record(
-    *, user, action: str, demand=None, technology=None, bid: Bid | None = None,
-    attachment: BidAttachment | None = None, ip_address: str | None = None,
+    *,
+    user,
+    action: str,
+    demand=None,
+    technology=None,
+    bid: Bid | None = None,
+    attachment: BidAttachment | None = None,
+    ip_address: str | None = None,
 ) -> AccessLogEntry:
     """Write one line of the access log (confidential details or a bid attachment)."""
     ids = sorted(active_organisation_ids(user))
-    org_id = bid.organisation_id if bid and bid.organisation_id in ids else (ids[0] if ids else None)
+    org_id = (
+        bid.organisation_id if bid and bid.organisation_id in ids else (ids[0] if ids else None)
+    )
     return AccessLogEntry.objects.create(
-        action=action, user=user, organisation_id=org_id, demand=demand, technology=technology,
-        bid=bid, attachment=attachment, ip_address=ip_address,
+        action=action,
+        user=user,
+        organisation_id=org_id,
+        demand=demand,
+        technology=technology,
+        bid=bid,
+        attachment=attachment,
+        ip_address=ip_address,
     )
 
 
@@ -608,9 +701,11 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
 
     now = now or _now()
     horizon = now + REMINDER_WINDOWS[-1][1]
-    demands = DemandPage.objects.live().filter(
-        status=DemandStatus.OPEN, bid_deadline__gt=now, bid_deadline__lte=horizon
-    ).select_related("organisation")
+    demands = (
+        DemandPage.objects.live()
+        .filter(status=DemandStatus.OPEN, bid_deadline__gt=now, bid_deadline__lte=horizon)
+        .select_related("organisation")
+    )
     sent = 0
     for demand in demands:
         window = next(w for w, delta in REMINDER_WINDOWS if demand.bid_deadline - now <= delta)
@@ -631,9 +726,12 @@ def _reminder_send(model, demand, user, window: str) -> int:
             return 0
         left = _("3天") if window == "3d" else _("1天")
         notification_send(
-            recipients=[user], verb=f"deadline_{window}",
-            title=_("揭榜将于%(left)s后截止：%(listing)s") % {"left": left, "listing": demand.title},
-            body=_("截止时间（北京时间）：%(deadline)s") % {"deadline": _local(demand.bid_deadline)},
+            recipients=[user],
+            verb=f"deadline_{window}",
+            title=_("揭榜将于%(left)s后截止：%(listing)s")
+            % {"left": left, "listing": demand.title},
+            body=_("截止时间（北京时间）：%(deadline)s")
+            % {"deadline": _local(demand.bid_deadline)},
             target_url=demand.url or "",
         )
     return 1

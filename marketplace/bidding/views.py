@@ -50,12 +50,18 @@ def _apply_errors(exc: ValidationError, form, section_errors: dict) -> None:
 
 
 def _milestone_initial(bid):
-    rows = [{"due_date": m.due_date, "deliverable": m.deliverable} for m in bid.milestones.all()] if bid else []
+    rows = (
+        [{"due_date": m.due_date, "deliverable": m.deliverable} for m in bid.milestones.all()]
+        if bid
+        else []
+    )
     return rows + [{}] * max(3 - len(rows), 1)
 
 
 def _bid_form(request, listing, bid=None):
-    form_class = DemandBidForm if perms.listing_kind(listing) == ListingKind.DEMAND else TechnologyBidForm
+    form_class = (
+        DemandBidForm if perms.listing_kind(listing) == ListingKind.DEMAND else TechnologyBidForm
+    )
     section_errors: dict[str, list] = {}
     if request.method == "POST":
         form = form_class(request.POST, instance=bid, listing=listing)
@@ -66,28 +72,45 @@ def _bid_form(request, listing, bid=None):
             if form_class is DemandBidForm:
                 data.milestones = milestone_inputs(milestones)
             data.attachments = attachment_inputs(files)
-            data.remove_attachment_ids = [int(i) for i in request.POST.getlist("remove_attachment") if i.isdigit()]
+            data.remove_attachment_ids = [
+                int(i) for i in request.POST.getlist("remove_attachment") if i.isdigit()
+            ]
             submit = request.POST.get("action") == "submit"
             try:
                 saved = services.bid_save(
-                    user=request.user, listing=listing, data=data, bid=bid,
-                    token=form.cleaned_data.get("token"), submit=submit,
+                    user=request.user,
+                    listing=listing,
+                    data=data,
+                    bid=bid,
+                    token=form.cleaned_data.get("token"),
+                    submit=submit,
                 )
             except PermissionDenied:
                 raise Http404
             except ValidationError as exc:
                 _apply_errors(exc, form, section_errors)
             else:
-                messages.success(request, _("揭榜已提交。") if saved.status == "submitted" else _("草稿已保存。"))
+                messages.success(
+                    request, _("揭榜已提交。") if saved.status == "submitted" else _("草稿已保存。")
+                )
                 return redirect("bidding:bid_detail", pk=saved.pk)
     else:
         form = form_class(instance=bid, listing=listing)
         milestones = MilestoneFormSet(prefix="ms", initial=_milestone_initial(bid))
         files = AttachmentFormSet(prefix="att")
-    return render(request, "bidding/bid_form.html", {
-        "listing": listing, "bid": bid, "form": form, "milestones": milestones, "files": files,
-        "section_errors": section_errors, "is_demand": form_class is DemandBidForm,
-    })
+    return render(
+        request,
+        "bidding/bid_form.html",
+        {
+            "listing": listing,
+            "bid": bid,
+            "form": form,
+            "milestones": milestones,
+            "files": files,
+            "section_errors": section_errors,
+            "is_demand": form_class is DemandBidForm,
+        },
+    )
 
 
 @login_required
@@ -120,16 +143,23 @@ def bid_edit(request, pk: int):
 def bid_detail(request, pk: int):
     bid = selectors.bid_get(user=request.user, pk=pk)
     user = request.user
-    return render(request, "bidding/bid_detail.html", {
-        "bid": bid, "listing": bid.listing,
-        "thread": bid.messages.select_related("author", "author_organisation"),
-        "can_edit": perms.can_edit_bid(user, bid),
-        "can_withdraw": perms.can_withdraw_bid(user, bid),
-        "can_decide": perms.can_decide_bid(user, bid),
-        "can_message": perms.can_message_bid(user, bid),
-        "show_flags": perms.can_view_related_party_flags(user),
-        "message_form": MessageForm(), "decline_form": DeclineForm(), "award_form": AwardForm(),
-    })
+    return render(
+        request,
+        "bidding/bid_detail.html",
+        {
+            "bid": bid,
+            "listing": bid.listing,
+            "thread": bid.messages.select_related("author", "author_organisation"),
+            "can_edit": perms.can_edit_bid(user, bid),
+            "can_withdraw": perms.can_withdraw_bid(user, bid),
+            "can_decide": perms.can_decide_bid(user, bid),
+            "can_message": perms.can_message_bid(user, bid),
+            "show_flags": perms.can_view_related_party_flags(user),
+            "message_form": MessageForm(),
+            "decline_form": DeclineForm(),
+            "award_form": AwardForm(),
+        },
+    )
 
 
 def _decision(request, pk: int, action):
@@ -173,7 +203,9 @@ def bid_award(request, pk: int):
     _owner_bid(request, pk)
     form = AwardForm(request.POST)
     amount = form.cleaned_data.get("amount") if form.is_valid() else None
-    return _decision(request, pk, lambda b: services.bid_award(user=request.user, bid=b, amount=amount))
+    return _decision(
+        request, pk, lambda b: services.bid_award(user=request.user, bid=b, amount=amount)
+    )
 
 
 @login_required
@@ -182,8 +214,12 @@ def bid_decline(request, pk: int):
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.bid_decline(user=request.user, bid=bid, reason=form.cleaned_data["reason"],
-                                 comment=form.cleaned_data["comment"])
+            services.bid_decline(
+                user=request.user,
+                bid=bid,
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
         except PermissionDenied:
             raise Http404
         except ValidationError as exc:
@@ -213,11 +249,20 @@ def attachment_download(request, pk: int):
     item = selectors.attachment_get(user=request.user, pk=pk)
     bid = item.bid
     services.access_log_record(
-        user=request.user, action=AccessLogEntry.Action.ATTACHMENT, bid=bid, attachment=item,
-        demand=bid.demand, technology=bid.technology, ip_address=_ip(request),
+        user=request.user,
+        action=AccessLogEntry.Action.ATTACHMENT,
+        bid=bid,
+        attachment=item,
+        demand=bid.demand,
+        technology=bid.technology,
+        ip_address=_ip(request),
     )
-    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name,
-                            content_type=item.content_type)
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=item.original_name,
+        content_type=item.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -228,11 +273,18 @@ def received(request, kind: str, page_id: int):
     if not perms.can_view_received_bids(request.user, listing):
         raise Http404
     bids, sealed = selectors.bids_for_owner(user=request.user, listing=listing)
-    return render(request, "bidding/received.html", {
-        "listing": listing, "bids": bids, "sealed_count": sealed, "kind": kind,
-        "is_owner": perms.is_listing_owner(request.user, listing),
-        "show_flags": perms.can_view_related_party_flags(request.user),
-    })
+    return render(
+        request,
+        "bidding/received.html",
+        {
+            "listing": listing,
+            "bids": bids,
+            "sealed_count": sealed,
+            "kind": kind,
+            "is_owner": perms.is_listing_owner(request.user, listing),
+            "show_flags": perms.can_view_related_party_flags(request.user),
+        },
+    )
 
 
 @login_required
@@ -245,17 +297,28 @@ def compare(request, kind: str, page_id: int):
     if chosen:
         bids = [b for b in bids if str(b.pk) in chosen]
     comparison = selectors.bid_comparison(bids=bids, listing=listing)
-    return render(request, "bidding/compare.html", {
-        "listing": listing, "comparison": comparison, "sealed_count": sealed, "kind": kind,
-    })
+    return render(
+        request,
+        "bidding/compare.html",
+        {
+            "listing": listing,
+            "comparison": comparison,
+            "sealed_count": sealed,
+            "kind": kind,
+        },
+    )
 
 
 @login_required
 def my_bids(request):
-    return render(request, "bidding/my_bids.html", {
-        "own": selectors.bid_list_own(user=request.user),
-        "received": selectors.bid_list_received(user=request.user),
-    })
+    return render(
+        request,
+        "bidding/my_bids.html",
+        {
+            "own": selectors.bid_list_own(user=request.user),
+            "received": selectors.bid_list_received(user=request.user),
+        },
+    )
 
 
 @login_required
@@ -266,7 +329,9 @@ def question_ask(request, page_id: int):
     try:
         if not form.is_valid():
             raise ValidationError(form.errors.get("question") or _("请输入问题。"))
-        services.question_ask(user=request.user, demand=demand, question=form.cleaned_data["question"])
+        services.question_ask(
+            user=request.user, demand=demand, question=form.cleaned_data["question"]
+        )
         messages.success(request, _("问题已提交，需求方答复后将公开显示。"))
     except ValidationError as exc:
         for msg in exc.messages:
@@ -284,7 +349,9 @@ def question_answer(request, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError(_("请输入答复。"))
-        services.question_answer(user=request.user, question=question, answer=form.cleaned_data["answer"])
+        services.question_answer(
+            user=request.user, question=question, answer=form.cleaned_data["answer"]
+        )
         messages.success(request, _("答复已公开。"))
     except ValidationError as exc:
         for msg in exc.messages:
@@ -305,11 +372,22 @@ def confidential(request, page_id: int):
         return redirect("bidding:confidential", page_id=demand.pk)
     if not perms.can_view_confidential_details(user, demand):
         return render(request, "bidding/terms.html", {"listing": demand, "bid": bid})
-    services.access_log_record(user=user, action=AccessLogEntry.Action.CONFIDENTIAL,
-                               demand=demand, bid=bid, ip_address=_ip(request))
-    return render(request, "bidding/confidential.html", {
-        "listing": demand, "bid": bid, "can_view_log": perms.can_view_access_log(user, demand),
-    })
+    services.access_log_record(
+        user=user,
+        action=AccessLogEntry.Action.CONFIDENTIAL,
+        demand=demand,
+        bid=bid,
+        ip_address=_ip(request),
+    )
+    return render(
+        request,
+        "bidding/confidential.html",
+        {
+            "listing": demand,
+            "bid": bid,
+            "can_view_log": perms.can_view_access_log(user, demand),
+        },
+    )
 
 
 @login_required
@@ -317,9 +395,14 @@ def access_log(request, kind: str, page_id: int):
     listing = selectors.listing_get(kind, page_id)
     if not perms.can_view_access_log(request.user, listing):
         raise Http404
-    return render(request, "bidding/access_log.html", {
-        "listing": listing, "entries": selectors.access_log_list(listing=listing)[:500],
-    })
+    return render(
+        request,
+        "bidding/access_log.html",
+        {
+            "listing": listing,
+            "entries": selectors.access_log_list(listing=listing)[:500],
+        },
+    )
 
 
 @login_required
@@ -335,4 +418,3 @@ def demand_close(request, page_id: int):
         for msg in exc.messages:
             messages.error(request, msg)
     return redirect("bidding:received", kind="demand", page_id=demand.pk)
-

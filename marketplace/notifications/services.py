@@ -25,8 +25,9 @@ def notification_send(
     people = {u.pk: u for u in recipients if u is not None and u.is_active}.values()
     rows = Notification.objects.bulk_create(
         [
-            Notification(recipient=u, verb=verb, title=str(title), body=str(body),
-                         target_url=target_url)
+            Notification(
+                recipient=u, verb=verb, title=str(title), body=str(body), target_url=target_url
+            )
             for u in people
         ]
     )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -81,8 +80,12 @@ def full_input(demand, **fields) -> BidInput:
         fields=base,
         responses={i.pk: ("0.15", "第三方检测机构出具报告") for i in demand.indicators.all()},
         milestones=[
-            MilestoneInput(timezone.localdate() + datetime.timedelta(days=90), "工艺方案与小试报告"),
-            MilestoneInput(timezone.localdate() + datetime.timedelta(days=300), "中试验证与检测报告"),
+            MilestoneInput(
+                timezone.localdate() + datetime.timedelta(days=90), "工艺方案与小试报告"
+            ),
+            MilestoneInput(
+                timezone.localdate() + datetime.timedelta(days=300), "中试验证与检测报告"
+            ),
         ],
     )
 

@@ -16,7 +16,10 @@ from marketplace.bidding.services import bid_award, bid_submit, demand_close
 from .conftest import full_input
 
 # serialized_rollback restores the Wagtail tree (root, home, catalogue indexes) a flush removes.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +50,9 @@ def race(*calls):
     return results
 
 
-def test_two_simultaneous_awards_leave_one_winner(demand, research_member, other_researcher, enterprise_member):
+def test_two_simultaneous_awards_leave_one_winner(
+    demand, research_member, other_researcher, enterprise_member
+):
     a = bid_submit(user=research_member, listing=demand, data=full_input(demand))
     b = bid_submit(user=other_researcher, listing=demand, data=full_input(demand))
     for _ in range(3):
@@ -66,19 +71,27 @@ def test_two_simultaneous_awards_leave_one_winner(demand, research_member, other
 
 def test_double_submit_in_parallel_creates_one_bid(demand, research_member):
     token = uuid.uuid4()
-    results = race(*[
-        (lambda: bid_submit(user=research_member, listing=demand, data=full_input(demand), token=token))
-        for _ in range(3)
-    ])
+    results = race(
+        *[
+            (
+                lambda: bid_submit(
+                    user=research_member, listing=demand, data=full_input(demand), token=token
+                )
+            )
+            for _ in range(3)
+        ]
+    )
     assert Bid.objects.count() == 1
     assert {r.pk for r in results if isinstance(r, Bid)} == {Bid.objects.get().pk}
 
 
 def test_parallel_submissions_without_token_keep_one_active_bid(demand, research_member):
-    results = race(*[
-        (lambda: bid_submit(user=research_member, listing=demand, data=full_input(demand)))
-        for _ in range(2)
-    ])
+    results = race(
+        *[
+            (lambda: bid_submit(user=research_member, listing=demand, data=full_input(demand)))
+            for _ in range(2)
+        ]
+    )
     assert Bid.objects.count() == 1
     assert sum(isinstance(r, ValidationError) for r in results) == 1
 

@@ -24,9 +24,20 @@ def world(demand, research_member, enterprise_member, outsider, curator, other_r
     data.attachments = [AttachmentInput("方案", pdf())]
     bid = bid_submit(user=research_member, listing=demand, data=data)
     question = demand.questions.create(asked_by=other_researcher, question="是否可以远程测试？")
-    users = {"anonymous": None, "other": outsider, "bidder": research_member,
-             "owner": enterprise_member, "curator": curator}
-    return {"bid": bid, "demand": demand, "att": bid.attachments.get(), "q": question, "users": users}
+    users = {
+        "anonymous": None,
+        "other": outsider,
+        "bidder": research_member,
+        "owner": enterprise_member,
+        "curator": curator,
+    }
+    return {
+        "bid": bid,
+        "demand": demand,
+        "att": bid.attachments.get(),
+        "q": question,
+        "users": users,
+    }
 
 
 def _client(client, world, role):
@@ -71,14 +82,26 @@ WRITES = [
     ("/bids/{bid}/withdraw/", ["anonymous", "other", "owner", "curator"], {}),
     ("/bids/{bid}/shortlist/", ["anonymous", "other", "bidder", "curator"], {}),
     ("/bids/{bid}/award/", ["anonymous", "other", "bidder", "curator"], {}),
-    ("/bids/{bid}/decline/", ["anonymous", "other", "bidder", "curator"], {"reason": "price", "comment": "贵"}),
+    (
+        "/bids/{bid}/decline/",
+        ["anonymous", "other", "bidder", "curator"],
+        {"reason": "price", "comment": "贵"},
+    ),
     ("/bids/{bid}/messages/", ["anonymous", "other", "curator"], {"body": "你好"}),
-    ("/bids/questions/{q}/answer/", ["anonymous", "other", "bidder", "curator"], {"answer": "可以"}),
+    (
+        "/bids/questions/{q}/answer/",
+        ["anonymous", "other", "bidder", "curator"],
+        {"answer": "可以"},
+    ),
     ("/bids/demand/{demand}/close/", ["anonymous", "other", "bidder", "curator"], {}),
     ("/api/v1/bids/{bid}/withdraw/", ["anonymous", "other", "owner", "curator"], {}),
     ("/api/v1/bids/{bid}/shortlist/", ["anonymous", "other", "bidder", "curator"], {}),
     ("/api/v1/bids/{bid}/award/", ["anonymous", "other", "bidder", "curator"], {}),
-    ("/api/v1/bids/{bid}/decline/", ["anonymous", "other", "bidder", "curator"], {"reason": "price", "comment": "贵"}),
+    (
+        "/api/v1/bids/{bid}/decline/",
+        ["anonymous", "other", "bidder", "curator"],
+        {"reason": "price", "comment": "贵"},
+    ),
 ]
 
 
@@ -104,7 +127,9 @@ def test_api_lists_scope(client, world):
     assert [b["id"] for b in own["results"]] == [world["bid"].pk]
     assert own["results"][0]["related_party_flags"] is None
     client.force_login(world["users"]["owner"])
-    assert [b["id"] for b in client.get("/api/v1/bids/?scope=received").json()["results"]] == [world["bid"].pk]
+    assert [b["id"] for b in client.get("/api/v1/bids/?scope=received").json()["results"]] == [
+        world["bid"].pk
+    ]
     assert client.get("/api/v1/bids/").json()["results"] == []
     client.force_login(world["users"]["other"])
     assert client.get("/api/v1/bids/?scope=received").json()["results"] == []

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cms.models import DemandPage
-from marketplace.bidding.models import Bid, BidAttachment, BidStatus, Deal
+from marketplace.bidding.models import Bid, BidStatus, Deal
 from marketplace.bidding.services import (
     AttachmentInput,
     BidDeadlineError,
@@ -45,7 +45,9 @@ def test_one_second_late_is_refused_and_nothing_changes(demand, research_member)
     )
     demand.refresh_from_db()
     with pytest.raises(BidDeadlineError) as exc:
-        bid_submit(user=research_member, listing=demand, data=full_input(demand, team="终稿"), bid=draft)
+        bid_submit(
+            user=research_member, listing=demand, data=full_input(demand, team="终稿"), bid=draft
+        )
     assert "截止" in exc.value.messages[0] and "北京时间" in exc.value.messages[0]
     draft.refresh_from_db()
     assert draft.status == BidStatus.DRAFT and draft.team == "初稿"
@@ -87,7 +89,9 @@ def test_sealed_bid_hidden_from_owner_until_deadline(demand, research_member, en
     assert bids_for_owner(user=enterprise_member, listing=demand) == ([], 1)
     with pytest.raises(BidError):
         bid_shortlist(user=enterprise_member, bid=bid)
-    DemandPage.objects.filter(pk=demand.pk).update(bid_deadline=timezone.now() - datetime.timedelta(seconds=1))
+    DemandPage.objects.filter(pk=demand.pk).update(
+        bid_deadline=timezone.now() - datetime.timedelta(seconds=1)
+    )
     bid = Bid.objects.get(pk=bid.pk)
     assert can_view_bid(enterprise_member, bid)
 
@@ -100,7 +104,9 @@ def test_award_moves_demand_and_records_deal(submitted_bid, enterprise_member, d
     assert Deal.objects.get(bid=submitted_bid).amount == 800_000
 
 
-def test_award_beyond_winners_count_refused(demand, submitted_bid, other_researcher, enterprise_member):
+def test_award_beyond_winners_count_refused(
+    demand, submitted_bid, other_researcher, enterprise_member
+):
     other = bid_submit(user=other_researcher, listing=demand, data=full_input(demand))
     bid_award(user=enterprise_member, bid=submitted_bid)
     with pytest.raises(BidError):
@@ -112,7 +118,9 @@ def test_decline_requires_reason_and_comment(submitted_bid, enterprise_member):
     with pytest.raises(ValidationError) as exc:
         bid_decline(user=enterprise_member, bid=submitted_bid, reason="", comment="")
     assert {"reason", "comment"} <= set(exc.value.message_dict)
-    bid_decline(user=enterprise_member, bid=submitted_bid, reason="price", comment="报价高于预算上限")
+    bid_decline(
+        user=enterprise_member, bid=submitted_bid, reason="price", comment="报价高于预算上限"
+    )
     submitted_bid.refresh_from_db()
     assert submitted_bid.status == "declined" and submitted_bid.decline_reason == "price"
 
@@ -146,13 +154,16 @@ def test_related_party_flags(demand, research_member, enterprise_member, univers
 
 def test_technology_take_up_request(technology, enterprise_member):
     from cms.taxonomy import CooperationMode
-
     from marketplace.bidding.services import BidInput
 
-    data = BidInput(fields={
-        "cooperation_mode": CooperationMode.objects.get(slug="licence"),
-        "intended_use": "用于我公司动力电池产线", "message": "希望尽快面谈", "price": 300_000,
-        "declares_no_related_party": True,
-    })
+    data = BidInput(
+        fields={
+            "cooperation_mode": CooperationMode.objects.get(slug="licence"),
+            "intended_use": "用于我公司动力电池产线",
+            "message": "希望尽快面谈",
+            "price": 300_000,
+            "declares_no_related_party": True,
+        }
+    )
     bid = bid_submit(user=enterprise_member, listing=technology, data=data)
     assert bid.kind == "technology" and bid.status == "submitted"

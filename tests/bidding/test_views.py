@@ -17,15 +17,25 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.bidding.urls")]
 
 def form_data(demand, **overrides):
     data = {
-        "background": "山东测试大学焊接团队", "research_status": "国外双光束焊接",
-        "technical_approach": "双光束激光焊接+随焊冷却", "existing_work": "小试完成",
-        "industrialisation_plan": "共建中试线", "team": "教授1名", "price": "800000",
-        "declares_no_related_party": "on", "consortium_codes": "",
-        "ms-TOTAL_FORMS": "2", "ms-INITIAL_FORMS": "0",
+        "background": "山东测试大学焊接团队",
+        "research_status": "国外双光束焊接",
+        "technical_approach": "双光束激光焊接+随焊冷却",
+        "existing_work": "小试完成",
+        "industrialisation_plan": "共建中试线",
+        "team": "教授1名",
+        "price": "800000",
+        "declares_no_related_party": "on",
+        "consortium_codes": "",
+        "ms-TOTAL_FORMS": "2",
+        "ms-INITIAL_FORMS": "0",
         "ms-0-due_date": (timezone.localdate() + datetime.timedelta(days=60)).isoformat(),
         "ms-0-deliverable": "小试报告",
-        "ms-1-due_date": "", "ms-1-deliverable": "",
-        "att-TOTAL_FORMS": "1", "att-INITIAL_FORMS": "0", "att-0-title": "", "action": "submit",
+        "ms-1-due_date": "",
+        "ms-1-deliverable": "",
+        "att-TOTAL_FORMS": "1",
+        "att-INITIAL_FORMS": "0",
+        "att-0-title": "",
+        "action": "submit",
     }
     for ind in demand.indicators.all():
         data[f"indicator_{ind.pk}_value"] = "0.15"
@@ -40,7 +50,9 @@ def test_demand_page_shows_bid_box_and_qa(client, demand, research_member):
     assert "我要揭榜" in body and "答疑" in body
 
 
-def test_submit_bid_through_form_with_attachment(client, demand, research_member, enterprise_member, django_capture_on_commit_callbacks):
+def test_submit_bid_through_form_with_attachment(
+    client, demand, research_member, enterprise_member, django_capture_on_commit_callbacks
+):
     client.force_login(research_member)
     data = form_data(demand)
     data["att-0-file"] = pdf()
@@ -63,8 +75,12 @@ def test_submit_bid_through_form_with_attachment(client, demand, research_member
         ({"declares_no_related_party": ""}, "declares_no_related_party"),
     ],
 )
-def test_bad_input_gets_field_error_and_stores_nothing(client, demand, research_member, overrides, field):
-    DemandPage.objects.filter(pk=demand.pk).update(delivery_deadline=timezone.localdate() + datetime.timedelta(days=365))
+def test_bad_input_gets_field_error_and_stores_nothing(
+    client, demand, research_member, overrides, field
+):
+    DemandPage.objects.filter(pk=demand.pk).update(
+        delivery_deadline=timezone.localdate() + datetime.timedelta(days=365)
+    )
     client.force_login(research_member)
     data = form_data(demand, **overrides)
     if overrides.get("declares_no_related_party") == "":
@@ -82,7 +98,11 @@ def test_bad_input_gets_field_error_and_stores_nothing(client, demand, research_
 
 @pytest.mark.parametrize(
     "name, content",
-    [("方案.pdf", b"MZ\x90\x00" + b"\x00" * 200), ("方案.pdf", PNG_BYTES), ("script.pdf", b"<script>alert(1)</script>")],
+    [
+        ("方案.pdf", b"MZ\x90\x00" + b"\x00" * 200),
+        ("方案.pdf", PNG_BYTES),
+        ("script.pdf", b"<script>alert(1)</script>"),
+    ],
 )
 def test_disguised_file_refused(client, demand, research_member, name, content):
     client.force_login(research_member)
@@ -108,7 +128,9 @@ def test_late_submission_through_form_is_refused(client, demand, research_member
     client.force_login(research_member)
     page = client.get(f"/bids/new/demand/{demand.pk}/")
     assert page.status_code == 200
-    DemandPage.objects.filter(pk=demand.pk).update(bid_deadline=timezone.now() - datetime.timedelta(seconds=1))
+    DemandPage.objects.filter(pk=demand.pk).update(
+        bid_deadline=timezone.now() - datetime.timedelta(seconds=1)
+    )
     resp = client.post(f"/bids/new/demand/{demand.pk}/", form_data(demand))
     assert Bid.objects.count() == 0
     assert resp.status_code in (200, 302)
@@ -124,7 +146,14 @@ def test_double_click_makes_one_bid(client, demand, research_member):
     assert Bid.objects.count() == 1
 
 
-def test_owner_flow_shortlist_award_and_emails(client, submitted_bid, enterprise_member, research_member, demand, django_capture_on_commit_callbacks):
+def test_owner_flow_shortlist_award_and_emails(
+    client,
+    submitted_bid,
+    enterprise_member,
+    research_member,
+    demand,
+    django_capture_on_commit_callbacks,
+):
     client.force_login(enterprise_member)
     assert client.get(f"/bids/received/demand/{demand.pk}/").status_code == 200
     assert client.get(f"/bids/compare/demand/{demand.pk}/").status_code == 200
@@ -149,7 +178,9 @@ def test_decline_shows_reason_to_bidder(client, submitted_bid, enterprise_member
     assert "进度安排不满足要求" in body and "周期过长" in body
 
 
-def test_public_qa(client, demand, research_member, enterprise_member, django_capture_on_commit_callbacks):
+def test_public_qa(
+    client, demand, research_member, enterprise_member, django_capture_on_commit_callbacks
+):
     client.force_login(research_member)
     client.post(f"/bids/demand/{demand.pk}/questions/", {"question": "是否提供试验件？"})
     q = demand.questions.get()
@@ -162,7 +193,9 @@ def test_public_qa(client, demand, research_member, enterprise_member, django_ca
     assert any(research_member.email in m.to and "答复" in m.subject for m in mail.outbox)
 
 
-def test_confidential_details_need_shortlist_and_terms(client, submitted_bid, demand, research_member, enterprise_member):
+def test_confidential_details_need_shortlist_and_terms(
+    client, submitted_bid, demand, research_member, enterprise_member
+):
     url = f"/bids/demand/{demand.pk}/confidential/"
     client.force_login(research_member)
     assert client.get(url).status_code == 404
@@ -199,10 +232,20 @@ def test_technology_take_up_form(client, technology, enterprise_member):
     client.force_login(enterprise_member)
     assert "提交转化意向" in client.get(technology.url).content.decode()
     mode = CooperationMode.objects.get(slug="licence")
-    resp = client.post(f"/bids/new/technology/{technology.pk}/", {
-        "cooperation_mode": mode.pk, "intended_use": "动力电池产线", "message": "约谈",
-        "price": "", "declares_no_related_party": "on", "action": "submit",
-        "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0", "att-TOTAL_FORMS": "0", "att-INITIAL_FORMS": "0",
-    })
+    resp = client.post(
+        f"/bids/new/technology/{technology.pk}/",
+        {
+            "cooperation_mode": mode.pk,
+            "intended_use": "动力电池产线",
+            "message": "约谈",
+            "price": "",
+            "declares_no_related_party": "on",
+            "action": "submit",
+            "ms-TOTAL_FORMS": "0",
+            "ms-INITIAL_FORMS": "0",
+            "att-TOTAL_FORMS": "0",
+            "att-INITIAL_FORMS": "0",
+        },
+    )
     assert resp.status_code == 302
     assert Bid.objects.get().kind == "technology"

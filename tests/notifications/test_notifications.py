@@ -12,16 +12,15 @@ from marketplace.bidding.models import SentReminder
 from marketplace.bidding.services import bid_save
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_send
-from tests.bidding.conftest import (  # noqa: F401  (fixtures)
-    demand,
-    full_input,
-)
+from tests.bidding.conftest import full_input
 
 pytestmark = pytest.mark.django_db
 
 
 def test_notification_centre_and_unread_count(client, research_member, outsider):
-    notification_send(recipients=[research_member], verb="test", title="测试通知", target_url="/demands/")
+    notification_send(
+        recipients=[research_member], verb="test", title="测试通知", target_url="/demands/"
+    )
     client.force_login(research_member)
     home = client.get("/notifications/")
     assert "测试通知" in home.content.decode()
@@ -61,7 +60,9 @@ def test_send_reminders_is_idempotent(
     DemandPage.objects.filter(pk=demand.pk).update(
         bid_deadline=timezone.now() + datetime.timedelta(days=2, hours=12)
     )
-    bid_save(user=research_member, listing=DemandPage.objects.get(pk=demand.pk), data=full_input(demand))
+    bid_save(
+        user=research_member, listing=DemandPage.objects.get(pk=demand.pk), data=full_input(demand)
+    )
     run_reminders(django_capture_on_commit_callbacks)
     run_reminders(django_capture_on_commit_callbacks)
     recipients = sorted(m.to[0] for m in mail.outbox)
@@ -79,8 +80,12 @@ def test_send_reminders_is_idempotent(
 
 
 def test_no_reminder_for_far_or_past_deadlines(demand, enterprise_member):
-    DemandPage.objects.filter(pk=demand.pk).update(bid_deadline=timezone.now() + datetime.timedelta(days=10))
+    DemandPage.objects.filter(pk=demand.pk).update(
+        bid_deadline=timezone.now() + datetime.timedelta(days=10)
+    )
     call_command("send_reminders")
-    DemandPage.objects.filter(pk=demand.pk).update(bid_deadline=timezone.now() - datetime.timedelta(minutes=1))
+    DemandPage.objects.filter(pk=demand.pk).update(
+        bid_deadline=timezone.now() - datetime.timedelta(minutes=1)
+    )
     call_command("send_reminders")
     assert mail.outbox == []

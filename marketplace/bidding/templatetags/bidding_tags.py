@@ -20,12 +20,21 @@ def bidding_panel(context, listing=None):
     listing = listing or context["page"]
     kind = perms.listing_kind(listing)
     organisation = perms.bidding_organisation(user, listing) if user.is_authenticated else None
-    own_bid = selectors.active_bid_of(organisation=organisation, listing=listing) if organisation else None
+    own_bid = (
+        selectors.active_bid_of(organisation=organisation, listing=listing)
+        if organisation
+        else None
+    )
     is_owner = perms.is_listing_owner(user, listing)
     ctx = {
-        "request": request, "user": user, "listing": listing, "kind": kind,
-        "accepting": perms.listing_accepts_bids(listing), "organisation": organisation,
-        "own_bid": own_bid, "is_owner": is_owner,
+        "request": request,
+        "user": user,
+        "listing": listing,
+        "kind": kind,
+        "accepting": perms.listing_accepts_bids(listing),
+        "organisation": organisation,
+        "own_bid": own_bid,
+        "is_owner": is_owner,
         "can_view_received": perms.can_view_received_bids(user, listing),
         "csrf_token": context.get("csrf_token"),
     }
@@ -33,9 +42,14 @@ def bidding_panel(context, listing=None):
         bids, sealed = selectors.bids_for_owner(user=user, listing=listing)
         ctx.update({"received_count": len(bids), "sealed_count": sealed})
     if kind == ListingKind.DEMAND:
-        ctx.update({
-            "questions": selectors.question_list(user=user, demand=listing),
-            "question_form": QuestionForm(), "answer_form": AnswerForm(),
-            "shortlisted_bid": perms.shortlisted_bid_of(user, listing) if user.is_authenticated else None,
-        })
+        ctx.update(
+            {
+                "questions": selectors.question_list(user=user, demand=listing),
+                "question_form": QuestionForm(),
+                "answer_form": AnswerForm(),
+                "shortlisted_bid": perms.shortlisted_bid_of(user, listing)
+                if user.is_authenticated
+                else None,
+            }
+        )
     return ctx

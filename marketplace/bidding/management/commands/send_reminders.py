@@ -4,7 +4,9 @@ from marketplace.bidding.services import deadline_reminders_send
 
 
 class Command(BaseCommand):
-    help = "Send deadline reminders (3 days and 1 day before a demand closes); safe to run repeatedly."
+    help = (
+        "Send deadline reminders (3 days and 1 day before a demand closes); safe to run repeatedly."
+    )
 
     def handle(self, *args, **options):
         sent = deadline_reminders_send()

@@ -1,0 +1,1 @@
+from tests.bidding.conftest import demand  # noqa: F401  (shared fixture)
