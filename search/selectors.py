@@ -557,12 +557,46 @@ def related_terms(kind: Kind, text: str, backend) -> list[str]:
             candidates += difflib.get_close_matches(token, known, n=3, cutoff=0.6)
     if backend is not None:
         for end in range(len(normalised) - 1, 0, -1):
-            completions = backend.autocomplete(kind, normalised[:end], limit=HINTS_SHOWN)
+            completions = public_completions(kind, normalised[:end], HINTS_SHOWN, backend)
             if completions:
                 candidates += completions
                 break
     tried = {normalised, *words}
     return [c for c in dict.fromkeys(candidates) if c not in tried]
+
+
+def public_completions(kind: Kind, prefix: str, limit: int, backend) -> list[str]:
+    """Return the engine's completions of ``prefix`` that a public listing still contains.
+
+    Completions are indexed titles and keywords: one of a listing withdrawn
+    behind a stale index must not be offered, so each is kept only when a
+    public listing among its own hits contains it.
+    """
+    candidates = backend.autocomplete(kind, prefix, limit=limit * 2)
+    hits: dict[str, list[str]] = {}
+    for term in candidates:
+        query = SearchQuery(
+            kind=kind, text=term, filters=engine_filters(kind, {}), page_size=10, highlight=False
+        )
+        hits[term] = [h.id for h in backend.search(query).hits]
+    ids = {int(i) for found in hits.values() for i in found if i.isdigit()}
+    texts = {
+        str(pk): analysis.normalise(f"{title} {keywords}")
+        for pk, title, keywords in public_listings(kind)
+        .filter(pk__in=ids)
+        .values_list("pk", "title", "keywords")
+    }
+    kept = [t for t in candidates if any(t in texts.get(i, "") for i in hits[t])]
+    return kept[:limit]
+
+
+def public_count(kind: Kind, text: str, filters: dict[str, Any], backend) -> int:
+    """Return how many listings ``text`` finds, less the first page's hits the database hides."""
+    query = SearchQuery(kind=kind, text=text, filters=filters, page_size=10, highlight=False)
+    results = backend.search(query)
+    ids = [h.id for h in results.hits]
+    shown = public_listings(kind).filter(pk__in=[int(i) for i in ids if i.isdigit()]).count()
+    return max(results.total - (len(ids) - shown), 0) if shown else 0
 
 
 def no_result_help(kind: Kind, text: str, params: dict[str, str], backend) -> NoResultHelp:
@@ -615,11 +649,11 @@ def no_result_help(kind: Kind, text: str, params: dict[str, str], backend) -> No
 
 
 def autocomplete(kind: Kind, prefix: str, limit: int = 8) -> list[str]:
-    """Return indexed keywords and titles starting with ``prefix`` (the engine's errors propagate)."""
+    """Return public listings' keywords and titles starting with ``prefix`` (engine errors propagate)."""
     prefix = (prefix or "").strip()[:100]
     if not prefix:
         return []
-    return get_search_backend().autocomplete(kind, prefix, limit=limit)
+    return public_completions(kind, prefix, limit, get_search_backend())
 
 
 # -- matches ------------------------------------------------------------------------------
