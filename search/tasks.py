@@ -37,9 +37,8 @@ def _retry(task_obj, kind: Kind, page_id: int, attempt: int, exc: Exception) -> 
 
 def _sync(kind: Kind, page_id: int) -> str:
     from cms.models import DemandPage, TechnologyPage
-    from search.documents import document_from_page, is_indexable
-
     from search import analysis
+    from search.documents import document_from_page, is_indexable
 
     model = DemandPage if kind == "demand" else TechnologyPage
     backend = get_search_backend()

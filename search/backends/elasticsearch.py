@@ -28,14 +28,14 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from elasticsearch.dsl import Index, Keyword, Long, Mapping as DslMapping, Q, Search, Text
 from elasticsearch.dsl import Date as DateField
-from elasticsearch.dsl import Object, analyzer
+from elasticsearch.dsl import Index, Keyword, Long, Object, Q, Search, Text, analyzer
+from elasticsearch.dsl import Mapping as DslMapping
 
 from search.analysis import WeightedTerms
 from search.backends.base import (
-    BaseSearchBackend,
     SMALL_FIELD_TERMS,
+    BaseSearchBackend,
     Clause,
     Hit,
     SearchQuery,

@@ -28,13 +28,13 @@ import tantivy
 
 from search.analysis import WeightedTerms
 from search.backends.base import (
-    BaseSearchBackend,
     SMALL_FIELD_TERMS,
+    BaseSearchBackend,
     Clause,
-    document_tokens,
     Hit,
     SearchQuery,
     SearchResults,
+    document_tokens,
     highlight_document,
     parse_filters,
     search_terms,
