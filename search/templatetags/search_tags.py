@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import template
 
-from cms.models import DemandPage
+from cms.models import DemandPage, ListingPage
 from search.selectors import can_see_matches, catalogue_search, listing_matches
 
 register = template.Library()
@@ -31,6 +31,7 @@ def listing_matches_panel(listing, user, limit=10):
 
     Usage on a listing page or in the workspace: ``{% listing_matches page request.user %}``.
     """
-    if listing is None or not can_see_matches(user, listing):
+    listing = getattr(listing, "specific", listing)  # the workspace may pass a plain Page
+    if not isinstance(listing, ListingPage) or not can_see_matches(user, listing):
         return {"matches": None}
     return {"matches": listing_matches(listing, limit=limit), "listing": listing}
