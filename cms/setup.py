@@ -87,6 +87,27 @@ def ensure_taxonomies() -> None:
             model.objects.get_or_create(slug=slug, defaults={"name": name, "sort_order": order})
 
 
+def ensure_tree_roots():
+    """Wagtail's own data migrations make these; a flushed test database has none."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale, Page
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(
+            instance=Page(
+                title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)
+            )
+        )
+    return root
+
+
 def ensure_pages():
     from wagtail.models import Page, Site
 
@@ -94,7 +115,7 @@ def ensure_pages():
 
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
+        root = ensure_tree_roots()
         # Wagtail's initial migration leaves a plain "Welcome" page; replace it.
         for child in root.get_children():
             if child.specific_class is Page and child.slug == "home":

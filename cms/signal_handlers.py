@@ -16,8 +16,17 @@ PRE_PUBLICATION = {"draft", "in_review", "rejected"}
 @receiver(post_migrate)
 def create_site_structure(sender, app_config=None, **kwargs):
     if app_config is not None and app_config.label == "cms":
+        from django.apps import apps
+        from django.contrib.auth.management import create_permissions
+        from django.contrib.contenttypes.management import create_contenttypes
+
         from .setup import ensure_site_structure
 
+        # post_migrate reaches cms before auth and wagtail have made their rows
+        # (always so after a test flush), so make them first; both are idempotent.
+        for config in apps.get_app_configs():
+            create_contenttypes(config, verbosity=0)
+            create_permissions(config, verbosity=0)
         ensure_site_structure()
 
 
