@@ -127,7 +127,13 @@ def facet_labels(kind: Kind) -> dict[str, dict[str, str]]:
     statuses = DemandStatus.choices if kind == "demand" else TechnologyStatus.choices
 
     def names(model) -> dict[str, str]:
-        return dict(model.objects.values_list("slug", "name"))
+        # Taxonomies change rarely; a minute of staleness saves three queries a page.
+        key = f"jiebang-search:labels:{model._meta.label_lower}"
+        found = cache.get(key)
+        if found is None:
+            found = dict(model.objects.values_list("slug", "name"))
+            cache.set(key, found, 60)
+        return found
 
     return {
         "industry_chain": names(IndustryChain),

@@ -159,10 +159,12 @@ def test_list_never_carries_contact(api, demand, curator):
 
 def test_list_queries_do_not_grow_with_listings(api, django_assert_max_num_queries):
     DemandPageFactory.create_batch(3)
-    with django_assert_max_num_queries(8):
+    api.get("/api/v1/demands/")  # warms the cached taxonomy labels of the facets
+    # 8 for the page itself, plus one GROUP BY per facet (six for demands).
+    with django_assert_max_num_queries(14):
         api.get("/api/v1/demands/")
     DemandPageFactory.create_batch(5)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(14):
         assert len(api.get("/api/v1/demands/").json()["results"]) == 8
 
 

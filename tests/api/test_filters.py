@@ -76,9 +76,9 @@ def test_ordering_newest_and_deadline(api):
     assert demands(api, ordering="deadline") == [soon.pk, late.pk, none.pk]
 
 
-def test_q_matches_title_or_keywords(api):
-    a = DemandPageFactory(title="锅炉烟气脱硝催化剂寿命提升", keywords="脱硝,催化剂")
-    b = DemandPageFactory(title="精密减速器齿轮磨削", keywords="RV减速器,齿轮")
+def test_q_matches_title_or_keywords(api, published):
+    a = published(DemandPageFactory, title="锅炉烟气脱硝催化剂寿命提升", keywords="脱硝,催化剂")
+    b = published(DemandPageFactory, title="精密减速器齿轮磨削", keywords="RV减速器,齿轮")
     assert demands(api, q="脱硝") == [a.pk]
     assert demands(api, q="rv减速器") == [b.pk]
     assert set(demands(api, q="  ")) == {a.pk, b.pk}
