@@ -62,14 +62,17 @@ def _bid_form(request, listing, bid=None):
     form_class = (
         DemandBidForm if perms.listing_kind(listing) == ListingKind.DEMAND else TechnologyBidForm
     )
+    is_demand = form_class is DemandBidForm
     section_errors: dict[str, list] = {}
     if request.method == "POST":
         form = form_class(request.POST, instance=bid, listing=listing)
-        milestones = MilestoneFormSet(request.POST, prefix="ms")
+        # Take-up requests have no milestones: bind the formset only for demand bids.
+        milestones = MilestoneFormSet(request.POST if is_demand else None, prefix="ms")
         files = AttachmentFormSet(request.POST, request.FILES, prefix="att")
-        if form.is_valid() and milestones.is_valid() and files.is_valid():
+        milestones_ok = milestones.is_valid() if is_demand else True
+        if form.is_valid() and milestones_ok and files.is_valid():
             data = form.to_input()
-            if form_class is DemandBidForm:
+            if is_demand:
                 data.milestones = milestone_inputs(milestones)
             data.attachments = attachment_inputs(files)
             data.remove_attachment_ids = [
@@ -108,7 +111,7 @@ def _bid_form(request, listing, bid=None):
             "milestones": milestones,
             "files": files,
             "section_errors": section_errors,
-            "is_demand": form_class is DemandBidForm,
+            "is_demand": is_demand,
         },
     )
 

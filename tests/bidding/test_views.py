@@ -241,8 +241,6 @@ def test_technology_take_up_form(client, technology, enterprise_member):
             "price": "",
             "declares_no_related_party": "on",
             "action": "submit",
-            "ms-TOTAL_FORMS": "0",
-            "ms-INITIAL_FORMS": "0",
             "att-TOTAL_FORMS": "0",
             "att-INITIAL_FORMS": "0",
         },
