@@ -1,7 +1,7 @@
 """/api/v1/: the public catalogues, the OpenAPI schema and its self-hosted docs UI."""
 
 from django.apps import apps
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -16,6 +16,7 @@ router.register("technologies", views.TechnologyViewSet, basename="technology")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     *router.urls,
+    path("", include("marketplace.bidding.api_urls")),
 ]
 
 # Redoc is left out: its template pulls fonts from Google's CDN.

@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["marketplace.schema.only_public_api"],
+    "ENUM_NAME_OVERRIDES": {"DeclineReasonEnum": "marketplace.bidding.models.DeclineReason"},
 }
 
 LOGGING = {
