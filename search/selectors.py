@@ -373,10 +373,10 @@ def plain_item(page: ListingPage) -> ResultItem:
     return ResultItem(page, escape(page.title), escape(summary))
 
 
-def highlighted_item(page: ListingPage, kind: Kind, text: str, score: float) -> ResultItem:
+def highlighted_item(page: ListingPage, kind: Kind, terms, score: float) -> ResultItem:
     """Return a result with the query's words marked in the database's current text."""
     doc = ListingDocument(kind=kind, id=str(page.pk), title=page.title, summary=summary_text(page))
-    marks = highlight_document(doc, search_terms(text))
+    marks = highlight_document(doc, terms)
     # analysis.highlight escapes the text and adds only <mark> tags.
     return ResultItem(page, mark_safe(marks["title"]), mark_safe(marks["summary"]), score)
 
@@ -454,7 +454,8 @@ def engine_search(
     ids = [hit.id for hit in results.hits]
     scores = {hit.id: hit.score for hit in results.hits}
     pages = fetch_in_order(public_listings(kind), ids)
-    items = [highlighted_item(p, kind, text, scores[str(p.pk)]) for p in pages]
+    terms = search_terms(text)
+    items = [highlighted_item(p, kind, terms, scores[str(p.pk)]) for p in pages]
     # Hits the database no longer shows (a stale index) are left out of the total too.
     total = max(results.total - (len(ids) - len(pages)), 0)
     page_obj = Paginator(_Window(total, items), PAGE_SIZE).get_page(number)
@@ -612,17 +613,10 @@ def no_result_help(kind: Kind, text: str, params: dict[str, str], backend) -> No
     if selected:
         count = None
         if backend is not None and text:
-            count = backend.search(
-                SearchQuery(
-                    kind=kind,
-                    text=text,
-                    filters=engine_filters(kind, {}),
-                    page_size=1,
-                    highlight=False,
-                )
-            ).total
+            count = public_count(kind, text, engine_filters(kind, {}), backend)
         keep = {k: v for k, v in params.items() if k not in {s.param for s in selected}}
-        help.without_filters = Hint(str(_("去掉全部筛选条件")), query_url(keep), count)
+        if count != 0:  # no point suggesting a wider search that finds nothing either
+            help.without_filters = Hint(str(_("去掉全部筛选条件")), query_url(keep), count)
         labels = facet_labels(kind)
         for spec in selected:
             value = params[spec.param]
@@ -632,15 +626,7 @@ def no_result_help(kind: Kind, text: str, params: dict[str, str], backend) -> No
         for term in related_terms(kind, text, backend):
             count = None
             if backend is not None:
-                count = backend.search(
-                    SearchQuery(
-                        kind=kind,
-                        text=term,
-                        filters=engine_filters(kind, params),
-                        page_size=1,
-                        highlight=False,
-                    )
-                ).total
+                count = public_count(kind, term, engine_filters(kind, params), backend)
                 if not count:
                     continue
             help.terms.append(Hint(term, query_url(params, q=term), count))

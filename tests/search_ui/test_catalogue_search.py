@@ -225,3 +225,9 @@ def test_index_pages_load_the_autocomplete_script(client, catalogue):
     html = client.get("/technologies/").content.decode()
     assert "/static/js/search.js" in html
     assert 'data-autocomplete-url="/search/autocomplete/?kind=technology"' in html
+
+
+def test_dropping_filters_is_not_suggested_when_it_would_find_nothing_either(client, catalogue):
+    search = client.get("/demands/", {"q": "钙钛矿", "district": "370112"}).context["search"]
+    assert search.total == 0 and search.help.without_filters is None
+    assert search.help.popular
