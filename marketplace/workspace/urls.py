@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:kind>/<int:pk>/edit/", views.listing_edit, name="listing_edit"),
     path("<str:kind>/<int:pk>/submit/", views.listing_submit, name="listing_submit"),
     path("<str:kind>/<int:pk>/withdraw/", views.listing_withdraw, name="listing_withdraw"),
+    path("<str:kind>/<int:pk>/matches/", views.listing_matches, name="listing_matches"),
 ]

@@ -135,3 +135,10 @@ def listing_submit(request, kind, pk):
 @require_POST
 def listing_withdraw(request, kind, pk):
     return run_action(request, kind, pk, services.listing_withdraw, _("已撤回。"))
+
+
+@login_required
+def listing_matches(request, kind, pk):
+    """The engine's best counterparts for one of my organisation's live listings."""
+    page = member_listing(request, kind, pk)
+    return render(request, "workspace/listing_matches.html", {"page": page, "kind": kind})
