@@ -1,45 +1,76 @@
-"""Keep the index current: publish, unpublish and delete enqueue index tasks."""
+"""Keep the index current: every listing change goes through ``search.indexing``.
+
+Publish, unpublish, delete, a listing saved with ``save()`` and a deal being
+recorded (the bid's listing is awarded) call :func:`search.indexing.listing_changed`,
+which batches the ids per transaction into one index task per kind.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
+from search import indexing
 from search.documents import page_kind
 
+# Saves touching only these fields cannot change what the index holds.
+_BOOKKEEPING_FIELDS = frozenset({
+    "latest_revision", "latest_revision_created_at", "has_unpublished_changes", "draft_title",
+    "locked", "locked_at", "locked_by", "search_tokens", "url_path", "numchild",
+})
 
-def _enqueue(task_obj, page, kind) -> None:
-    if kind is None:
-        return
-    page_id = page.pk
-    # After commit: the task must read the committed page, and a rolled-back
-    # publish must not touch the index.
-    transaction.on_commit(lambda: task_obj.enqueue(kind, page_id))
+
+def _changed(page) -> None:
+    kind = page_kind(page)
+    if kind is not None and page.pk is not None:
+        indexing.listing_changed(kind, page.pk)
 
 
 def on_page_changed(sender, instance, **kwargs) -> None:
     """Re-index (or remove) a listing that was published or unpublished."""
-    from search.tasks import sync_listing
+    _changed(instance)
 
-    _enqueue(sync_listing, instance, page_kind(instance))
+
+def on_listing_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """Re-index a listing saved directly (e.g. a status or deadline change)."""
+    from cms.models import DemandPage, TechnologyPage
+
+    if not isinstance(instance, DemandPage | TechnologyPage):
+        return
+    if update_fields is not None and set(update_fields) <= _BOOKKEEPING_FIELDS:
+        return
+    _changed(instance)
 
 
 def on_page_deleted(sender, instance, **kwargs) -> None:
-    """Remove a deleted listing from the index."""
+    """Remove a deleted listing from the index (the task finds the page gone)."""
     from wagtail.models import Page
-
-    from search.tasks import remove_listing
 
     # Multi-table deletion also reports the parent Page row; the specific row
     # alone is enough, and non-page models are none of our business.
     if not isinstance(instance, Page) or type(instance) is Page:
         return
-    _enqueue(remove_listing, instance, page_kind(instance))
+    _changed(instance)
+
+
+def on_deal_saved(sender, instance, created=False, **kwargs) -> None:
+    """A recorded deal means its listing was awarded (by a queryset update): re-index it."""
+    bid = getattr(instance, "bid", None)
+    if bid is None:
+        return
+    kind = "demand" if bid.demand_id else "technology" if bid.technology_id else None
+    if kind:
+        indexing.listing_changed(kind, bid.demand_id or bid.technology_id)
 
 
 def register_signal_handlers() -> None:
     """Connect the handlers (called once from ``SearchConfig.ready``)."""
+    from django.apps import apps
+
     page_published.connect(on_page_changed, dispatch_uid="jiebang_search_published")
     page_unpublished.connect(on_page_changed, dispatch_uid="jiebang_search_unpublished")
     post_delete.connect(on_page_deleted, dispatch_uid="jiebang_search_deleted")
+    for label in ("cms.DemandPage", "cms.TechnologyPage"):
+        post_save.connect(on_listing_saved, sender=label, dispatch_uid=f"jiebang_search_saved_{label}")
+    if apps.is_installed("marketplace.bidding"):
+        post_save.connect(on_deal_saved, sender="bidding.Deal", dispatch_uid="jiebang_search_deal")

@@ -204,6 +204,20 @@ class BaseSearchBackend:
         """Remove the listings of ``kind`` with these ids from the index."""
         raise self._unsupported("deletion")
 
+    def update_documents(
+        self, kind: Kind, documents: Iterable[ListingDocument], delete_ids: Iterable[str] = ()
+    ) -> int:
+        """Add or replace ``documents`` and remove ``delete_ids`` of ``kind``, as one update.
+
+        Backends that can (embedded) apply both in one commit; the default
+        removes, then indexes. Returns the number of documents indexed.
+        """
+        delete_ids = [str(i) for i in delete_ids]
+        if delete_ids:
+            self.delete_documents(kind, delete_ids)
+        documents = [d for d in documents if d.kind == kind]
+        return self.index_documents(documents) if documents else 0
+
     def refresh(self) -> None:
         """Make every committed change visible to this process's searches."""
         raise self._unsupported("refresh")

@@ -237,6 +237,23 @@ class EmbeddedSearchBackend(BaseSearchBackend):
                 writer.delete_documents_by_term("id", doc.id)
                 writer.add_document(tdoc)
 
+    def update_documents(
+        self, kind: Kind, documents: Iterable[ListingDocument], delete_ids: Iterable[str] = ()
+    ) -> int:
+        """Add or replace ``documents`` and remove ``delete_ids`` of ``kind`` in one commit."""
+        docs = [d for d in documents if d.kind == kind]
+        delete_ids = [str(i) for i in delete_ids]
+        if not docs and not delete_ids:
+            return 0
+        prepared = self._prepare(docs)  # analyse outside the lock
+        with self._writer(kind) as writer:
+            for doc_id in delete_ids:
+                writer.delete_documents_by_term("id", doc_id)
+            for doc, tdoc in zip(docs, prepared, strict=True):
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(tdoc)
+        return len(docs)
+
     def delete_documents(self, kind: Kind, ids: Iterable[str]) -> int:
         """Remove the listings of ``kind`` with these ids from the index."""
         ids = [str(i) for i in ids]

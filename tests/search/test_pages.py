@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from search import tasks
+from search import indexing, tasks
 from search.backends import get_search_backend
 from search.checks import check_search_backends
 from search.documents import document_from_page
@@ -78,24 +78,93 @@ def test_deleting_removes_from_index(index, university, django_capture_on_commit
 def test_a_listing_that_stops_being_public_is_removed(index, enterprise, django_capture_on_commit_callbacks):
     page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
     assert index.get_document("demand", str(page.pk)) is not None
-    type(page).objects.filter(pk=page.pk).update(status="withdrawn")
-    tasks.sync_listing.enqueue("demand", page.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        type(page).objects.filter(pk=page.pk).update(status="withdrawn")
+        indexing.listing_changed("demand", page.pk)  # what a service calls after update()
     assert index.get_document("demand", str(page.pk)) is None
+
+
+def test_a_status_saved_without_publishing_is_reindexed(index, enterprise, django_capture_on_commit_callbacks):
+    page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
+    page.status = "withdrawn"
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save()
+    assert index.get_document("demand", str(page.pk)) is None
+
+
+def test_one_transaction_sends_one_task_per_kind(index, enterprise, university,
+                                                  django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    real = tasks._sync_many  # runs once per task (the immediate backend runs tasks at enqueue)
+    monkeypatch.setattr(tasks, "_sync_many", lambda kind, ids: sent.append((kind, list(ids))) or real(kind, ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        demands = [DemandPageFactory(organisation=enterprise) for _ in range(3)]
+        techs = [TechnologyPageFactory(organisation=university) for _ in range(2)]
+    assert sorted(sent) == [("demand", sorted(p.pk for p in demands)),
+                            ("technology", sorted(p.pk for p in techs))]
+    assert index.count("demand") == 3 and index.count("technology") == 2
+
+
+def test_batch_block_outside_a_transaction_sends_one_task(index, enterprise, monkeypatch):
+    pages = [DemandPageFactory(organisation=enterprise) for _ in range(3)]
+    sent = []
+    real = tasks._sync_many  # runs once per task (the immediate backend runs tasks at enqueue)
+    monkeypatch.setattr(tasks, "_sync_many", lambda kind, ids: sent.append((kind, list(ids))) or real(kind, ids))
+    # pytest-django's test transaction counts as "inside atomic": run_on_commit
+    # would wait for it, so emulate autocommit by running callbacks at once.
+    monkeypatch.setattr(indexing.transaction, "on_commit", lambda fn, **kw: fn())
+    with indexing.batch():
+        for page in pages:
+            indexing.listing_changed("demand", page.pk)
+        assert sent == []
+    assert sent == [("demand", sorted(p.pk for p in pages))]
+    assert index.count("demand") == 3
+
+
+def test_index_pages_is_synchronous_and_fills_admin_search(index, enterprise):
+    from wagtail.search.backends import get_search_backend as wagtail_backend
+
+    from cms.models import DemandPage
+
+    page = DemandPageFactory(organisation=enterprise, title="高温合金薄壁件激光焊接")
+    gone = DemandPageFactory(organisation=enterprise, live=False)
+    result = indexing.index_pages("demand", [page.pk, gone.pk, 999_999])
+    assert result == {"indexed": 1, "removed": 2}
+    assert index.get_document("demand", str(page.pk)) is not None
+    page.refresh_from_db()
+    assert "焊接" in page.search_tokens.split()
+    found = wagtail_backend().search("焊接", DemandPage)
+    assert page.pk in [p.pk for p in found]
+
+
+def test_published_listing_is_searchable_within_a_second(index, enterprise, django_capture_on_commit_callbacks):
+    import time
+
+    from search.backends.base import SearchQuery
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        page = DemandPageFactory(organisation=enterprise, title="超声波无损检测需求")
+    start = time.monotonic()
+    for callback in callbacks:  # the commit: enqueue (immediate backend runs it) …
+        callback()
+    hits = index.search(SearchQuery(kind="demand", text="无损检测")).hits  # … and search
+    assert [h.id for h in hits] == [str(page.pk)]
+    assert time.monotonic() - start < 1.0
 
 
 def test_failed_task_is_retried(index, enterprise, monkeypatch):
     page = DemandPageFactory(organisation=enterprise)
     calls = []
-    real = tasks._sync
+    real = tasks._sync_many
 
-    def flaky(kind, page_id):
-        calls.append(page_id)
+    def flaky(kind, page_ids):
+        calls.append(page_ids)
         if len(calls) == 1:
             raise OSError("disk hiccup")
-        return real(kind, page_id)
+        return real(kind, page_ids)
 
-    monkeypatch.setattr(tasks, "_sync", flaky)
-    tasks.sync_listing.enqueue("demand", page.pk)
+    monkeypatch.setattr(tasks, "_sync_many", flaky)
+    tasks.sync_listings.enqueue("demand", [page.pk])
     assert len(calls) == 2
     assert index.get_document("demand", str(page.pk)) is not None
 
@@ -124,10 +193,8 @@ def test_matches_between_published_pages(index, enterprise, university, django_c
     assert "焊接" in found[0].shared_terms
     past = timezone.now() - dt.timedelta(days=1)
     demand.bid_deadline = past
-    demand.save()
-    from search.tasks import sync_listing
-
-    sync_listing.enqueue("demand", demand.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        demand.save()  # a plain save re-indexes too
     assert matching.match(document_from_page(tech), backend=index) == []
 
 

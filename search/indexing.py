@@ -1,0 +1,162 @@
+"""Keeping the search index in step with the database, in batches.
+
+Every change to a listing (publish, unpublish, delete, a status change made
+by a service) calls :func:`listing_changed`. The page ids are collected per
+thread until the surrounding transaction commits; then ONE
+:func:`search.tasks.sync_listings` task per listing kind re-reads all of them
+and indexes or removes them with a single index commit. Outside a
+transaction the task is enqueued at once (one page, one task), so a listing
+published on its own is searchable as soon as the worker runs it.
+
+Public API for code that writes many listings at once::
+
+    from search import indexing
+
+    with indexing.batch():          # one task per kind when the block ends
+        for row in rows:            # (after the commit, if inside atomic())
+            publish(row)            # page_published -> listing_changed
+
+    indexing.index_pages("technology", ids)   # synchronous, one commit, no task
+
+    indexing.listing_changed("demand", page.pk)  # after a queryset .update(status=…)
+
+Tasks carry ids, not documents, and read the pages when they run: a late or
+retried task indexes the page as it is then, never an older version. Ids
+whose page is gone, not live or not public are removed from the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+
+from django.db import transaction
+
+from search.documents import KINDS, Kind
+
+logger = logging.getLogger(__name__)
+
+#: Pages read from the database per query when (re)indexing a batch.
+READ_CHUNK = 500
+
+_local = threading.local()
+
+
+def _pending() -> dict[str, set[int]]:
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        pending = _local.pending = {}
+    return pending
+
+
+def _depth() -> int:
+    return getattr(_local, "depth", 0)
+
+
+def listing_changed(kind: Kind, page_id: int | str) -> None:
+    """Re-index (or remove) a listing once the current transaction commits.
+
+    Call it after changing a listing without publishing it, e.g. a queryset
+    ``update(status=…)``. Cheap: ids are collected and sent to the index in one
+    task per kind per transaction (or per :func:`batch` block).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown listing kind {kind!r}")
+    _pending().setdefault(kind, set()).add(int(page_id))
+    if _depth() == 0:
+        # Registered per call: a callback registered inside a savepoint that
+        # rolls back is dropped, so the next one must still flush. Callbacks
+        # after the first find the buffer empty. A rolled-back transaction can
+        # leave ids behind; re-indexing them later is harmless (pages are re-read).
+        transaction.on_commit(flush)
+
+
+def flush() -> list:
+    """Enqueue one ``sync_listings`` task per kind for the ids collected so far."""
+    from search.tasks import sync_listings
+
+    pending = _pending()
+    batches = {kind: sorted(ids) for kind, ids in pending.items() if ids}
+    pending.clear()
+    results = []
+    for kind, ids in batches.items():
+        try:
+            results.append(sync_listings.enqueue(kind, ids))
+        except Exception:  # the queue is down: the page is saved, the index will lag
+            logger.exception("search: could not enqueue the index update of %s %s", kind, ids[:20])
+    return results
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Collect every :func:`listing_changed` inside the block into one task per kind.
+
+    The tasks are enqueued when the outermost block ends, after the commit of
+    the transaction it ends in (at once in autocommit mode). Use it around
+    bulk imports and demo seeding, which otherwise send one task per page when
+    they run outside a transaction.
+    """
+    _local.depth = _depth() + 1
+    try:
+        yield
+    finally:
+        _local.depth -= 1
+        if _local.depth == 0 and any(_pending().values()):
+            transaction.on_commit(flush)
+
+
+def index_pages(kind: Kind, page_ids: Iterable[int | str], *, backend=None) -> dict[str, int]:
+    """Index (or remove) these listing pages now, in this process, with one index commit.
+
+    Pages are read from the database; those gone, not live or not public are
+    removed from the index. The pages' ``search_tokens`` (Wagtail admin
+    search) are refreshed too. Returns ``{"indexed": n, "removed": m}``.
+    """
+    from search.backends import get_search_backend
+    from search.documents import document_from_page, listing_queryset
+
+    ids = sorted({int(i) for i in page_ids})
+    backend = backend or get_search_backend()
+    documents, pages = [], []
+    for start in range(0, len(ids), READ_CHUNK):
+        chunk = ids[start : start + READ_CHUNK]
+        for page in listing_queryset(kind).filter(pk__in=chunk):
+            if page.is_public:
+                pages.append(page)
+                documents.append(document_from_page(page))
+    found = {d.id for d in documents}
+    removed = [str(i) for i in ids if str(i) not in found]
+    backend.update_documents(kind, documents, delete_ids=removed)
+    fill_admin_search(kind, pages, documents)
+    return {"indexed": len(documents), "removed": len(removed)}
+
+
+def fill_admin_search(kind: Kind, pages: list, documents: list) -> None:
+    """Store the analyser's words in ``search_tokens`` and refresh Wagtail's admin index.
+
+    Wagtail's database search backend stores an unspaced Chinese run as one
+    token; these space-separated words let the admin find words inside it.
+    ``bulk_update`` skips ``save()`` and its signals on purpose.
+    """
+    if not pages:
+        return
+    from wagtail.search.backends import get_search_backends
+    from wagtail.search.index import get_indexed_instance
+
+    from cms.models import DemandPage, TechnologyPage
+    from search import analysis
+
+    model = DemandPage if kind == "demand" else TechnologyPage
+    for page, document in zip(pages, documents, strict=True):
+        page.search_tokens = " ".join(analysis.words(document.full_text()))
+    model.objects.bulk_update(pages, ["search_tokens"], batch_size=READ_CHUNK)
+    indexed = [i for i in (get_indexed_instance(p) for p in pages) if i is not None]
+    for backend in get_search_backends(with_auto_update=True):
+        try:
+            backend.add_bulk(model, indexed)
+        except Exception:
+            logger.exception("search: Wagtail admin search index update failed")
+            if not backend.catch_indexing_errors:
+                raise
