@@ -83,3 +83,8 @@ class CuratorMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_catalogue_menu_item():
     return CuratorMenuItem(_("目录导入导出"), reverse("curation:catalogue"), icon_name="table", order=900)
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return CuratorMenuItem(_("市场看板"), reverse("curation:dashboard"), icon_name="table", order=890)

@@ -1,0 +1,342 @@
+"""The market dashboard's tables: one registry shared by the pages, the charts and the exports.
+
+A table is plain data (headers and rows of cells); the page renders it with an inline SVG
+bar chart, and the .xlsx export writes the very same rows, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.organisations.districts import District
+
+from . import selectors
+from .selectors import DashboardFilter
+
+# ---------------------------------------------------------------------------
+# Filters
+
+
+class DashboardFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("首次发布自"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("至"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    district = forms.ChoiceField(label=_("区县"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", _("全部区县"))] + list(District.choices)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("结束日期不能早于开始日期。"))
+        return data
+
+    def filters(self) -> DashboardFilter:
+        """The valid part of the input; invalid values are reported on the form and ignored."""
+        if not self.is_bound:
+            return DashboardFilter()
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return DashboardFilter(
+            date_from=data.get("date_from"), date_to=data.get("date_to"),
+            district=data.get("district") or "",
+        )
+
+
+# ---------------------------------------------------------------------------
+# Tables and charts
+
+
+@dataclass
+class Bar:
+    label: str
+    y: int
+    segments: list[dict[str, Any]]
+
+
+@dataclass
+class Chart:
+    """A horizontal bar chart laid out on the server: the template only draws the shapes."""
+
+    height: int
+    bars: list[Bar]
+    legend: list[tuple[str, str]]
+
+
+CHART_WIDTH = 640
+LABEL_WIDTH = 190
+BAR_AREA = 380
+COLOURS = ("#007d7e", "#e07a1f", "#5b6abf")
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+    chart_columns: tuple[int, ...] = ()
+    display_limit: int | None = None
+    highlight: list[bool] = field(default_factory=list)
+
+    @property
+    def shown_rows(self) -> list[list[Any]]:
+        return self.rows[: self.display_limit] if self.display_limit else self.rows
+
+    @property
+    def rows_with_flags(self) -> list[tuple[list[Any], bool]]:
+        flags = self.highlight or [False] * len(self.rows)
+        return list(zip(self.shown_rows, flags, strict=False))
+
+    @cached_property
+    def chart(self) -> Chart | None:
+        return bar_chart(self) if self.chart_columns and self.rows else None
+
+
+def bar_chart(table: Table, *, row_height: int = 24, max_bars: int = 30) -> Chart:
+    """Lay out one bar per row (grouped when several columns are charted)."""
+    rows = table.shown_rows[:max_bars]
+    columns = table.chart_columns
+    peak = max((_number(row[c]) for row in rows for c in columns), default=0) or 1
+    thickness = (row_height - 6) // len(columns)
+    bars = []
+    for index, row in enumerate(rows):
+        y = 4 + index * row_height
+        segments = []
+        for n, column in enumerate(columns):
+            value = _number(row[column])
+            width = round(BAR_AREA * value / peak, 1)
+            top = y + n * thickness
+            segments.append({"x": LABEL_WIDTH, "y": top, "width": width, "height": thickness - 1,
+                             "colour": COLOURS[n % len(COLOURS)], "value": row[column],
+                             "text_x": LABEL_WIDTH + width + 4, "text_y": top + thickness - 3})
+        bars.append(Bar(_short(str(row[0])), y + row_height // 2 + 2, segments))
+    legend = [(table.headers[c], COLOURS[n % len(COLOURS)]) for n, c in enumerate(columns)]
+    return Chart(height=8 + len(rows) * row_height, bars=bars, legend=legend)
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float | Decimal) else 0.0
+
+
+def _short(label: str, limit: int = 14) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def wan(yuan: int | None) -> float | int | None:
+    """Yuan → 万元 for display and export (integers stay integers)."""
+    if yuan is None:
+        return None
+    value = Decimal(yuan) / 10_000
+    return int(value) if value == value.to_integral_value() else float(round(value, 2))
+
+
+# ---------------------------------------------------------------------------
+# Figures: each selector runs once per request, however many tables read it
+
+
+class Figures:
+    def __init__(self, filters: DashboardFilter):
+        self.filters = filters
+
+    @cached_property
+    def states(self):
+        return selectors.listing_state_counts(self.filters)
+
+    @cached_property
+    def by_chain(self):
+        return selectors.listing_counts_by(self.filters, "industry_chain_id")
+
+    @cached_property
+    def by_district(self):
+        return selectors.listing_counts_by(self.filters, "district")
+
+    @cached_property
+    def bids(self):
+        return selectors.bid_stats(self.filters)
+
+    @cached_property
+    def gap(self):
+        return selectors.gap_tables(self.filters)
+
+
+def _state_table(kind: str, title: str) -> Callable[[Figures], Table]:
+    def build(figures: Figures) -> Table:
+        rows = [[label, n] for _value, label, n in figures.states[kind]]
+        rows.append(["合计", sum(r[1] for r in rows)])
+        note = "含草稿与审核中项目；按首次发布时间筛选时只计已发布过的项目。"
+        return Table(f"state_{kind}", title, ["状态", "数量"], rows, note, chart_columns=(1,))
+
+    return build
+
+
+def by_chain(figures: Figures) -> Table:
+    demands, technologies = figures.by_chain
+    rows = [[label, demands.get(pk, 0), technologies.get(pk, 0)]
+            for pk, label in selectors.taxonomy_labels(selectors.IndustryChain)]
+    rows = [r for r in rows if r[0] != "未分类" or r[1] or r[2]]
+    return Table("by_chain", "按产业链（公开项目）", ["产业链", "技术需求", "科技成果"], rows,
+                 chart_columns=(1, 2))
+
+
+def by_district(figures: Figures) -> Table:
+    demands, technologies = figures.by_district
+    rows = [[str(label), demands.get(value, 0), technologies.get(value, 0)]
+            for value, label in District.choices]
+    return Table("by_district", "按区县（公开项目）", ["区县", "技术需求", "科技成果"], rows,
+                 chart_columns=(1, 2))
+
+
+def bids_summary(figures: Figures) -> Table:
+    stats = figures.bids
+    hours = stats.median_hours_to_first_bid
+    rows = [
+        ["已发布技术需求", stats.demands],
+        ["收到揭榜的需求", stats.demands_with_bids],
+        ["已提交揭榜方案", stats.bids],
+        ["平均每项需求揭榜数", stats.bids_per_demand],
+        ["首个揭榜的时间中位数（小时）", hours if hours is not None else "—"],
+        ["首个揭榜的时间中位数（天）", round(hours / 24, 1) if hours is not None else "—"],
+    ]
+    note = "时间自需求首次发布起算，至第一份提交的揭榜方案（不含草稿）。"
+    return Table("bids_summary", "揭榜概况", ["指标", "数值"], rows, note)
+
+
+def bid_buckets(figures: Figures) -> Table:
+    rows = [[f"{label} 份", n] for label, n in figures.bids.buckets]
+    return Table("bid_buckets", "每项需求的揭榜数分布", ["揭榜数", "需求数"], rows,
+                 chart_columns=(1,))
+
+
+def bids_per_demand(figures: Figures) -> Table:
+    rows = [[d["title"], d["organisation"], d["bids"], d["hours"]] for d in figures.bids.per_demand]
+    note = "按揭榜数从多到少，页面显示前 20 项，导出文件含前 500 项。"
+    return Table("bids_per_demand", "各需求揭榜数", ["技术需求", "需求单位", "揭榜数",
+                 "首个揭榜用时（小时）"], rows, note, chart_columns=(2,), display_limit=20)
+
+
+def _funnel_rows(stages) -> list[list[Any]]:
+    first = stages[0][1] or 0
+    return [[label, n, f"{round(100 * n / first, 1)}%" if first else "—",
+             wan(amount) if amount is not None else ""] for label, n, amount in stages]
+
+
+FUNNEL_HEADERS = ["阶段", "数量", "占第一阶段", "成交金额（万元）"]
+
+
+def funnel_bids(figures: Figures) -> Table:
+    rows = _funnel_rows(selectors.bid_funnel(figures.filters))
+    note = "揭榜与成交（两类目录合计）；按项目首次发布时间与所在区县筛选。"
+    return Table("funnel_bids", "揭榜成交漏斗", FUNNEL_HEADERS, rows, note, chart_columns=(1,))
+
+
+def funnel_matches(figures: Figures) -> Table | None:
+    stages = selectors.match_funnel(figures.filters)
+    if stages is None:
+        return None
+    note = "对接推荐：提出 → 推荐 → 双方均表示有意向 → 成交；按需求的首次发布时间与区县筛选。"
+    return Table("funnel_matches", "对接推荐漏斗", FUNNEL_HEADERS, _funnel_rows(stages), note,
+                 chart_columns=(1,))
+
+
+GAP_NOTE = (
+    "“无对应成果”：同一产业链且同一技术领域下没有已发布的科技成果；“无对应需求”反之。"
+    "以结构化分类近似“没有匹配度超过阈值的成果”，不调用检索引擎；"
+    "被统计的一方按筛选条件，另一方为全平台当前公开项目。"
+)
+GAP_HEADERS = ["揭榜中需求", "无对应成果的需求", "已发布成果", "无对应需求的成果"]
+
+
+def _gap_table(key: str, axis: str, title: str, first: str) -> Callable[[Figures], Table]:
+    def build(figures: Figures) -> Table:
+        rows = [[r.label, r.open_demands, r.uncovered_demands, r.public_technologies,
+                 r.unmatched_technologies] for r in figures.gap[axis]]
+        return Table(key, title, [first, *GAP_HEADERS], rows, GAP_NOTE, chart_columns=(2, 4))
+
+    return build
+
+
+def _pending_table(key: str, title: str, loader) -> Callable[[Figures], Table]:
+    def build(figures: Figures) -> Table:
+        items = loader(figures.filters)
+        rows = [[item.kind, item.label, item.organisation, item.detail, _local(item.since),
+                 _local(item.due), item.overdue_days or ""] for item in items]
+        days = selectors.due_days()
+        note = ("办理时限（天）：项目审核 %(listing_review)s，截止后决定揭榜 %(bid_decision)s，"
+                "推荐对接答复 %(match_answer)s；逾期项目标红。" % days)
+        return Table(key, title, ["事项", "项目", "单位", "说明", "开始时间", "应办结时间",
+                                  "逾期天数"], rows, note, highlight=[i.is_overdue for i in items])
+
+    return build
+
+
+def _local(moment):
+    from django.utils import timezone
+
+    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else None
+
+
+TABLES: dict[str, Callable[[Figures], Table | None]] = {
+    "state_demand": _state_table("demand", "技术需求（按状态）"),
+    "state_technology": _state_table("technology", "科技成果（按状态）"),
+    "by_chain": by_chain,
+    "by_district": by_district,
+    "bids_summary": bids_summary,
+    "bid_buckets": bid_buckets,
+    "bids_per_demand": bids_per_demand,
+    "funnel_bids": funnel_bids,
+    "funnel_matches": funnel_matches,
+    "gap_chain": _gap_table("gap_chain", "chain", "供需缺口（按产业链）", "产业链"),
+    "gap_field": _gap_table("gap_field", "field", "供需缺口（按技术领域）", "技术领域"),
+    "overdue_reviews": _pending_table("overdue_reviews", "待审核项目",
+                                      selectors.pending_reviews),
+    "overdue_bids": _pending_table("overdue_bids", "截止后待决定的揭榜",
+                                   selectors.pending_bid_decisions),
+    "overdue_matches": _pending_table("overdue_matches", "待答复的推荐对接",
+                                      selectors.pending_match_answers),
+}
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    slug: str
+    title: str
+    tables: tuple[str, ...]
+
+
+PAGES = {
+    page.slug: page
+    for page in (
+        DashboardPage("overview", "项目概览",
+                      ("state_demand", "state_technology", "by_chain", "by_district")),
+        DashboardPage("bids", "揭榜与成交",
+                      ("bids_summary", "bid_buckets", "bids_per_demand", "funnel_matches",
+                       "funnel_bids")),
+        DashboardPage("gap", "供需缺口", ("gap_chain", "gap_field")),
+        DashboardPage("overdue", "逾期事项",
+                      ("overdue_reviews", "overdue_bids", "overdue_matches")),
+    )
+}
+
+
+def page_tables(slug: str, filters: DashboardFilter) -> list[Table]:
+    """Every table of one dashboard page; a table whose data source is absent is left out."""
+    figures = Figures(filters)
+    tables = (TABLES[key](figures) for key in PAGES[slug].tables)
+    return [table for table in tables if table is not None]
+
+
+def table_export(key: str, filters: DashboardFilter) -> Table | None:
+    return TABLES[key](Figures(filters))

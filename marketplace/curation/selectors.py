@@ -1,0 +1,459 @@
+"""Reads for the curation dashboard: aggregate figures of both catalogues, bids, deals, matches.
+
+Every figure is one aggregate query (``values().annotate(Count)``) or a small fixed number
+of them, never a query per row, so the dashboard stays fast on 100,000 listings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from wagtail.models import WorkflowState
+
+from cms.models import (
+    PUBLIC_DEMAND_STATES,
+    PUBLIC_TECHNOLOGY_STATES,
+    DemandPage,
+    DemandStatus,
+    TechnologyPage,
+    TechnologyStatus,
+)
+from cms.taxonomy import IndustryChain, TechnologyField
+from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal, ListingKind
+
+DEFAULT_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
+BID_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6+", 6, None))
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    """The dashboard's filters: a period on first publication (inclusive dates) and a district."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    district: str = ""
+
+    @property
+    def has_period(self) -> bool:
+        return bool(self.date_from or self.date_to)
+
+    def listing_q(self, prefix: str = "") -> Q:
+        """The filter on a listing (or on the listing reached through ``prefix``)."""
+        q = Q()
+        if self.date_from:
+            q &= Q(**{f"{prefix}first_published_at__gte": _day_start(self.date_from)})
+        if self.date_to:
+            q &= Q(**{f"{prefix}first_published_at__lt": _day_start(self.date_to, 1)})
+        if self.district:
+            q &= Q(**{f"{prefix}district": self.district})
+        return q
+
+
+def _day_start(day: dt.date, plus_days: int = 0) -> dt.datetime:
+    moment = dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time.min)
+    return timezone.make_aware(moment)
+
+
+def due_days() -> dict[str, int]:
+    """Days allowed for each pending action: ``settings.JIEBANG_DUE_DAYS`` over the defaults."""
+    return {**DEFAULT_DUE_DAYS, **getattr(settings, "JIEBANG_DUE_DAYS", {})}
+
+
+def _demands(filters: DashboardFilter) -> QuerySet[DemandPage]:
+    return DemandPage.objects.filter(filters.listing_q())
+
+
+def _technologies(filters: DashboardFilter) -> QuerySet[TechnologyPage]:
+    return TechnologyPage.objects.filter(filters.listing_q())
+
+
+def _count_by(queryset: QuerySet, field: str) -> dict[Any, int]:
+    rows = queryset.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
+    return dict(rows)
+
+
+# ---------------------------------------------------------------------------
+# Listings
+
+
+def listing_state_counts(filters: DashboardFilter) -> dict[str, list[tuple[str, str, int]]]:
+    """(state, label, count) per lifecycle state of each catalogue, every state listed."""
+    result = {}
+    for kind, queryset, states in (
+        ("demand", _demands(filters), DemandStatus),
+        ("technology", _technologies(filters), TechnologyStatus),
+    ):
+        counts = _count_by(queryset, "status")
+        result[kind] = [(value, str(label), counts.get(value, 0)) for value, label in states.choices]
+    return result
+
+
+def public_demands(filters: DashboardFilter) -> QuerySet[DemandPage]:
+    return _demands(filters).filter(live=True, status__in=PUBLIC_DEMAND_STATES)
+
+
+def public_technologies(filters: DashboardFilter) -> QuerySet[TechnologyPage]:
+    return _technologies(filters).filter(live=True, status__in=PUBLIC_TECHNOLOGY_STATES)
+
+
+def listing_counts_by(filters: DashboardFilter, field: str) -> tuple[dict, dict]:
+    """Public demands and public technologies counted by ``field`` (two aggregate queries)."""
+    return (
+        _count_by(public_demands(filters), field),
+        _count_by(public_technologies(filters), field),
+    )
+
+
+def taxonomy_labels(model) -> list[tuple[int | None, str]]:
+    """Every entry of a taxonomy in its order, then "unclassified" (None)."""
+    return list(model.objects.order_by("sort_order", "name").values_list("pk", "name")) + [
+        (None, "未分类")
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Bids
+
+
+@dataclass
+class BidStats:
+    demands: int
+    demands_with_bids: int
+    bids: int
+    median_hours_to_first_bid: float | None
+    buckets: list[tuple[str, int]]
+    per_demand: list[dict[str, Any]]
+
+    @property
+    def bids_per_demand(self) -> float:
+        return round(self.bids / self.demands, 2) if self.demands else 0.0
+
+
+def submitted_bids() -> QuerySet[Bid]:
+    return Bid.objects.filter(submitted_at__isnull=False)
+
+
+def bid_stats(filters: DashboardFilter) -> BidStats:
+    """Bids on published demands of the period: per demand, distribution, time to first bid."""
+    demands = _demands(filters).filter(first_published_at__isnull=False)
+    rows = list(
+        submitted_bids()
+        .filter(kind=ListingKind.DEMAND, demand__in=demands.values("pk"))
+        .order_by()
+        .values("demand_id", "demand__first_published_at")
+        .annotate(n=Count("pk"), first=Min("submitted_at"))
+        .values_list("demand_id", "n", "first", "demand__first_published_at")
+    )
+    total = demands.count()
+    published = {pk: start for pk, _n, _first, start in rows}
+    waits = [(first - start).total_seconds() / 3600 for _pk, _n, first, start in rows
+             if first >= start]
+    rows = [(pk, n, first) for pk, n, first, _start in rows]
+    return BidStats(
+        demands=total,
+        demands_with_bids=len(rows),
+        bids=sum(n for _pk, n, _first in rows),
+        median_hours_to_first_bid=round(statistics.median(waits), 1) if waits else None,
+        buckets=_buckets(total, [n for _pk, n, _first in rows]),
+        per_demand=_per_demand(rows, published),
+    )
+
+
+def _buckets(total: int, counts: list[int]) -> list[tuple[str, int]]:
+    result = []
+    for label, low, high in BID_BUCKETS:
+        if low == 0:
+            result.append((label, total - len(counts)))
+        else:
+            result.append((label, sum(1 for n in counts if n >= low and (high is None or n <= high))))
+    return result
+
+
+def _per_demand(rows, published) -> list[dict[str, Any]]:
+    """Demands with bids, most bids first; titles fetched in one query."""
+    rows = sorted(rows, key=lambda r: (-r[1], r[0]))
+    pages = DemandPage.objects.filter(pk__in=[r[0] for r in rows[:500]]).values_list(
+        "pk", "title", "organisation__name"
+    )
+    names = {pk: (title, org) for pk, title, org in pages}
+    result = []
+    for pk, n, first in rows[:500]:
+        title, org = names.get(pk, ("", ""))
+        start = published.get(pk)
+        hours = round((first - start).total_seconds() / 3600, 1) if start else None
+        result.append({"pk": pk, "title": title, "organisation": org, "bids": n, "hours": hours})
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Funnels
+
+
+def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
+    """Submitted → shortlisted → awarded → deal recorded → signed, with deal amounts (yuan)."""
+    q = filters.listing_q("demand__") | filters.listing_q("technology__") if (
+        filters.has_period or filters.district
+    ) else Q()
+    bids = submitted_bids().filter(q)
+    counts = bids.order_by().aggregate(
+        submitted=Count("pk"),
+        shortlisted=Count("pk", filter=Q(status__in=[BidStatus.SHORTLISTED, BidStatus.AWARDED])),
+        awarded=Count("pk", filter=Q(status=BidStatus.AWARDED)),
+    )
+    deals = Deal.objects.filter(bid__in=bids.values("pk")).exclude(status=Deal.Status.CANCELLED)
+    recorded = deals.aggregate(n=Count("pk"), amount=Sum("amount"))
+    signed = deals.filter(status=Deal.Status.SIGNED).aggregate(n=Count("pk"), amount=Sum("amount"))
+    return [
+        ("已提交揭榜", counts["submitted"], None),
+        ("入围（含中榜）", counts["shortlisted"], None),
+        ("中榜", counts["awarded"], None),
+        ("成交（已定榜，不含取消）", recorded["n"], recorded["amount"] or 0),
+        ("已签约", signed["n"], signed["amount"] or 0),
+    ]
+
+
+def match_model():
+    """The brokering app's Match model when it is installed and importable, else None."""
+    if not apps.is_installed("marketplace.matches"):
+        return None
+    try:
+        from marketplace.matches.models import Match  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return Match
+
+
+@dataclass
+class MatchShape:
+    """How the Match model names what the funnel needs, found by introspection."""
+
+    model: Any
+    state: str
+    answers: list[str]
+    deal: str | None
+    amount: str | None
+    since: str | None
+
+
+def match_shape() -> MatchShape | None:
+    """Read the Match model's field names; None when it lacks a state field."""
+    model = match_model()
+    if model is None:
+        return None
+    names = {f.name: f for f in model._meta.get_fields()}
+    state = next((n for n in ("status", "state") if n in names), None)
+    if state is None:
+        return None
+    answers = sorted(n for n in names if n.endswith("answer") and getattr(names[n], "concrete", False))
+    deal = next((n for n in ("deal", "deals") if n in names), None)
+    amount = next((n for n in ("deal_amount", "amount") if n in names), None)
+    since = next((n for n in ("recommended_at", "updated_at", "created_at") if n in names), None)
+    return MatchShape(model, state, answers, deal, amount, since)
+
+
+def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] | None:
+    """Proposed → recommended → interested (both sides) → deal; None without a Match model."""
+    shape = match_shape()
+    if shape is None:
+        return None
+    matches = shape.model.objects.all()
+    if filters.has_period or filters.district:
+        matches = matches.filter(filters.listing_q("demand__"))
+    interested = Q(**{a: "interested" for a in shape.answers}) if shape.answers else Q(pk=None)
+    aggregates: dict[str, Any] = {
+        "proposed": Count("pk", distinct=True),
+        "recommended": Count("pk", distinct=True,
+                             filter=~Q(**{f"{shape.state}__in": ["proposed", "dismissed"]})),
+        "interested": Count("pk", distinct=True, filter=interested),
+    }
+    amount_path = None
+    if shape.deal:
+        aggregates["deal"] = Count(shape.deal, distinct=True)
+        amount_path = f"{shape.deal}__amount"
+    elif shape.amount:
+        aggregates["deal"] = Count("pk", filter=Q(**{f"{shape.amount}__isnull": False}))
+        amount_path = shape.amount
+    counts = matches.order_by().aggregate(**aggregates)
+    amount = matches.aggregate(s=Sum(amount_path))["s"] if amount_path else None
+    return [
+        ("引擎/人工提出", counts["proposed"], None),
+        ("审核推荐", counts["recommended"], None),
+        ("双方有意向", counts["interested"], None),
+        ("成交", counts.get("deal", 0), amount or 0),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Supply–demand gap
+
+
+@dataclass
+class GapRow:
+    label: str
+    open_demands: int
+    uncovered_demands: int
+    public_technologies: int
+    unmatched_technologies: int
+
+
+def gap_tables(filters: DashboardFilter) -> dict[str, list[GapRow]]:
+    """Open demands without a public technology of the same chain *and* field, and vice versa.
+
+    The structured taxonomy stands in for "no technology matching above the threshold":
+    two aggregate queries give every (chain, field) pair's count on each side, and a listing
+    is uncovered when the other side has nothing in its pair. The counted side follows the
+    filters; the other side is the whole current catalogue (a demand in one district may be
+    solved by a technology from anywhere).
+    """
+    pairs = ("industry_chain_id", "technology_field_id")
+    demands = _pair_counts(public_demands(filters).filter(status=DemandStatus.OPEN), pairs)
+    technologies = _pair_counts(
+        public_technologies(filters).filter(status=TechnologyStatus.PUBLISHED), pairs
+    )
+    all_demands = demands if not (filters.has_period or filters.district) else _pair_counts(
+        public_demands(DashboardFilter()).filter(status=DemandStatus.OPEN), pairs
+    )
+    all_technologies = technologies if not (filters.has_period or filters.district) else (
+        _pair_counts(public_technologies(DashboardFilter()).filter(
+            status=TechnologyStatus.PUBLISHED), pairs)
+    )
+    return {
+        "chain": _gap_rows(taxonomy_labels(IndustryChain), 0, demands, technologies,
+                           all_demands, all_technologies),
+        "field": _gap_rows(taxonomy_labels(TechnologyField), 1, demands, technologies,
+                           all_demands, all_technologies),
+    }
+
+
+def _pair_counts(queryset: QuerySet, pairs: tuple[str, str]) -> dict[tuple, int]:
+    rows = queryset.order_by().values(*pairs).annotate(n=Count("pk")).values_list(*pairs, "n")
+    return {(chain, field): n for chain, field, n in rows}
+
+
+def _gap_rows(labels, axis, demands, technologies, all_demands, all_technologies) -> list[GapRow]:
+    rows = []
+    for pk, label in labels:
+        row = GapRow(label, 0, 0, 0, 0)
+        for pair, n in demands.items():
+            if pair[axis] == pk:
+                row.open_demands += n
+                row.uncovered_demands += 0 if all_technologies.get(pair) else n
+        for pair, n in technologies.items():
+            if pair[axis] == pk:
+                row.public_technologies += n
+                row.unmatched_technologies += 0 if all_demands.get(pair) else n
+        if pk is not None or row.open_demands or row.public_technologies:
+            rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Overdue items
+
+
+@dataclass
+class PendingItem:
+    kind: str
+    label: str
+    detail: str
+    organisation: str
+    since: dt.datetime
+    due: dt.datetime
+    url: str = ""
+
+    @property
+    def overdue_days(self) -> int:
+        """Whole days past the due date (0 or negative when still on time)."""
+        return (timezone.now() - self.due).days if timezone.now() > self.due else 0
+
+    @property
+    def is_overdue(self) -> bool:
+        return timezone.now() > self.due
+
+
+PENDING_LIMIT = 200
+
+
+def pending_reviews(filters: DashboardFilter, *, now: dt.datetime | None = None) -> list[PendingItem]:
+    """Listings in the curators' review workflow, oldest first, with their due dates."""
+    now = now or timezone.now()
+    days = dt.timedelta(days=due_days()["listing_review"])
+    types = ContentType.objects.get_for_models(DemandPage, TechnologyPage)
+    states = list(
+        WorkflowState.objects.filter(
+            status=WorkflowState.STATUS_IN_PROGRESS, content_type__in=types.values()
+        ).order_by("created_at").values_list("object_id", "content_type_id", "created_at")
+    )
+    ids = [int(object_id) for object_id, _ct, _at in states]
+    pages = {}
+    for model in (DemandPage, TechnologyPage):
+        rows = model.objects.filter(pk__in=ids)
+        if filters.district:
+            rows = rows.filter(district=filters.district)
+        pages.update({pk: (title, org, model) for pk, title, org in
+                      rows.values_list("pk", "title", "organisation__name")})
+    items = []
+    for object_id, _ct, created in states:
+        if int(object_id) not in pages:
+            continue
+        title, org, model = pages[int(object_id)]
+        kind = "技术需求审核" if model is DemandPage else "科技成果审核"
+        items.append(PendingItem(kind, title, "", org, created, created + days,
+                                 f"/admin/pages/{object_id}/edit/"))
+    return items[:PENDING_LIMIT]
+
+
+def pending_bid_decisions(filters: DashboardFilter, *, now: dt.datetime | None = None) -> list[PendingItem]:
+    """Demands past their deadline with submitted / shortlisted bids still undecided."""
+    now = now or timezone.now()
+    days = dt.timedelta(days=due_days()["bid_decision"])
+    undecided = Q(bids__status__in=DECIDABLE_STATES)
+    demands = (
+        DemandPage.objects.filter(bid_deadline__lt=now)
+        .filter(Exists(Bid.objects.filter(demand=OuterRef("pk"), status__in=DECIDABLE_STATES)))
+    )
+    if filters.district:
+        demands = demands.filter(district=filters.district)
+    rows = (
+        demands.annotate(undecided=Count("bids", filter=undecided))
+        .order_by("bid_deadline")
+        .values_list("pk", "title", "organisation__name", "bid_deadline", "undecided")[:PENDING_LIMIT]
+    )
+    return [
+        PendingItem("揭榜方案待决定", title, f"{n} 份方案未决定", org, deadline, deadline + days,
+                    f"/admin/pages/{pk}/edit/")
+        for pk, title, org, deadline, n in rows
+    ]
+
+
+def pending_match_answers(filters: DashboardFilter, *, now: dt.datetime | None = None) -> list[PendingItem]:
+    """Recommended matches still waiting for a side's answer (when the Match model allows)."""
+    shape = match_shape()
+    if shape is None or not shape.answers or not shape.since:
+        return []
+    days = dt.timedelta(days=due_days()["match_answer"])
+    waiting = Q()
+    for answer in shape.answers:
+        waiting |= Q(**{answer: ""}) | Q(**{f"{answer}__isnull": True})
+    matches = shape.model.objects.filter(waiting, **{shape.state: "recommended"})
+    if filters.district:
+        matches = matches.filter(demand__district=filters.district)
+    rows = matches.order_by(shape.since).values_list(
+        "pk", "demand__title", "technology__title", shape.since
+    )[:PENDING_LIMIT]
+    return [
+        PendingItem("推荐对接待答复", f"{demand} ↔ {technology}", "", "", since, since + days)
+        for _pk, demand, technology, since in rows
+    ]
+
+
+def overdue_summary(items: list[PendingItem]) -> tuple[int, int]:
+    return len(items), sum(1 for item in items if item.is_overdue)

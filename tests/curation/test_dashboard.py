@@ -1,0 +1,259 @@
+"""The market dashboard: figures on a small fixture set, filters, exports, access, no CDN."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+from wagtail.models import Page, WorkflowState
+
+from cms.taxonomy import IndustryChain, TechnologyField
+from marketplace.bidding.models import Bid, Deal
+from marketplace.curation.dashboard import Figures, table_export
+from marketplace.curation.models import AuditEntry
+from marketplace.curation.selectors import (
+    DashboardFilter,
+    bid_funnel,
+    bid_stats,
+    gap_tables,
+    listing_state_counts,
+    pending_bid_decisions,
+    pending_reviews,
+)
+from marketplace.organisations.models import Organisation
+from tests.factories import DemandPageFactory, OrganisationFactory, TechnologyPageFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/admin/curation/dashboard/"
+LICHENG, LIXIA = "370112", "370102"
+
+
+def _at(year, month, day, hour=9):
+    return timezone.make_aware(dt.datetime(year, month, day, hour))
+
+
+def _published(page, when):
+    Page.objects.filter(pk=page.pk).update(first_published_at=when)
+    page.refresh_from_db()
+    return page
+
+
+@pytest.fixture
+def market(db):
+    """Three public demands, one draft, two technologies, three bids and one signed deal."""
+    chain_a = IndustryChain.objects.get(slug="intelligent-manufacturing")
+    chain_b = IndustryChain.objects.get(slug="biomedicine")
+    field_1 = TechnologyField.objects.get(slug="advanced-manufacturing")
+    field_2 = TechnologyField.objects.get(slug="biomedicine")
+    demand = dict(industry_chain=chain_a, technology_field=field_1, district=LICHENG)
+    d1 = _published(DemandPageFactory(**demand), _at(2025, 3, 10))
+    d2 = _published(DemandPageFactory(industry_chain=chain_b, technology_field=field_2,
+                                      district=LIXIA), _at(2025, 6, 10))
+    d3 = _published(DemandPageFactory(status="closed", **demand), _at(2024, 12, 1))
+    DemandPageFactory(status="draft", live=False, **demand)
+    t1 = _published(TechnologyPageFactory(industry_chain=chain_a, technology_field=field_1,
+                                          district=LIXIA), _at(2025, 4, 1))
+    _published(TechnologyPageFactory(industry_chain=chain_a, technology_field=field_2,
+                                     district=LIXIA), _at(2025, 5, 1))
+    univ = OrganisationFactory(kind=Organisation.Kind.UNIVERSITY, name="济南测试大学")
+    inst = OrganisationFactory(kind=Organisation.Kind.INSTITUTE, name="山东测试研究院")
+    won = Bid.objects.create(kind="demand", demand=d1, organisation=univ, status="awarded",
+                             submitted_at=d1.first_published_at + dt.timedelta(hours=24),
+                             decided_at=_at(2025, 4, 20))
+    Bid.objects.create(kind="demand", demand=d1, organisation=inst, status="declined",
+                       decline_reason="price",
+                       submitted_at=d1.first_published_at + dt.timedelta(hours=48))
+    Bid.objects.create(kind="demand", demand=d3, organisation=univ, status="submitted",
+                       submitted_at=d3.first_published_at + dt.timedelta(hours=10))
+    Bid.objects.create(kind="demand", demand=d2, organisation=inst, status="draft")
+    Deal.objects.create(bid=won, amount=800_000, awarded_on=dt.date(2025, 4, 20), status="signed")
+    return {"d1": d1, "d2": d2, "d3": d3, "t1": t1, "chain_a": chain_a, "chain_b": chain_b}
+
+
+def _state(counts, kind, value):
+    return next(n for v, _label, n in counts[kind] if v == value)
+
+
+def test_listing_counts_by_state_chain_and_district(market):
+    counts = listing_state_counts(DashboardFilter())
+    assert _state(counts, "demand", "open") == 2
+    assert _state(counts, "demand", "closed") == 1
+    assert _state(counts, "demand", "draft") == 1
+    assert _state(counts, "technology", "published") == 2
+    figures = Figures(DashboardFilter())
+    by_chain = {row[0]: row[1:] for row in table_export("by_chain", DashboardFilter()).rows}
+    assert by_chain[market["chain_a"].name] == [2, 2]  # d1, d3 public; t1, t2
+    assert by_chain[market["chain_b"].name] == [1, 0]
+    by_district = {row[0]: row[1:] for row in table_export("by_district", figures.filters).rows}
+    assert by_district["历城区"] == [2, 0] and by_district["历下区"] == [1, 2]
+
+
+def test_bid_figures_and_median_time_to_first_bid(market):
+    stats = bid_stats(DashboardFilter())
+    assert (stats.demands, stats.demands_with_bids, stats.bids) == (3, 2, 3)
+    assert stats.median_hours_to_first_bid == 17.0  # 24 h on d1, 10 h on d3
+    assert dict(stats.buckets) == {"0": 1, "1": 1, "2": 1, "3–5": 0, "6+": 0}
+    assert stats.per_demand[0]["pk"] == market["d1"].pk and stats.per_demand[0]["bids"] == 2
+
+
+def test_bid_funnel_with_deal_amounts(market):
+    funnel = {label: (n, amount) for label, n, amount in bid_funnel(DashboardFilter())}
+    assert funnel["已提交揭榜"] == (3, None)
+    assert funnel["中榜"] == (1, None)
+    assert funnel["成交（已定榜，不含取消）"] == (1, 800_000)
+    assert funnel["已签约"] == (1, 800_000)
+
+
+def test_gap_table_by_chain_and_field(market):
+    gap = gap_tables(DashboardFilter())
+    chain = {row.label: row for row in gap["chain"]}
+    a, b = chain[market["chain_a"].name], chain[market["chain_b"].name]
+    # d1 (A, F1) is covered by t1; t2 (A, F2) has no open demand; d2 (B, F2) has no technology.
+    assert (a.open_demands, a.uncovered_demands, a.public_technologies, a.unmatched_technologies) \
+        == (1, 0, 2, 1)
+    assert (b.open_demands, b.uncovered_demands, b.public_technologies) == (1, 1, 0)
+    field = {row.label: row for row in gap["field"]}
+    assert (field["先进制造与自动化"].uncovered_demands, field["生物与新医药"].uncovered_demands) == (0, 1)
+    assert field["生物与新医药"].unmatched_technologies == 1
+
+
+def test_filters_by_district_and_period(market):
+    licheng = DashboardFilter(district=LICHENG)
+    counts = listing_state_counts(licheng)
+    assert _state(counts, "demand", "open") == 1 and _state(counts, "demand", "closed") == 1
+    assert _state(counts, "technology", "published") == 0
+    assert bid_stats(licheng).demands == 2
+    year = DashboardFilter(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
+    counts = listing_state_counts(year)
+    assert _state(counts, "demand", "closed") == 0 and _state(counts, "demand", "draft") == 0
+    stats = bid_stats(year)
+    assert (stats.demands, stats.bids, stats.median_hours_to_first_bid) == (2, 2, 24.0)
+    assert dict((label, n) for label, n, _a in bid_funnel(year))["已提交揭榜"] == 2
+    # The "to" date is inclusive: a listing first published that day is counted.
+    assert bid_stats(DashboardFilter(date_to=dt.date(2025, 3, 10))).demands == 2
+
+
+def test_pages_render_with_filters_and_charts(client, curator, market):
+    client.force_login(curator)
+    for page in ("", "bids/", "gap/", "overdue/"):
+        response = client.get(DASHBOARD + page, {"district": LICHENG, "date_from": "2024-01-01"})
+        assert response.status_code == 200, page
+    body = client.get(DASHBOARD).content.decode()
+    assert "<svg" in body and "<rect" in body and market["chain_a"].name in body
+    assert "export/by_chain.xlsx" in body
+    body = client.get(DASHBOARD + "gap/").content.decode()
+    assert "结构化分类近似" in body  # the page says what stands in for the engine's threshold
+
+
+def test_invalid_filter_is_reported_not_applied(client, curator, market):
+    client.force_login(curator)
+    response = client.get(DASHBOARD, {"date_from": "2025-13-40", "district": LICHENG})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["filters"] == DashboardFilter(district=LICHENG)
+
+
+def _sheet(response):
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    return rows[0], [list(r) for r in rows[1:]]
+
+
+def test_export_has_the_same_figures_with_the_same_filters(client, curator, market):
+    client.force_login(curator)
+    params = {"district": LICHENG}
+    headers, rows = _sheet(client.get(DASHBOARD + "export/by_chain.xlsx", params))
+    assert list(headers) == ["产业链", "技术需求", "科技成果"]
+    assert rows == table_export("by_chain", DashboardFilter(district=LICHENG)).rows
+    assert [market["chain_a"].name, 2, 0] in rows
+    _headers, rows = _sheet(client.get(DASHBOARD + "export/funnel_bids.xlsx"))
+    assert ["成交（已定榜，不含取消）", 1, "33.3%", 80] in rows
+    _headers, rows = _sheet(client.get(DASHBOARD + "export/gap_chain.xlsx"))
+    assert [market["chain_b"].name, 1, 1, 0, 0] in rows
+    assert client.get(DASHBOARD + "export/nonsense.xlsx").status_code == 404
+    assert AuditEntry.objects.filter(action="dashboard.export").count() == 3
+
+
+def test_only_curators_reach_the_dashboard(client, enterprise_member, market):
+    client.force_login(enterprise_member)
+    for url in (DASHBOARD, DASHBOARD + "gap/", DASHBOARD + "export/by_chain.xlsx"):
+        response = client.get(url)
+        assert response.status_code in (302, 403, 404), url
+        assert market["chain_a"].name not in response.content.decode()
+    client.logout()
+    assert client.get(DASHBOARD).status_code == 302
+
+
+def test_member_with_admin_access_is_still_refused(client, enterprise_member, market):
+    from django.contrib.auth.models import Permission
+
+    enterprise_member.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(enterprise_member)
+    assert client.get(DASHBOARD).status_code == 403
+    assert client.get(DASHBOARD + "export/by_chain.xlsx").status_code == 403
+
+
+EXTERNAL = re.compile(r"(?:https?:)?//(?!testserver[/:\"'])[\w.-]+\.[a-z]{2,}", re.I)
+RESOURCE = re.compile(r"<(?:script|img|link|iframe|source)\b[^>]*?(?:src|href)=[\"']([^\"']+)", re.I)
+
+
+def test_no_external_urls_in_the_rendered_pages(client, curator, market):
+    client.force_login(curator)
+    for page in ("", "bids/", "gap/", "overdue/"):
+        body = client.get(DASHBOARD + page).content.decode()
+        # Nothing the browser loads comes from another host (no CDN for charts or styles) ...
+        resources = [url for url in RESOURCE.findall(body) if EXTERNAL.match(url)]
+        assert resources == [], (page, resources)
+        assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", body)
+        # ... and the dashboard itself names no other host at all (Wagtail's own chrome
+        # carries help links to wagtail.org, which the browser does not load).
+        content = body[body.index("data-dashboard="):]
+        assert EXTERNAL.findall(content) == [], page
+
+
+def test_overdue_reviews_and_bid_decisions_are_highlighted(client, curator, market):
+    late = DemandPageFactory(status="in_review", live=False, title="待审核的老需求")
+    late.get_workflow().start(late, curator)
+    WorkflowState.objects.filter(object_id=str(late.pk)).update(
+        created_at=timezone.now() - dt.timedelta(days=5))
+    fresh = DemandPageFactory(status="in_review", live=False, title="刚提交的需求")
+    fresh.get_workflow().start(fresh, curator)
+    past = DemandPageFactory(bid_deadline=timezone.now() - dt.timedelta(days=20), title="久未定榜")
+    Bid.objects.create(kind="demand", demand=past, organisation=OrganisationFactory(
+        kind="university"), status="submitted", submitted_at=timezone.now() - dt.timedelta(days=25))
+    reviews = {item.label: item for item in pending_reviews(DashboardFilter())}
+    assert reviews["待审核的老需求"].is_overdue and reviews["待审核的老需求"].overdue_days == 2
+    assert not reviews["刚提交的需求"].is_overdue
+    decisions = {item.label: item for item in pending_bid_decisions(DashboardFilter())}
+    assert decisions["久未定榜"].is_overdue and decisions["久未定榜"].overdue_days == 6
+    assert market["d1"].title not in decisions  # its deadline has not passed
+    client.force_login(curator)
+    body = client.get(DASHBOARD + "overdue/").content.decode()
+    assert body.count("data-overdue") == 2
+    assert "待审核的老需求" in body and "刚提交的需求" in body
+
+
+def test_due_days_come_from_settings(settings, curator, market):
+    settings.JIEBANG_DUE_DAYS = {"listing_review": 10}
+    late = DemandPageFactory(status="in_review", live=False, title="五天前提交")
+    late.get_workflow().start(late, curator)
+    WorkflowState.objects.filter(object_id=str(late.pk)).update(
+        created_at=timezone.now() - dt.timedelta(days=5))
+    assert not pending_reviews(DashboardFilter())[0].is_overdue
+
+
+def test_match_funnel_falls_back_to_bids_without_a_match_model(client, curator, market):
+    from marketplace.curation.selectors import match_shape
+
+    client.force_login(curator)
+    body = client.get(DASHBOARD + "bids/").content.decode()
+    assert 'data-table="funnel_bids"' in body
+    if match_shape() is None:
+        assert "data-match-funnel-missing" in body
+    else:
+        assert 'data-table="funnel_matches"' in body
