@@ -44,3 +44,4 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("审计日志不可删除。"))
+from .models_events import Diagnosis, EventInvitation, EventMeeting, MatchmakingEvent  # noqa: E402, F401
