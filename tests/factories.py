@@ -197,3 +197,19 @@ class VerificationDecisionFactory(factory.django.DjangoModelFactory):
     decision = Organisation.Verification.VERIFIED
     note = "营业执照信息核验无误"
     curator = factory.SubFactory(UserFactory)
+
+
+class MatchFactory(factory.django.DjangoModelFactory):
+    """对接推荐: an engine-proposed pair of an open demand and a published technology."""
+
+    class Meta:
+        model = "matches.Match"
+
+    demand = factory.SubFactory(DemandPageFactory)
+    technology = factory.SubFactory(TechnologyPageFactory)
+    source = "engine"
+    score = 80.0
+    explanation = "共同关键词：激光焊接、变形控制；符合条件：技术领域一致"
+    shared_terms = factory.LazyFunction(lambda: ["激光焊接", "变形控制"])
+    criteria = factory.LazyFunction(lambda: [{"code": "tech_field", "label": "技术领域一致"}])
+    state = "proposed"

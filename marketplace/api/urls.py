@@ -17,6 +17,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     *router.urls,
     path("", include("marketplace.bidding.api_urls")),
+    path("", include("marketplace.matches.api_urls")),
 ]
 
 # Redoc is left out: its template pulls fonts from Google's CDN.

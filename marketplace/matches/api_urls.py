@@ -1,0 +1,10 @@
+"""Router for /api/v1/matches/; included from marketplace/api/urls.py."""
+
+from rest_framework.routers import SimpleRouter
+
+from .api import MatchViewSet
+
+router = SimpleRouter()
+router.register("matches", MatchViewSet, basename="match")
+
+urlpatterns = router.urls

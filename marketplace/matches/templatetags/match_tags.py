@@ -1,0 +1,25 @@
+"""The workspace dashboard's block of matches recommended to the user's organisations."""
+
+from __future__ import annotations
+
+from django import template
+
+from ..models import MatchAnswer
+from ..selectors import match_list_for_user, side_views_for_user
+
+register = template.Library()
+
+SHOWN = 5
+
+
+@register.inclusion_tag("matches/includes/dashboard_block.html", takes_context=True)
+def recommended_matches(context):
+    """Recommended matches of the user's organisations: those awaiting our answer first."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"views": [], "waiting": 0}
+    views = side_views_for_user(user=user, matches=match_list_for_user(user=user)[:50])
+    views.sort(key=lambda v: v.answer != MatchAnswer.PENDING)
+    waiting = sum(1 for v in views if v.answer == MatchAnswer.PENDING)
+    return {"views": views[:SHOWN], "waiting": waiting, "more": len(views) > SHOWN}
