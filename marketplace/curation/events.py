@@ -1,0 +1,298 @@
+"""供需对接会: curators plan matchmaking events from the supply–demand gap, invite the owning
+organisations, and record which demand–technology pairs met and what followed."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms.models import DemandPage, DemandStatus, IndustryChain, TechnologyPage
+from cms.permissions import active_organisation_ids, is_curator, is_member_of
+from cms.selectors import demand_list, technology_list
+from marketplace.notifications.services import notification_send
+from marketplace.organisations.models import Organisation
+
+from .diagnosis import organisation_members
+from .models import EventInvitation, EventMeeting, MatchmakingEvent
+from .services import audit_record
+
+State = MatchmakingEvent.State
+SUGGESTION_LIMIT = 20
+# Planned → held → closed (a planned event may also be called off straight to closed).
+TRANSITIONS = {State.PLANNED: {State.HELD, State.CLOSED}, State.HELD: {State.CLOSED}}
+
+
+class EventError(ValidationError):
+    """The event's state or content does not allow the requested change."""
+
+
+# -- reads ----------------------------------------------------------------------------
+
+
+def open_demands() -> QuerySet[DemandPage]:
+    """Public demands still accepting bids: the ones worth bringing to an event."""
+    return demand_list().filter(status=DemandStatus.OPEN)
+
+
+@dataclass
+class GapSuggestions:
+    """What the supply–demand gap suggests for an event, with the counts behind it."""
+
+    industry_chain: IndustryChain | None
+    demands: list[DemandPage] = field(default_factory=list)
+    technologies: list[TechnologyPage] = field(default_factory=list)
+    supply: dict[int | None, int] = field(default_factory=dict)
+
+
+def widest_gap_chain() -> IndustryChain | None:
+    """The industry chain with the most open demands per public technology."""
+    demand_counts = Counter(open_demands().values_list("industry_chain_id", flat=True))
+    supply_counts = Counter(technology_list().values_list("industry_chain_id", flat=True))
+    demand_counts.pop(None, None)
+    if not demand_counts:
+        return None
+    chain_id = max(demand_counts, key=lambda pk: (demand_counts[pk] / (1 + supply_counts[pk]), -pk))
+    return IndustryChain.objects.get(pk=chain_id)
+
+
+def gap_suggestions(*, industry_chain: IndustryChain | None = None) -> GapSuggestions:
+    """Open demands of a chain least covered by its public technologies, and unmatched supply.
+
+    A demand's cover is the number of public technologies in the same chain and technology
+    field; a technology is unmatched when no open demand shares its technology field.
+    """
+    chain = industry_chain or widest_gap_chain()
+    if chain is None:
+        return GapSuggestions(industry_chain=None, technologies=unmatched_technologies(None))
+    supply = Counter(
+        technology_list().filter(industry_chain=chain).values_list("technology_field_id", flat=True)
+    )
+    demands = list(open_demands().filter(industry_chain=chain))
+    demands.sort(key=lambda d: (supply[d.technology_field_id], d.bid_deadline or timezone.now()))
+    return GapSuggestions(industry_chain=chain, demands=demands[:SUGGESTION_LIMIT],
+                          technologies=unmatched_technologies(chain), supply=dict(supply))
+
+
+def unmatched_technologies(chain: IndustryChain | None) -> list[TechnologyPage]:
+    """Public technologies no open demand asks for (same technology field), in or near a chain."""
+    wanted = set(open_demands().values_list("technology_field_id", flat=True)) - {None}
+    technologies = technology_list().exclude(technology_field_id__in=wanted)
+    if chain is not None:
+        # Research organisations often leave the chain blank: keep those, drop other chains.
+        technologies = technologies.filter(Q(industry_chain=chain) | Q(industry_chain__isnull=True))
+    return list(technologies[:SUGGESTION_LIMIT])
+
+
+def event_list() -> QuerySet[MatchmakingEvent]:
+    return MatchmakingEvent.objects.select_related("organiser", "industry_chain")
+
+
+def event_get(pk: int) -> MatchmakingEvent:
+    return (
+        event_list()
+        .prefetch_related("demands__organisation", "technologies__organisation",
+                          "invitations__organisation", "meetings__demand",
+                          "meetings__technology")
+        .get(pk=pk)
+    )
+
+
+def event_organisations(event: MatchmakingEvent) -> list[Organisation]:
+    """The organisations owning the event's demands and technologies."""
+    ids = {d.organisation_id for d in event.demands.all()}
+    ids |= {t.organisation_id for t in event.technologies.all()}
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def invitation_list_for(user) -> QuerySet[EventInvitation]:
+    """Invitations addressed to the user's active organisations, upcoming events first."""
+    return (
+        EventInvitation.objects.filter(organisation_id__in=active_organisation_ids(user))
+        .select_related("event", "organisation")
+        .order_by("-event__date", "pk")
+    )
+
+
+# -- writes ---------------------------------------------------------------------------
+
+
+def check_curator(user) -> None:
+    if not is_curator(user):
+        raise PermissionDenied
+
+
+def check_open(event: MatchmakingEvent) -> None:
+    if event.state == State.CLOSED:
+        raise EventError(_("对接会已结束，不能再修改。"), code="closed")
+
+
+def check_listings(demands: Iterable[DemandPage], technologies: Iterable[TechnologyPage]) -> None:
+    if any(not d.is_public for d in demands) or any(not t.is_public for t in technologies):
+        raise EventError(_("只能选择已公开的技术需求和科技成果。"), code="not_public")
+
+
+@transaction.atomic
+def event_create(
+    *, curator, title: str, date: datetime.date, place: str, description: str = "",
+    industry_chain: IndustryChain | None = None, demands: Iterable[DemandPage] = (),
+    technologies: Iterable[TechnologyPage] = (),
+) -> MatchmakingEvent:
+    """Plan an event with its demands and technologies."""
+    check_curator(curator)
+    demands, technologies = list(demands), list(technologies)
+    check_listings(demands, technologies)
+    event = MatchmakingEvent(title=title, date=date, place=place, description=description,
+                             industry_chain=industry_chain, organiser=curator)
+    event.full_clean()
+    event.save()
+    event.demands.set(demands)
+    event.technologies.set(technologies)
+    audit_record(actor=curator, action="event.create", obj=event,
+                 details=listing_details(demands, technologies))
+    return event
+
+
+@transaction.atomic
+def event_update(
+    *, curator, event: MatchmakingEvent, data: dict[str, Any],
+    demands: Iterable[DemandPage], technologies: Iterable[TechnologyPage],
+) -> MatchmakingEvent:
+    """Change an event's details and its picks; listings already on it may stay if unpublished."""
+    check_curator(curator)
+    event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    check_open(event)
+    demands, technologies = list(demands), list(technologies)
+    kept_d = set(event.demands.values_list("pk", flat=True))
+    kept_t = set(event.technologies.values_list("pk", flat=True))
+    check_listings([d for d in demands if d.pk not in kept_d],
+                   [t for t in technologies if t.pk not in kept_t])
+    for name, value in data.items():
+        setattr(event, name, value)
+    event.full_clean()
+    event.save()
+    event.demands.set(demands)
+    event.technologies.set(technologies)
+    audit_record(actor=curator, action="event.update", obj=event,
+                 details=listing_details(demands, technologies))
+    return event
+
+
+def listing_details(demands, technologies) -> dict[str, list[int]]:
+    return {"demands": [d.pk for d in demands], "technologies": [t.pk for t in technologies]}
+
+
+@transaction.atomic
+def event_invite(
+    *, curator, event: MatchmakingEvent, organisations: Iterable[Organisation] | None = None
+) -> list[EventInvitation]:
+    """Invite organisations (by default the owners of the event's listings) and notify them."""
+    check_curator(curator)
+    event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    if event.state != State.PLANNED:
+        raise EventError(_("只有筹备中的对接会可以发出邀请。"), code="state")
+    targets = list(organisations) if organisations is not None else event_organisations(event)
+    invited = set(event.invitations.values_list("organisation_id", flat=True))
+    created = [EventInvitation.objects.create(event=event, organisation=org)
+               for org in targets if org.pk not in invited]
+    for invitation in created:
+        notify_invitation(event, invitation.organisation)
+    audit_record(actor=curator, action="event.invite", obj=event,
+                 details={"organisations": [i.organisation_id for i in created]})
+    return created
+
+
+def notify_invitation(event: MatchmakingEvent, organisation: Organisation) -> None:
+    notification_send(
+        recipients=organisation_members(organisation.pk), verb="event_invited",
+        title=_("邀请参加供需对接会：%(title)s") % {"title": event.title},
+        body=_("%(date)s 在 %(place)s 举行。请在工作台答复是否参加。") % {
+            "date": event.date.isoformat(), "place": event.place},
+        target_url=member_events_url(),
+    )
+
+
+def member_events_url() -> str:
+    # The member pages are mounted by marketplace/urls.py; the path is fixed by the design.
+    try:
+        return reverse("events:list")
+    except NoReverseMatch:
+        return "/workspace/events/"
+
+
+
+@transaction.atomic
+def invitation_respond(*, user, invitation: EventInvitation, accept: bool) -> EventInvitation:
+    """A member of the invited organisation accepts or declines on its behalf."""
+    invitation = EventInvitation.objects.select_for_update().select_related("event").get(
+        pk=invitation.pk)
+    if not is_member_of(user, invitation.organisation_id):
+        raise PermissionDenied
+    if invitation.event.state != State.PLANNED:
+        raise EventError(_("对接会已举办或结束，不能再答复。"), code="state")
+    invitation.status = (EventInvitation.Status.ACCEPTED if accept
+                         else EventInvitation.Status.DECLINED)
+    invitation.responded_at = timezone.now()
+    invitation.responded_by = user
+    invitation.save(update_fields=["status", "responded_at", "responded_by"])
+    if invitation.event.organiser_id:
+        notification_send(
+            recipients=[invitation.event.organiser], verb="event_answered",
+            title=_("%(org)s %(answer)s：%(title)s") % {
+                "org": invitation.organisation.name, "answer": invitation.get_status_display(),
+                "title": invitation.event.title},
+            target_url=reverse("curation_events:detail", args=[invitation.event_id]),
+        )
+    return invitation
+
+
+@transaction.atomic
+def event_set_state(*, curator, event: MatchmakingEvent, state: str) -> MatchmakingEvent:
+    """Move an event along planned → held → closed."""
+    check_curator(curator)
+    event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    if state not in TRANSITIONS.get(event.state, set()):
+        raise EventError(_("对接会不能从“%(from)s”变为该状态。") % {"from": event.get_state_display()},
+                         code="state")
+    previous, event.state = event.state, state
+    event.save(update_fields=["state"])
+    audit_record(actor=curator, action="event.state", obj=event,
+                 details={"from": previous, "to": state})
+    return event
+
+
+@transaction.atomic
+def meeting_record(
+    *, curator, event: MatchmakingEvent, demand: DemandPage, technology: TechnologyPage,
+    outcome: str = "", follow_up: str = EventMeeting.FollowUp.NONE,
+) -> EventMeeting:
+    """Record (or update) that a demand and a technology met at the event, and what followed."""
+    check_curator(curator)
+    event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    check_open(event)
+    if event.state == State.PLANNED and event.date > timezone.localdate():
+        raise EventError(_("对接会尚未举办，不能记录对接情况。"), code="not_held")
+    if not event.demands.filter(pk=demand.pk).exists() or \
+            not event.technologies.filter(pk=technology.pk).exists():
+        raise EventError(_("只能记录本场对接会上的需求与成果。"), code="not_in_event")
+    meeting = EventMeeting.objects.filter(event=event, demand=demand, technology=technology).first()
+    meeting = meeting or EventMeeting(event=event, demand=demand, technology=technology)
+    meeting.outcome, meeting.follow_up, meeting.recorded_by = outcome, follow_up, curator
+    meeting.full_clean()
+    meeting.save()
+    if event.state == State.PLANNED:
+        event.state = State.HELD
+        event.save(update_fields=["state"])
+    audit_record(actor=curator, action="event.meeting", obj=event, note=outcome,
+                 details={"demand": demand.pk, "technology": technology.pk,
+                          "follow_up": follow_up, "meeting": meeting.pk})
+    return meeting
