@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from .credit_code import normalise_credit_code
-from .models import Membership, Organisation
+from .models import EnterpriseTier, Membership, Organisation
 
 REGISTRABLE_KINDS = (
     Organisation.Kind.ENTERPRISE,
@@ -85,4 +91,100 @@ def owner_emails(organisation: Organisation) -> list[str]:
             role=Membership.Role.OWNER,
             status=Membership.Status.ACTIVE,
         ).values_list("user__email", flat=True)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Verification queue: possible duplicates and expiring tier certifications
+
+# Legal-form words and brackets that differ between two spellings of one organisation.
+_BRACKETS = re.compile(r"[(（\[【〔][^)）\]】〕]*[)）\]】〕]")
+_LEGAL_FORMS = (
+    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "股份公司", "分公司", "总公司",
+    "公司", "集团", "股份", "有限", "责任",
+)
+_REGION_PREFIXES = ("山东省", "山东", "济南市", "济南")
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+
+
+def normalise_organisation_name(name: str) -> str:
+    """A comparison key: 济南精工（集团）股份有限公司 and 山东济南精工有限公司 both give 精工.
+
+    Full-width forms are folded (NFKC), bracketed parts, legal-form words, a leading
+    province / city name and punctuation are dropped. Names without a legal-form word
+    keep their region, so "济南大学" is never reduced to "大学".
+    """
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    text = _PUNCTUATION.sub("", _BRACKETS.sub("", text))
+    company = False
+    for word in _LEGAL_FORMS:
+        company = company or word in text
+        text = text.replace(word, "")
+    # Only company names lose their region: 济南大学 and 山东大学 are different bodies.
+    while company and (prefix := next((p for p in _REGION_PREFIXES if text.startswith(p)), "")):
+        if len(text) - len(prefix) < 2:
+            break
+        text = text[len(prefix):]
+    return text
+
+
+def organisation_code(credit_code: str) -> str:
+    """Characters 9–17 of a 统一社会信用代码: the 组织机构代码 that identifies the body itself.
+
+    Credit codes are unique in the table, so an exact duplicate cannot exist; the same
+    organisation code under another registration-authority prefix is the duplicate worth
+    flagging (a body registered twice, or a typo in the first eight characters).
+    """
+    code = normalise_credit_code(credit_code)
+    return code[8:17] if len(code) == 18 else ""
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    pk: int
+    name: str
+    credit_code: str
+    reason: str
+
+
+def organisation_duplicates(
+    organisations: list[Organisation],
+) -> dict[int, list[PossibleDuplicate]]:
+    """For each given organisation, the others with the same organisation code or a similar name.
+
+    One query reads (pk, name, credit code) of every organisation; the comparison happens in
+    Python because the normalised name has no SQL equivalent. Thousands of organisations
+    take a few milliseconds.
+    """
+    by_name: dict[str, list[tuple]] = {}
+    by_code: dict[str, list[tuple]] = {}
+    for row in Organisation.objects.order_by("pk").values_list("pk", "name", "credit_code"):
+        by_name.setdefault(normalise_organisation_name(row[1]), []).append(row)
+        by_code.setdefault(organisation_code(row[2]), []).append(row)
+    result: dict[int, list[PossibleDuplicate]] = {}
+    for organisation in organisations:
+        found: dict[int, PossibleDuplicate] = {}
+        code = organisation_code(organisation.credit_code)
+        for pk, name, credit in by_code.get(code, []) if code else []:
+            if pk != organisation.pk:
+                found[pk] = PossibleDuplicate(pk, name, credit, "组织机构代码相同")
+        key = normalise_organisation_name(organisation.name)
+        for pk, name, credit in by_name.get(key, []) if key else []:
+            if pk != organisation.pk and pk not in found:
+                found[pk] = PossibleDuplicate(pk, name, credit, "名称相近")
+        if found:
+            result[organisation.pk] = list(found.values())
+    return result
+
+
+def tier_expiring_list(*, within_days: int = 90, today: dt.date | None = None) -> QuerySet[EnterpriseTier]:
+    """Tier certifications expiring from today to ``within_days`` ahead, soonest first."""
+    today = today or timezone.localdate()
+    return (
+        EnterpriseTier.objects.filter(
+            expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=within_days)
+        )
+        .exclude(organisation__verification=Organisation.Verification.REJECTED)
+        .select_related("organisation")
+        .order_by("expires_on", "organisation__name")
     )

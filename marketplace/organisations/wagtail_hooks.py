@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.functional import cached_property
+from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -17,8 +19,10 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from . import services
+from .selectors import organisation_duplicates, tier_expiring_list
 from .forms import DecisionForm
 from .models import Organisation
 
@@ -30,8 +34,34 @@ def is_curator(user) -> bool:
     return bool(user and user.is_authenticated and user.is_curator)
 
 
+class DuplicatesColumn(Column):
+    """可能重复: links to organisations sharing the organisation code or a similar name."""
+
+    cell_template_name = "organisations/admin/duplicates_cell.html"
+
+    def get_value(self, instance):
+        return getattr(instance, "possible_duplicates", [])
+
+
 class OrganisationIndexView(IndexView):
     """The curators' listing, pending first, with verify / reject in each row's menu."""
+
+    def get_table(self, object_list):
+        # One pass over all names for the whole page, not a query per row.
+        objects = list(object_list)
+        duplicates = organisation_duplicates(objects)
+        for organisation in objects:
+            organisation.possible_duplicates = duplicates.get(organisation.pk, [])
+        return super().get_table(objects)
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if is_curator(self.request.user):
+            expiring = tier_expiring_list().count()
+            label = _("梯度认定到期提醒（%(n)d）") % {"n": expiring}
+            buttons.append(HeaderButton(label, url=reverse(f"{NAMESPACE}:expiring"), icon_name="date"))
+        return buttons
 
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
@@ -79,6 +109,7 @@ class OrganisationDecisionView(BaseObjectMixin, WagtailAdminTemplateMixin, FormV
             decision=self.decision,
             history=self.object.verification_decisions.select_related("curator")[:10],
             tiers=self.object.tiers.all(),
+            duplicates=organisation_duplicates([self.object]).get(self.object.pk, []),
             owners=self.object.memberships.filter(role="owner").select_related("user"),
         )
         return context
@@ -105,6 +136,35 @@ class OrganisationDecisionView(BaseObjectMixin, WagtailAdminTemplateMixin, FormV
         return _("已驳回 %(name)s，并已邮件通知其管理员。") % {"name": self.object}
 
 
+class ExpiringTierView(WagtailAdminTemplateMixin, TemplateView):
+    """梯度认定到期提醒: enterprise tier certifications expiring within 90 days."""
+
+    template_name = "organisations/admin/expiring.html"
+    header_icon = "date"
+    page_title = gettext_lazy("梯度认定到期提醒")
+    within_days = 90
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_curator(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(f"{NAMESPACE}:index"), "label": _("单位认证")},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get_context_data(self, **kwargs):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        tiers = list(tier_expiring_list(within_days=self.within_days, today=today))
+        for tier in tiers:
+            tier.days_left = (tier.expires_on - today).days
+        return super().get_context_data(tiers=tiers, within_days=self.within_days, **kwargs)
+
+
 class OrganisationViewSet(ModelViewSet):
     """单位认证: curators review registrations and edit details and enterprise tiers."""
 
@@ -124,6 +184,7 @@ class OrganisationViewSet(ModelViewSet):
         "credit_code",
         Column("district", label=gettext_lazy("所在区县"), accessor="get_district_display"),
         Column("verification", label=gettext_lazy("认证状态"), accessor="get_verification_display"),
+        DuplicatesColumn("possible_duplicates", label=gettext_lazy("可能重复")),
         DateColumn("created_at", label=gettext_lazy("创建时间"), sort_key="created_at"),
     ]
     list_filter = ["verification", "kind", "district"]
@@ -163,6 +224,7 @@ class OrganisationViewSet(ModelViewSet):
                 OrganisationDecisionView.as_view(decision=Verification.REJECTED),
                 name="reject",
             ),
+            path("expiring/", ExpiringTierView.as_view(), name="expiring"),
         ]
 
 
