@@ -79,3 +79,10 @@ def other_pair(published):
         technology=TechnologyPageFactory(organisation=uni, title="他方成果：抗污染超滤膜"),
         state="recommended",
     )
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
