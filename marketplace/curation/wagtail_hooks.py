@@ -88,3 +88,4 @@ def register_catalogue_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
     return CuratorMenuItem(_("市场看板"), reverse("curation:dashboard"), icon_name="table", order=890)
+from . import event_hooks  # noqa
