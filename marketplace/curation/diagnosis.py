@@ -77,8 +77,9 @@ def review_task_state(page) -> TaskState | None:
 
 
 def can_diagnose(user, page) -> bool:
-    """Curators who may act on the listing's current review task."""
-    if not is_curator(user) or not isinstance(page, LISTING_MODELS):
+    """Curators who may act on the listing's current review task (page: specific or base)."""
+    # specific_class lets admin listings pass their base pages with prefetched workflow states.
+    if not is_curator(user) or getattr(page, "specific_class", type(page)) not in LISTING_MODELS:
         return False
     task_state = review_task_state(page)
     if task_state is None:

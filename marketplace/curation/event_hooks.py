@@ -55,9 +55,7 @@ def register_events_menu_item():
 
 
 def diagnosis_button(page, user, priority):
-    if page.specific_class not in LISTING_MODELS or not is_curator(user):
-        return None
-    if not can_diagnose(user, page.specific_deferred):
+    if page.specific_class not in LISTING_MODELS or not can_diagnose(user, page):
         return None
     return Button(_("诊断并退回"), reverse("curation_diagnosis:diagnose", args=[page.pk]),
                   icon_name="help", priority=priority)

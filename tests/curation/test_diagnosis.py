@@ -188,3 +188,13 @@ def test_edit_view_links_to_the_diagnosis_form(client, curator, enterprise_membe
     assert diagnose_url(page) in body and "诊断并退回" in body
     body = client.get(reverse("wagtailadmin_pages:edit", args=[open_page.pk])).content.decode()
     assert diagnose_url(open_page) not in body
+
+
+def test_admin_menu_and_page_listing_offer_the_desk(client, curator, enterprise_member, enterprise):
+    page = submitted_demand(enterprise_member, enterprise)
+    client.force_login(curator)
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("curation_diagnosis:queue") in home
+    assert reverse("curation_events:list") in home
+    explorer = client.get(reverse("wagtailadmin_explore", args=[page.get_parent().pk]))
+    assert explorer.status_code == 200 and diagnose_url(page) in explorer.content.decode()
