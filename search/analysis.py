@@ -43,13 +43,23 @@ class Analysed:
 
 @dataclass(frozen=True, slots=True)
 class WeightedTerms:
-    """Query terms per token type, each with the boost to search it with."""
+    """Query terms per token type, each with the boost to search it with.
+
+    ``groups`` (typed catalogue queries only) lists the query's words as
+    either-or alternatives: a synonym variant and its canonical form make one
+    group, which counts as one matched word when either form is found.
+    """
 
     words: dict[str, float] = field(default_factory=dict)
     bigrams: dict[str, float] = field(default_factory=dict)
+    groups: tuple[tuple[str, ...], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.words or self.bigrams)
+
+    def word_groups(self) -> tuple[tuple[str, ...], ...]:
+        """Return the either-or word groups (one group per word when none were given)."""
+        return self.groups or tuple((w,) for w in self.words)
 
 
 def _read_lines(name: str) -> list[str]:
@@ -146,6 +156,35 @@ def words(text: str) -> list[str]:
             forms = _token_forms(tok)
         out.extend(forms)
     return out
+
+
+def word_groups(text: str) -> list[tuple[str, ...]]:
+    """Return the word tokens of ``text`` grouped: a synonym variant with its canonical form.
+
+    ``[t for g in word_groups(x) for t in g] == words(x)``; a group is one
+    word of the text, spelled one or two ways.
+    """
+    out: list[tuple[str, ...]] = []
+    for tok in segment(normalise(text)):
+        forms = _token_memo.get(tok)
+        if forms is None:
+            forms = _token_forms(tok)
+        if forms:
+            out.append(forms)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = {}
+    for variant, canonical in synonyms().items():
+        groups.setdefault(canonical, [canonical]).append(variant)
+    return {term: tuple(group) for group in groups.values() for term in group}
+
+
+def synonym_group(term: str) -> tuple[str, ...]:
+    """Return every spelling of ``term``'s synonym group (just ``term`` when it has none)."""
+    return _synonym_groups().get(term, (term,))
 
 
 def bigrams(text: str) -> list[str]:

@@ -445,6 +445,7 @@ def engine_search(
         page=number,
         page_size=PAGE_SIZE,
         highlight=False,
+        ids_only=True,
     )
     results = backend.search(query)
     last = max((results.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
@@ -583,7 +584,8 @@ def public_completions(kind: Kind, prefix: str, limit: int, backend) -> list[str
     hits: dict[str, list[str]] = {}
     for term in candidates:
         query = SearchQuery(
-            kind=kind, text=term, filters=engine_filters(kind, {}), page_size=10, highlight=False
+            kind=kind, text=term, filters=engine_filters(kind, {}), page_size=10, highlight=False,
+            ids_only=True,
         )
         hits[term] = [h.id for h in backend.search(query).hits]
     ids = {int(i) for found in hits.values() for i in found if i.isdigit()}
@@ -599,7 +601,9 @@ def public_completions(kind: Kind, prefix: str, limit: int, backend) -> list[str
 
 def public_count(kind: Kind, text: str, filters: dict[str, Any], backend) -> int:
     """Return how many listings ``text`` finds, less the first page's hits the database hides."""
-    query = SearchQuery(kind=kind, text=text, filters=filters, page_size=10, highlight=False)
+    query = SearchQuery(
+        kind=kind, text=text, filters=filters, page_size=10, highlight=False, ids_only=True
+    )
     results = backend.search(query)
     ids = [h.id for h in results.hits]
     shown = public_listings(kind).filter(pk__in=[int(i) for i in ids if i.isdigit()]).count()

@@ -72,7 +72,14 @@ def parse_filters(filters: Mapping[str, Any] | None) -> list[Clause]:
 
 @dataclass(slots=True)
 class SearchQuery:
-    """A catalogue search: text, filters, facets to count, and a page."""
+    """A catalogue search: text, filters, facets to count, and a page.
+
+    ``page_size=0`` asks for the total and the facet counts only (no hits).
+    ``ids_only=True`` returns hits without their stored documents
+    (``hit.document`` is None; ``hit.id`` and ``hit.score`` are set) and no
+    highlights: the cheap path for callers that re-read listings from the
+    database, e.g. the API's ranked ids.
+    """
 
     kind: Kind
     text: str = ""
@@ -81,6 +88,7 @@ class SearchQuery:
     page: int = 1
     page_size: int = 20
     highlight: bool = True
+    ids_only: bool = False
 
     @property
     def offset(self) -> int:
@@ -90,16 +98,17 @@ class SearchQuery:
 
 @dataclass(slots=True)
 class Hit:
-    """One result: the stored document, its score and highlighted fragments."""
+    """One result: the stored document (None for ids-only searches), its score and highlights."""
 
-    document: ListingDocument
+    document: ListingDocument | None
     score: float
     highlights: dict[str, str] = field(default_factory=dict)
+    doc_id: str = ""
 
     @property
     def id(self) -> str:
         """Return the listing id."""
-        return self.document.id
+        return self.document.id if self.document is not None else self.doc_id
 
 
 @dataclass(slots=True)
@@ -139,20 +148,45 @@ def suggestions(doc: ListingDocument, title_words: list[str]) -> list[str]:
 
 
 def search_terms(text: str) -> WeightedTerms:
-    """Return the weighted terms of a typed catalogue query."""
-    analysed = analysis.analyse(text)
+    """Return the terms of a query typed by a person (public helper).
+
+    Words come in either-or ``groups``: a synonym variant and its canonical
+    form are one clause, so "锂离子电芯" finds a listing that says "锂电池"
+    when both map to 锂离子电池. ``words`` holds every form (weight 1) and
+    ``bigrams`` the CJK character bigrams. Pass the result to
+    :func:`highlight_document` to mark the same words in a listing.
+    """
+    groups = tuple(dict.fromkeys(analysis.word_groups(text)))
     return WeightedTerms(
-        words=dict.fromkeys(analysed.words, 1.0),
-        bigrams=dict.fromkeys(analysed.bigrams, 1.0),
+        words={w: 1.0 for group in groups for w in group},
+        bigrams=dict.fromkeys(analysis.bigrams(text), 1.0),
+        groups=groups,
     )
 
 
+def highlight_terms(terms: WeightedTerms) -> set[str]:
+    """Return the strings to mark for ``terms``: each word and its synonyms' spellings."""
+    wanted: set[str] = set()
+    for word in terms.words:
+        wanted.update(analysis.synonym_group(word))
+    return wanted
+
+
 def highlight_document(doc: ListingDocument, terms: WeightedTerms) -> dict[str, str]:
-    """Return HTML fragments of title and summary with the query's words marked."""
-    wanted = set(terms.words)
+    """Return HTML of ``doc``'s title and a summary fragment with the query's words marked (public helper).
+
+    ``{"title": …, "summary": …}``: text NFKC-normalised and HTML-escaped,
+    matches wrapped in ``<mark>``; the summary (or the body when there is
+    none) is cut to a fragment of about ``HIGHLIGHT_FRAGMENT_CHARS``
+    characters around the first match, with a leading "…" when cut. Synonyms
+    are marked too (a query for 锂离子电池 marks 锂电池). Safe to
+    ``mark_safe``: only ``<mark>`` tags are added.
+    """
+    wanted = highlight_terms(terms)
     summary = doc.summary or doc.body
+    shown = analysis.normalise(summary)
     first = min(
-        (i for i in (summary.find(t) for t in wanted) if i >= 0), default=0
+        (i for i in (shown.find(t) for t in wanted) if i >= 0), default=0
     )
     start = max(first - HIGHLIGHT_FRAGMENT_CHARS // 4, 0)
     fragment = summary[start : start + HIGHLIGHT_FRAGMENT_CHARS]

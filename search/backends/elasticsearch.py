@@ -134,9 +134,11 @@ def text_query(terms: WeightedTerms, boosts: Mapping[str, float]) -> Q:
         return Q("match_all")
     parts = []
     if terms.words:
+        # One either-or clause per word: a synonym variant and its canonical form.
         per_word = [
-            Q("bool", should=[_term(f, t, boosts[f]) for f in ("words", "title_words", "keyword_words")])
-            for t in terms.words
+            Q("bool", should=[_term(f, t, boosts[f]) for t in group
+                              for f in ("words", "title_words", "keyword_words")])
+            for group in terms.word_groups()
         ]
         parts.append(Q("bool", should=per_word, minimum_should_match="60%"))
     if terms.bigrams:
@@ -172,7 +174,7 @@ def compile_search(query: SearchQuery, boosts: Mapping[str, float]) -> dict[str,
     """Return the search body of a catalogue query with facet aggregations."""
     compiled = with_filters(text_query(search_terms(query.text), boosts), parse_filters(query.filters))
     s = Search().query(compiled).extra(from_=query.offset, size=query.page_size, track_total_hits=True)
-    s = s.source(["source"])
+    s = s.source(False if query.ids_only else ["source"])
     for name in query.facets:
         if name in FACET_FIELDS:
             s.aggs.bucket(name, "terms", field=name, size=FACET_SIZE)
@@ -366,9 +368,13 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         terms = search_terms(query.text)
         hits = []
         for raw in response["hits"]["hits"]:
+            score = float(raw["_score"] or 0.0)
+            if query.ids_only:  # the document _id is the listing id
+                hits.append(Hit(None, score, doc_id=str(raw["_id"])))
+                continue
             doc = ListingDocument.from_dict(raw["_source"]["source"])
             marks = highlight_document(doc, terms) if query.highlight and terms else {}
-            hits.append(Hit(doc, float(raw["_score"] or 0.0), marks))
+            hits.append(Hit(doc, score, marks))
         facets = {
             name: [(b["key"], int(b["doc_count"])) for b in agg["buckets"]]
             for name, agg in response.get("aggregations", {}).items()

@@ -42,7 +42,7 @@ from search.backends.base import (
 from search.documents import FACET_FIELDS, KINDS, Kind, ListingDocument
 
 TOKEN_FIELDS = ("words", "bigrams", "title_words", "keyword_words")
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 FACET_SIZE = 100
 
 
@@ -54,6 +54,9 @@ def build_schema() -> tantivy.Schema:
     """Return the Tantivy schema of one listing index."""
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    # Numeric ids (every page id) as a fast field: ids-only searches read it
+    # column-wise instead of loading and decoding stored documents.
+    sb.add_integer_field("pk", fast=True)
     for name in TOKEN_FIELDS:
         sb.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
     sb.add_text_field("suggest", tokenizer_name="raw", index_option="basic")
@@ -75,6 +78,8 @@ def _range_value(field: str, value: Any) -> int:
 def tantivy_fields(doc: ListingDocument, tokens_for=document_tokens) -> dict[str, Any]:
     """Return the field values of ``doc`` for a Tantivy document (picklable)."""
     fields: dict[str, Any] = {"id": doc.id}
+    if doc.id.isdigit() and len(doc.id) < 19:
+        fields["pk"] = int(doc.id)
     for name, tokens in tokens_for(doc).items():
         if name == "suggest":
             fields[name] = tokens
@@ -320,6 +325,17 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         source = searcher.doc(address).get_first("source")
         return ListingDocument.from_dict(json.loads(source))
 
+    @staticmethod
+    def _ids(searcher: tantivy.Searcher, addresses: list) -> list[str]:
+        """Return the listing ids of hits from the ``pk`` fast field (stored ``id`` as fallback)."""
+        if not addresses:
+            return []
+        pks = searcher.fast_field_values("pk", addresses)
+        return [
+            str(pk) if pk is not None else searcher.doc(address).get_first("id")
+            for pk, address in zip(pks, addresses, strict=True)
+        ]
+
     def doc_freqs(self, kind: Kind, field: str, terms: Iterable[str]) -> dict[str, int]:
         """Return the document frequency of each term in a token field."""
         searcher = self._searcher(kind)
@@ -339,14 +355,20 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         searcher = self._searcher(query.kind)
         terms = search_terms(query.text)
         compiled = self._filtered(self._text_query(terms), parse_filters(query.filters))
+        # Tantivy panics on a limit of 0: count-only queries fetch one hit and drop it.
         result = searcher.search(
-            compiled, query.page_size, count=True, offset=query.offset
+            compiled, max(query.page_size, 1), count=True, offset=query.offset
         )
-        hits = []
-        for score, address in result.hits:
-            doc = self._load(searcher, address)
-            marks = highlight_document(doc, terms) if query.highlight and terms else {}
-            hits.append(Hit(doc, score, marks))
+        found = result.hits if query.page_size > 0 else []
+        if query.ids_only:
+            ids = self._ids(searcher, [address for _score, address in found])
+            hits = [Hit(None, score, doc_id=i) for (score, _a), i in zip(found, ids, strict=True)]
+        else:
+            hits = []
+            for score, address in found:
+                doc = self._load(searcher, address)
+                marks = highlight_document(doc, terms) if query.highlight and terms else {}
+                hits.append(Hit(doc, score, marks))
         facets = self._facets(searcher, compiled, query.facets)
         return SearchResults(hits, result.count, facets, query.page, query.page_size)
 
@@ -398,9 +420,11 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         boosts = self.search_field_boosts
         should = tantivy.Occur.Should
         word_clauses = []
-        for term in terms.words:
+        # One either-or clause per word: a synonym variant and its canonical form.
+        for group in terms.word_groups():
             per_field = [
                 (should, self._term(f, term, boosts[f]))
+                for term in group
                 for f in ("words", "title_words", "keyword_words")
             ]
             word_clauses.append((should, tantivy.Query.boolean_query(per_field)))

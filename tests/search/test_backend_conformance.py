@@ -49,6 +49,35 @@ def test_search_through_a_synonym(backend, technologies):
     assert "t4" in ids(results.hits)
 
 
+def test_a_synonym_variant_and_its_canonical_form_are_one_clause(backend, technologies):
+    # 锂离子电芯 and 锂电池 both map to 锂离子电池: t1 says 锂电池, t2 锂离子电池.
+    backend.index_documents(technologies)
+    results = backend.search(SearchQuery(kind="technology", text="锂离子电芯"))
+    assert {"t1", "t2"} <= set(ids(results.hits))
+    marked = backend.search(SearchQuery(kind="technology", text="锂离子电芯", highlight=True))
+    t1 = next(h for h in marked.hits if h.id == "t1")
+    assert "<mark>锂电池</mark>" in t1.highlights["summary"]
+
+
+def test_page_size_zero_counts_and_facets_only(backend, technologies):
+    backend.index_documents(technologies)
+    results = backend.search(SearchQuery(kind="technology", text="电池", page_size=0,
+                                         facets=["industry_chain"]))
+    assert results.hits == [] and results.total == 2
+    assert dict(results.facets["industry_chain"]) == {"新能源汽车": 2}
+
+
+def test_ids_only_search_returns_ranked_ids_without_documents(backend, technologies):
+    backend.index_documents([*technologies, technology("42", "锂电池梯次利用", "退役锂电池储能")])
+    full = backend.search(SearchQuery(kind="technology", text="锂电池"))
+    bare = backend.search(SearchQuery(kind="technology", text="锂电池", ids_only=True))
+    assert [h.id for h in bare.hits] == [h.id for h in full.hits]
+    assert "42" in [h.id for h in bare.hits]
+    assert all(h.document is None and h.highlights == {} for h in bare.hits)
+    assert [h.score for h in bare.hits] == pytest.approx([h.score for h in full.hits])
+    assert bare.total == full.total
+
+
 def test_search_does_not_return_unrelated_listings(backend, technologies):
     backend.index_documents(technologies)
     results = backend.search(SearchQuery(kind="technology", text="小麦育种"))

@@ -137,3 +137,18 @@ def test_check_requires_a_url(monkeypatch):
     assert es.ElasticsearchSearchBackend({}).check()
     assert es.ElasticsearchSearchBackend({"URLS": ["es:9200"]}).check()
     assert es.ElasticsearchSearchBackend({"URLS": ["https://es:9200"]}).check() == []
+
+
+def test_a_synonym_variant_and_its_canonical_form_compile_to_one_clause():
+    body = es.compile_search(SearchQuery(kind="technology", text="锂离子电芯", ids_only=True),
+                             {"words": 1, "bigrams": 0.5, "title_words": 2, "keyword_words": 1})
+    assert body["_source"] is False
+    words = body["query"]["bool"]["should"][0]["bool"]
+    assert len(words["should"]) == 1  # one word, two spellings
+    values = [next(iter(t["term"].values()))["value"] for t in words["should"][0]["bool"]["should"]]
+    assert values == ["锂离子电芯"] * 3 + ["锂离子电池"] * 3
+
+
+def test_count_only_search_asks_for_no_hits():
+    body = es.compile_search(SearchQuery(kind="technology", text="电池", page_size=0), BOOSTS | {"keyword_words": 1})
+    assert body["size"] == 0

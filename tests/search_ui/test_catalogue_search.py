@@ -169,8 +169,15 @@ def test_empty_result_page_suggests_dropping_filters_and_popular_keywords(client
     assert "激光焊接" in [h.label for h in help.popular]
 
 
+def test_a_synonym_variant_finds_the_canonical_forms_listing(client, catalogue):
+    # 锂离子电芯 and 锂电池 both map to 锂离子电池: one either-or clause.
+    search = client.get("/demands/", {"q": "锂离子电芯"}).context["search"]
+    assert [item.page for item in search.items] == [catalogue["battery"]]
+    assert "<mark>锂电池</mark>" in search.items[0].title_html
+
+
 def test_empty_result_page_hints_synonyms_that_find_something(client, catalogue):
-    response = client.get("/demands/", {"q": "锂离子电芯"})
+    response = client.get("/demands/", {"q": "锂离子电芯 小麦育种"})
     search = response.context["search"]
     assert search.total == 0
     hints = {h.label: h.count for h in search.help.terms}
