@@ -105,7 +105,8 @@ def _act(request, pk: int, form_class, form_name: str, call):
         try:
             call(match, form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc.messages)
+            # A refusal concerns the match, not a field: shown above whichever forms its state allows.
+            messages.error(request, " ".join(exc.messages))
         else:
             return None
     return _detail(request, selectors.match_get(pk=pk), status=400, **{form_name: form})
