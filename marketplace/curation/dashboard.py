@@ -152,16 +152,20 @@ class Figures:
         self.filters = filters
 
     @cached_property
+    def breakdown(self):
+        return selectors.listing_breakdown(self.filters)
+
+    @cached_property
     def states(self):
-        return selectors.listing_state_counts(self.filters)
+        return selectors.listing_state_counts(self.filters, self.breakdown)
 
     @cached_property
     def by_chain(self):
-        return selectors.listing_counts_by(self.filters, "industry_chain_id")
+        return selectors.listing_counts_by(self.filters, "industry_chain_id", self.breakdown)
 
     @cached_property
     def by_district(self):
-        return selectors.listing_counts_by(self.filters, "district")
+        return selectors.listing_counts_by(self.filters, "district", self.breakdown)
 
     @cached_property
     def bids(self):
