@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("organisations/", include("marketplace.organisations.urls")),
+    path("workspace/events/", include("marketplace.curation.urls")),
     path("workspace/", include("marketplace.workspace.urls")),
     path("bids/", include("marketplace.bidding.urls")),
     path("notifications/", include("marketplace.notifications.urls")),

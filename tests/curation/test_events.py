@@ -19,7 +19,7 @@ from marketplace.notifications.models import Notification
 
 from ..factories import DemandPageFactory, MembershipFactory, TechnologyPageFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.curation.urls_events")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
