@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -127,35 +128,38 @@ def segment(normalised_text: str) -> list[str]:
     return _get_segmenter().cut(normalised_text, False)
 
 
-_token_memo: dict[str, tuple[str, ...]] = {}
-
-
 def _token_forms(tok: str) -> tuple[str, ...]:
     """Return what one raw segment contributes: nothing, itself, or itself and its synonym."""
-    forms = _token_memo.get(tok)
-    if forms is None:
-        word = tok.strip()
-        if not word or word in stop_words() or len(word) > _MAX_TOKEN_CHARS:
-            forms = ()
-        elif not _CONTENT.search(word):
-            forms = ()
-        else:
-            canonical = synonyms().get(word)
-            forms = (word,) if canonical is None else (word, canonical)
-        if len(_token_memo) < 500_000:  # bounded: the vocabulary is finite, spam is not
-            _token_memo[tok] = forms
-    return forms
+    word = tok.strip()
+    if not word or word in stop_words() or len(word) > _MAX_TOKEN_CHARS:
+        return ()
+    if not _CONTENT.search(word):
+        return ()
+    canonical = synonyms().get(word)
+    return (word,) if canonical is None else (word, canonical)
+
+
+class _TokenMemo(dict):
+    """Raw segment → its forms, computed on first sight (bounded: spam vocabularies are not)."""
+
+    def __missing__(self, tok: str) -> tuple[str, ...]:
+        forms = _token_forms(tok)
+        if len(self) < 500_000:
+            self[tok] = forms
+        return forms
+
+
+_token_memo = _TokenMemo()
+
+
+def _words_of_normalised(normalised_text: str) -> list[str]:
+    # map/chain keep the per-token loop in C; misses go through __missing__.
+    return list(chain.from_iterable(map(_token_memo.__getitem__, segment(normalised_text))))
 
 
 def words(text: str) -> list[str]:
     """Return the word tokens of ``text``, synonyms followed by their canonical form."""
-    out: list[str] = []
-    for tok in segment(normalise(text)):
-        forms = _token_memo.get(tok)
-        if forms is None:
-            forms = _token_forms(tok)
-        out.extend(forms)
-    return out
+    return _words_of_normalised(normalise(text))
 
 
 def word_groups(text: str) -> list[tuple[str, ...]]:
@@ -164,14 +168,7 @@ def word_groups(text: str) -> list[tuple[str, ...]]:
     ``[t for g in word_groups(x) for t in g] == words(x)``; a group is one
     word of the text, spelled one or two ways.
     """
-    out: list[tuple[str, ...]] = []
-    for tok in segment(normalise(text)):
-        forms = _token_memo.get(tok)
-        if forms is None:
-            forms = _token_forms(tok)
-        if forms:
-            out.append(forms)
-    return out
+    return [forms for forms in map(_token_memo.__getitem__, segment(normalise(text))) if forms]
 
 
 @lru_cache(maxsize=1)
@@ -189,8 +186,12 @@ def synonym_group(term: str) -> tuple[str, ...]:
 
 def bigrams(text: str) -> list[str]:
     """Return overlapping CJK character bigrams and lower-cased ASCII words of ``text``."""
+    return _bigrams_of_normalised(normalise(text))
+
+
+def _bigrams_of_normalised(normalised_text: str) -> list[str]:
     out: list[str] = []
-    for m in _CJK_RUN.finditer(normalise(text)):
+    for m in _CJK_RUN.finditer(normalised_text):
         run = m.group(0)
         if not _CJK_CHAR.match(run):
             out.append(run[:_MAX_TOKEN_CHARS])
@@ -199,6 +200,17 @@ def bigrams(text: str) -> list[str]:
         else:
             out.extend(map(str.__add__, run, run[1:]))
     return out
+
+
+def document_parts(title: str, keywords: str, text: str) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Return (title words, keyword words, text words, bigrams of all three) normalising each part once.
+
+    The same tokens as ``words()`` of each part and ``bigrams()`` of the parts
+    joined by line breaks (neither segmentation nor bigrams cross a line break).
+    """
+    parts = [normalise(title), normalise(keywords), normalise(text)]
+    grams = _bigrams_of_normalised("\n".join(p for p in parts if p))
+    return (*(_words_of_normalised(p) for p in parts), grams)
 
 
 def analyse(text: str) -> Analysed:

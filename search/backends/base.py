@@ -126,10 +126,10 @@ def document_tokens(doc: ListingDocument) -> dict[str, list[str]]:
     """Return the analysed token fields of ``doc``, shared by every backend."""
     # full_text() joins the parts with line breaks, which segmentation and
     # bigrams never cross, so analysing the parts one by one gives the same tokens.
-    title_words = analysis.words(doc.title)
-    keyword_words = analysis.words(" ".join(doc.keywords))
-    text_words = analysis.words(doc.summary) + analysis.words(doc.body)
-    grams = analysis.bigrams(doc.full_text())
+    text = "\n".join(p for p in (doc.summary, doc.body) if p)
+    title_words, keyword_words, text_words, grams = analysis.document_parts(
+        doc.title, " ".join(doc.keywords), text
+    )
     return {
         "words": title_words + keyword_words + text_words,
         "bigrams": grams,

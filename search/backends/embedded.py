@@ -110,14 +110,17 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
             raise SearchBackendError("the embedded search backend needs a PATH setting")
         self.path = Path(path)
-        self.heap_size = int(self.params.get("WRITER_HEAP_BYTES", 100_000_000))
+        # A small heap for the frequent one-page updates (the writer is opened
+        # per update), a large one for bulk batches: fewer, bigger segments.
+        self.heap_size = int(self.params.get("WRITER_HEAP_BYTES", 50_000_000))
+        self.bulk_heap_size = int(self.params.get("BULK_WRITER_HEAP_BYTES", 500_000_000))
         self.num_threads = int(self.params.get("WRITER_THREADS", 0))
         self.lock_timeout = float(self.params.get("LOCK_TIMEOUT", 60.0))
-        self.batch_size = int(self.params.get("BATCH_SIZE", 50_000))
+        self.batch_size = int(self.params.get("BATCH_SIZE", 250_000))
         # Bulk batches at least this big are analysed in a pool of processes.
         self.parallel_min_docs = int(self.params.get("PARALLEL_MIN_DOCS", 4000))
         self.parallel_workers = int(self.params.get("PARALLEL_WORKERS", os.cpu_count() or 1))
-        self.rebuild_chunk = max(1000, self.parallel_min_docs)
+        self.rebuild_chunk = max(10_000, self.parallel_min_docs)
         self.schema = build_schema()
         self._indexes: dict[str, tantivy.Index] = {}
         self._meta_mtimes: dict[str, int] = {}
@@ -182,10 +185,11 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         return index.searcher()
 
     @contextlib.contextmanager
-    def _writer(self, kind: Kind) -> Iterator[tantivy.IndexWriter]:
+    def _writer(self, kind: Kind, bulk: bool = False) -> Iterator[tantivy.IndexWriter]:
         index = self._index(kind)
+        heap = self.bulk_heap_size if bulk else self.heap_size
         with self._lock(kind):
-            writer = index.writer(heap_size=self.heap_size, num_threads=self.num_threads)
+            writer = index.writer(heap_size=heap, num_threads=self.num_threads)
             try:
                 yield writer
                 writer.commit()
@@ -202,25 +206,41 @@ class EmbeddedSearchBackend(BaseSearchBackend):
     def _to_tantivy(self, doc: ListingDocument) -> tantivy.Document:
         return tantivy.Document(**self._fields(doc))
 
-    def _prepare(self, docs: list[ListingDocument]) -> list[tantivy.Document]:
-        """Return Tantivy documents, analysing big batches in a process per core."""
+    def _workers(self, count: int) -> int:
+        """Return how many analysing processes a batch of ``count`` documents gets (0: serial)."""
         workers = min(os.cpu_count() or 1, self.parallel_workers)
         # Workers use the default tokens_for; a swapped collaborator stays serial.
         custom = type(self).tokens_for is not BaseSearchBackend.tokens_for
-        if workers < 2 or len(docs) < self.parallel_min_docs or custom:
-            return [self._to_tantivy(d) for d in docs]
+        if workers < 2 or count < self.parallel_min_docs or custom:
+            return 0
+        return workers
+
+    @contextlib.contextmanager
+    def _analysed(self, docs: list[ListingDocument]) -> Iterator[Iterator[tantivy.Document]]:
+        """Yield an iterator of Tantivy documents for ``docs``, in order.
+
+        Big batches are analysed by a pool of processes (one per core); the
+        work is submitted at once and results stream back in order, so the
+        caller's Tantivy writer indexes earlier chunks while later ones are
+        still being analysed.
+        """
+        workers = self._workers(len(docs))
+        if not workers:
+            yield iter([self._to_tantivy(d) for d in docs])
+            return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        chunk = max(200, len(docs) // (workers * 4))
+        from search import analysis
+
+        analysis.words("预热")  # load the dictionary once, before forking
+        chunk = max(200, min(2000, len(docs) // (workers * 8)))
         parts = [docs[i : i + chunk] for i in range(0, len(docs), chunk)]
         # fork: workers inherit the loaded dictionary instead of rebuilding it.
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            prepared = []
-            for fields_list in pool.map(_fields_of_many, parts):
-                prepared.extend(tantivy.Document(**f) for f in fields_list)
-        return prepared
+            results = pool.map(_fields_of_many, parts)  # submits every part now
+            yield (tantivy.Document(**f) for fields_list in results for f in fields_list)
 
     def _fields(self, doc: ListingDocument) -> dict[str, Any]:
         return tantivy_fields(doc, self.tokens_for)
@@ -232,15 +252,20 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             by_kind.setdefault(doc.kind, []).append(doc)
         for kind, docs in by_kind.items():
             for start in range(0, len(docs), self.batch_size):
-                self._write_batch(kind, docs[start : start + self.batch_size])
+                self._apply(kind, docs[start : start + self.batch_size])
         return sum(len(d) for d in by_kind.values())
 
-    def _write_batch(self, kind: Kind, docs: list[ListingDocument]) -> None:
-        prepared = self._prepare(docs)  # analyse outside the lock
-        with self._writer(kind) as writer:
-            for doc, tdoc in zip(docs, prepared, strict=True):
-                writer.delete_documents_by_term("id", doc.id)
-                writer.add_document(tdoc)
+    def _apply(self, kind: Kind, docs: list[ListingDocument], delete_ids: list[str] = ()) -> None:
+        """Remove ``delete_ids`` and add or replace ``docs`` in one commit."""
+        # Small batches are analysed before taking the lock (keeps it short);
+        # big ones stream from the pool into the writer while it indexes.
+        with self._analysed(docs) as prepared:
+            with self._writer(kind, bulk=len(docs) >= self.parallel_min_docs) as writer:
+                for doc_id in delete_ids:
+                    writer.delete_documents_by_term("id", doc_id)
+                for doc, tdoc in zip(docs, prepared, strict=True):
+                    writer.delete_documents_by_term("id", doc.id)
+                    writer.add_document(tdoc)
 
     def update_documents(
         self, kind: Kind, documents: Iterable[ListingDocument], delete_ids: Iterable[str] = ()
@@ -248,15 +273,8 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         """Add or replace ``documents`` and remove ``delete_ids`` of ``kind`` in one commit."""
         docs = [d for d in documents if d.kind == kind]
         delete_ids = [str(i) for i in delete_ids]
-        if not docs and not delete_ids:
-            return 0
-        prepared = self._prepare(docs)  # analyse outside the lock
-        with self._writer(kind) as writer:
-            for doc_id in delete_ids:
-                writer.delete_documents_by_term("id", doc_id)
-            for doc, tdoc in zip(docs, prepared, strict=True):
-                writer.delete_documents_by_term("id", doc.id)
-                writer.add_document(tdoc)
+        if docs or delete_ids:
+            self._apply(kind, docs, delete_ids)
         return len(docs)
 
     def delete_documents(self, kind: Kind, ids: Iterable[str]) -> int:
@@ -294,15 +312,15 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             for doc in documents:
                 batch.append(doc)
                 if len(batch) >= self.rebuild_chunk:
-                    count += self._add_all(writer, self._prepare(batch), progress)
+                    count += self._add_all(writer, batch, progress)
                     batch = []
-            count += self._add_all(writer, self._prepare(batch), progress)
+            count += self._add_all(writer, batch, progress)
         return count
 
-    @staticmethod
-    def _add_all(writer, batch, progress) -> int:
-        for tdoc in batch:
-            writer.add_document(tdoc)
+    def _add_all(self, writer, batch, progress) -> int:
+        with self._analysed(batch) as prepared:
+            for tdoc in prepared:
+                writer.add_document(tdoc)
         if progress and batch:
             progress(len(batch))
         return len(batch)

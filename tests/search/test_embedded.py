@@ -5,7 +5,9 @@ import multiprocessing
 import pytest
 
 from search.backends.embedded import EmbeddedSearchBackend, IndexLockTimeout
+from search.backends.base import SearchQuery
 from search.documents import ListingDocument
+from tests.search.conftest import technology
 
 
 def _write(path, worker, batches):
@@ -76,3 +78,22 @@ def test_check_reports_a_path_that_is_not_a_folder(tmp_path):
     problems = EmbeddedSearchBackend({"PATH": str(blocker)}).check()
     assert any("not a folder" in p for p in problems)
     assert EmbeddedSearchBackend({"PATH": str(tmp_path / "fresh")}).check() == []
+
+
+def test_big_batches_analysed_in_a_process_pool_index_the_same(tmp_path, technologies):
+    serial = EmbeddedSearchBackend({"PATH": str(tmp_path / "serial")})
+    pooled = EmbeddedSearchBackend({"PATH": str(tmp_path / "pooled"), "PARALLEL_MIN_DOCS": 2,
+                                    "PARALLEL_WORKERS": 2})
+    many = [technology(f"{d.id}-{i}", d.title, d.summary, keywords=d.keywords)
+            for i in range(3) for d in technologies]
+    serial.index_documents(many)
+    pooled.index_documents(many)
+    assert pooled.count("technology") == serial.count("technology") == 15
+    for text in ("锂电池", "缺陷检测", "污水"):
+        query = SearchQuery(kind="technology", text=text, ids_only=True)
+        def found(backend, query=query):  # copies tie: compare (score, id) sets
+            return sorted((round(h.score, 4), h.id) for h in backend.search(query).hits)
+
+        assert found(pooled) == found(serial) and found(serial)
+    pooled.rebuild("technology", many[:4])
+    assert pooled.count("technology") == 4
