@@ -8,7 +8,8 @@ urlpatterns = [
     path("template/<str:kind>.xlsx", views.template, name="template"),
     path("export/<str:kind>.xlsx", views.export, name="export"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("dashboard/export/<str:key>.xlsx", dashboard_views.dashboard_export,
-         name="dashboard_export"),
+    path(
+        "dashboard/export/<str:key>.xlsx", dashboard_views.dashboard_export, name="dashboard_export"
+    ),
     path("dashboard/<slug:page>/", dashboard_views.dashboard, name="dashboard_page"),
 ]

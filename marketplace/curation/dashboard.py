@@ -25,10 +25,12 @@ from .selectors import DashboardFilter
 
 
 class DashboardFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("首次发布自"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("至"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("首次发布自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     district = forms.ChoiceField(label=_("区县"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -49,7 +51,8 @@ class DashboardFilterForm(forms.Form):
         self.is_valid()
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
         return DashboardFilter(
-            date_from=data.get("date_from"), date_to=data.get("date_to"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
             district=data.get("district") or "",
         )
 
@@ -119,9 +122,18 @@ def bar_chart(table: Table, *, row_height: int = 24, max_bars: int = 30) -> Char
             value = _number(row[column])
             width = round(BAR_AREA * value / peak, 1)
             top = y + n * thickness
-            segments.append({"x": LABEL_WIDTH, "y": top, "width": width, "height": thickness - 1,
-                             "colour": COLOURS[n % len(COLOURS)], "value": row[column],
-                             "text_x": LABEL_WIDTH + width + 4, "text_y": top + thickness - 3})
+            segments.append(
+                {
+                    "x": LABEL_WIDTH,
+                    "y": top,
+                    "width": width,
+                    "height": thickness - 1,
+                    "colour": COLOURS[n % len(COLOURS)],
+                    "value": row[column],
+                    "text_x": LABEL_WIDTH + width + 4,
+                    "text_y": top + thickness - 3,
+                }
+            )
         bars.append(Bar(_short(str(row[0])), y + row_height // 2 + 2, segments))
     legend = [(table.headers[c], COLOURS[n % len(COLOURS)]) for n, c in enumerate(columns)]
     return Chart(height=8 + len(rows) * row_height, bars=bars, legend=legend)
@@ -188,19 +200,33 @@ def _state_table(kind: str, title: str) -> Callable[[Figures], Table]:
 
 def by_chain(figures: Figures) -> Table:
     demands, technologies = figures.by_chain
-    rows = [[label, demands.get(pk, 0), technologies.get(pk, 0)]
-            for pk, label in selectors.taxonomy_labels(selectors.IndustryChain)]
+    rows = [
+        [label, demands.get(pk, 0), technologies.get(pk, 0)]
+        for pk, label in selectors.taxonomy_labels(selectors.IndustryChain)
+    ]
     rows = [r for r in rows if r[0] != "未分类" or r[1] or r[2]]
-    return Table("by_chain", "按产业链（公开项目）", ["产业链", "技术需求", "科技成果"], rows,
-                 chart_columns=(1, 2))
+    return Table(
+        "by_chain",
+        "按产业链（公开项目）",
+        ["产业链", "技术需求", "科技成果"],
+        rows,
+        chart_columns=(1, 2),
+    )
 
 
 def by_district(figures: Figures) -> Table:
     demands, technologies = figures.by_district
-    rows = [[str(label), demands.get(value, 0), technologies.get(value, 0)]
-            for value, label in District.choices]
-    return Table("by_district", "按区县（公开项目）", ["区县", "技术需求", "科技成果"], rows,
-                 chart_columns=(1, 2))
+    rows = [
+        [str(label), demands.get(value, 0), technologies.get(value, 0)]
+        for value, label in District.choices
+    ]
+    return Table(
+        "by_district",
+        "按区县（公开项目）",
+        ["区县", "技术需求", "科技成果"],
+        rows,
+        chart_columns=(1, 2),
+    )
 
 
 def bids_summary(figures: Figures) -> Table:
@@ -220,21 +246,36 @@ def bids_summary(figures: Figures) -> Table:
 
 def bid_buckets(figures: Figures) -> Table:
     rows = [[f"{label} 份", n] for label, n in figures.bids.buckets]
-    return Table("bid_buckets", "每项需求的揭榜数分布", ["揭榜数", "需求数"], rows,
-                 chart_columns=(1,))
+    return Table(
+        "bid_buckets", "每项需求的揭榜数分布", ["揭榜数", "需求数"], rows, chart_columns=(1,)
+    )
 
 
 def bids_per_demand(figures: Figures) -> Table:
     rows = [[d["title"], d["organisation"], d["bids"], d["hours"]] for d in figures.bids.per_demand]
     note = "按揭榜数从多到少，页面显示前 20 项，导出文件含前 500 项。"
-    return Table("bids_per_demand", "各需求揭榜数", ["技术需求", "需求单位", "揭榜数",
-                 "首个揭榜用时（小时）"], rows, note, chart_columns=(2,), display_limit=20)
+    return Table(
+        "bids_per_demand",
+        "各需求揭榜数",
+        ["技术需求", "需求单位", "揭榜数", "首个揭榜用时（小时）"],
+        rows,
+        note,
+        chart_columns=(2,),
+        display_limit=20,
+    )
 
 
 def _funnel_rows(stages) -> list[list[Any]]:
     first = stages[0][1] or 0
-    return [[label, n, f"{round(100 * n / first, 1)}%" if first else "—",
-             wan(amount) if amount is not None else ""] for label, n, amount in stages]
+    return [
+        [
+            label,
+            n,
+            f"{round(100 * n / first, 1)}%" if first else "—",
+            wan(amount) if amount is not None else "",
+        ]
+        for label, n, amount in stages
+    ]
 
 
 FUNNEL_HEADERS = ["阶段", "数量", "占第一阶段", "成交金额（万元）"]
@@ -251,8 +292,14 @@ def funnel_matches(figures: Figures) -> Table | None:
     if stages is None:
         return None
     note = "对接推荐：提出 → 推荐 → 双方均表示有意向 → 成交；按需求的首次发布时间与区县筛选。"
-    return Table("funnel_matches", "对接推荐漏斗", FUNNEL_HEADERS, _funnel_rows(stages), note,
-                 chart_columns=(1,))
+    return Table(
+        "funnel_matches",
+        "对接推荐漏斗",
+        FUNNEL_HEADERS,
+        _funnel_rows(stages),
+        note,
+        chart_columns=(1,),
+    )
 
 
 GAP_NOTE = (
@@ -265,8 +312,16 @@ GAP_HEADERS = ["揭榜中需求", "无对应成果的需求", "已发布成果",
 
 def _gap_table(key: str, axis: str, title: str, first: str) -> Callable[[Figures], Table]:
     def build(figures: Figures) -> Table:
-        rows = [[r.label, r.open_demands, r.uncovered_demands, r.public_technologies,
-                 r.unmatched_technologies] for r in figures.gap[axis]]
+        rows = [
+            [
+                r.label,
+                r.open_demands,
+                r.uncovered_demands,
+                r.public_technologies,
+                r.unmatched_technologies,
+            ]
+            for r in figures.gap[axis]
+        ]
         return Table(key, title, [first, *GAP_HEADERS], rows, GAP_NOTE, chart_columns=(2, 4))
 
     return build
@@ -275,13 +330,31 @@ def _gap_table(key: str, axis: str, title: str, first: str) -> Callable[[Figures
 def _pending_table(key: str, title: str, loader) -> Callable[[Figures], Table]:
     def build(figures: Figures) -> Table:
         items = loader(figures.filters)
-        rows = [[item.kind, item.label, item.organisation, item.detail, _local(item.since),
-                 _local(item.due), item.overdue_days or ""] for item in items]
+        rows = [
+            [
+                item.kind,
+                item.label,
+                item.organisation,
+                item.detail,
+                _local(item.since),
+                _local(item.due),
+                item.overdue_days or "",
+            ]
+            for item in items
+        ]
         days = selectors.due_days()
-        note = ("办理时限（天）：项目审核 %(listing_review)s，截止后决定揭榜 %(bid_decision)s，"
-                "推荐对接答复 %(match_answer)s；逾期项目标红。" % days)
-        return Table(key, title, ["事项", "项目", "单位", "说明", "开始时间", "应办结时间",
-                                  "逾期天数"], rows, note, highlight=[i.is_overdue for i in items])
+        note = (
+            f"办理时限（天）：项目审核 {days['listing_review']}，截止后决定揭榜 "
+            f"{days['bid_decision']}，推荐对接答复 {days['match_answer']}；逾期项目标红。"
+        )
+        return Table(
+            key,
+            title,
+            ["事项", "项目", "单位", "说明", "开始时间", "应办结时间", "逾期天数"],
+            rows,
+            note,
+            highlight=[i.is_overdue for i in items],
+        )
 
     return build
 
@@ -304,12 +377,13 @@ TABLES: dict[str, Callable[[Figures], Table | None]] = {
     "funnel_matches": funnel_matches,
     "gap_chain": _gap_table("gap_chain", "chain", "供需缺口（按产业链）", "产业链"),
     "gap_field": _gap_table("gap_field", "field", "供需缺口（按技术领域）", "技术领域"),
-    "overdue_reviews": _pending_table("overdue_reviews", "待审核项目",
-                                      selectors.pending_reviews),
-    "overdue_bids": _pending_table("overdue_bids", "截止后待决定的揭榜",
-                                   selectors.pending_bid_decisions),
-    "overdue_matches": _pending_table("overdue_matches", "待答复的推荐对接",
-                                      selectors.pending_match_answers),
+    "overdue_reviews": _pending_table("overdue_reviews", "待审核项目", selectors.pending_reviews),
+    "overdue_bids": _pending_table(
+        "overdue_bids", "截止后待决定的揭榜", selectors.pending_bid_decisions
+    ),
+    "overdue_matches": _pending_table(
+        "overdue_matches", "待答复的推荐对接", selectors.pending_match_answers
+    ),
 }
 
 
@@ -323,14 +397,18 @@ class DashboardPage:
 PAGES = {
     page.slug: page
     for page in (
-        DashboardPage("overview", "项目概览",
-                      ("state_demand", "state_technology", "by_chain", "by_district")),
-        DashboardPage("bids", "揭榜与成交",
-                      ("bids_summary", "bid_buckets", "bids_per_demand", "funnel_matches",
-                       "funnel_bids")),
+        DashboardPage(
+            "overview", "项目概览", ("state_demand", "state_technology", "by_chain", "by_district")
+        ),
+        DashboardPage(
+            "bids",
+            "揭榜与成交",
+            ("bids_summary", "bid_buckets", "bids_per_demand", "funnel_matches", "funnel_bids"),
+        ),
         DashboardPage("gap", "供需缺口", ("gap_chain", "gap_field")),
-        DashboardPage("overdue", "逾期事项",
-                      ("overdue_reviews", "overdue_bids", "overdue_matches")),
+        DashboardPage(
+            "overdue", "逾期事项", ("overdue_reviews", "overdue_bids", "overdue_matches")
+        ),
     )
 }
 

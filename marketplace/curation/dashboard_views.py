@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 
+from . import selectors
 from .dashboard import PAGES, TABLES, DashboardFilterForm, page_tables, table_export
-from .selectors import match_shape
 from .services import audit_record
 from .views import _xlsx, curator_required
 from .workbook import build_table
@@ -30,15 +30,19 @@ def dashboard(request, page: str = "overview"):
         raise Http404
     form = _form(request)
     filters = form.filters()
-    return render(request, "curation/dashboard.html", {
-        "form": form,
-        "filters": filters,
-        "page": PAGES[page],
-        "pages": PAGES.values(),
-        "tables": page_tables(page, filters),
-        "querystring": _querystring(request),
-        "has_match_funnel": match_shape() is not None,
-    })
+    return render(
+        request,
+        "curation/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": PAGES[page],
+            "pages": PAGES.values(),
+            "tables": page_tables(page, filters),
+            "querystring": _querystring(request),
+            "has_match_funnel": selectors.match_model() is not None,
+        },
+    )
 
 
 @curator_required
@@ -50,6 +54,11 @@ def dashboard_export(request, key: str):
     if table is None:
         raise Http404
     data = build_table(table.title[:31], table.headers, table.rows)
-    audit_record(actor=request.user, action="dashboard.export", obj=None, note=key,
-                 details={"table": key, "filters": _querystring(request)})
+    audit_record(
+        actor=request.user,
+        action="dashboard.export",
+        obj=None,
+        note=key,
+        details={"table": key, "filters": _querystring(request)},
+    )
     return _xlsx(data, f"{table.title}.xlsx")

@@ -16,16 +16,17 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import WorkflowState
 
@@ -41,7 +42,6 @@ from cms.taxonomy import IndustryChain, TechnologyField
 from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal, ListingKind
 
 DEFAULT_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
-ZERO = dt.timedelta(0)
 BID_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6+", 6, None))
 
 
@@ -102,9 +102,16 @@ def listing_breakdown(filters: DashboardFilter) -> dict[str, list[tuple]]:
     overview page scans each listing table once instead of three times.
     """
     return {
-        kind: list(queryset.order_by().values(*BREAKDOWN).annotate(n=Count("pk"))
-                   .values_list(*BREAKDOWN, "n"))
-        for kind, queryset in (("demand", _demands(filters)), ("technology", _technologies(filters)))
+        kind: list(
+            queryset.order_by()
+            .values(*BREAKDOWN)
+            .annotate(n=Count("pk"))
+            .values_list(*BREAKDOWN, "n")
+        )
+        for kind, queryset in (
+            ("demand", _demands(filters)),
+            ("technology", _technologies(filters)),
+        )
     }
 
 
@@ -118,7 +125,9 @@ def listing_state_counts(
         counts: dict[str, int] = {}
         for status, _live, _chain, _district, n in breakdown[kind]:
             counts[status] = counts.get(status, 0) + n
-        result[kind] = [(value, str(label), counts.get(value, 0)) for value, label in states.choices]
+        result[kind] = [
+            (value, str(label), counts.get(value, 0)) for value, label in states.choices
+        ]
     return result
 
 
@@ -171,6 +180,27 @@ class BidStats:
         return round(self.bids / self.demands, 2) if self.demands else 0.0
 
 
+class HoursBetween(Func):
+    """Hours from the first datetime to the second, computed natively by the database.
+
+    Django's portable datetime subtraction runs a Python function per row on SQLite; this
+    compiles to ``julianday`` arithmetic there and to ``EXTRACT(EPOCH ...)`` on PostgreSQL.
+    """
+
+    arity = 2
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        start, start_params = compiler.compile(self.source_expressions[0])
+        end, end_params = compiler.compile(self.source_expressions[1])
+        return f"((julianday({end}) - julianday({start})) * 24.0)", (*end_params, *start_params)
+
+    def as_sql(self, compiler, connection, **extra):
+        start, start_params = compiler.compile(self.source_expressions[0])
+        end, end_params = compiler.compile(self.source_expressions[1])
+        return (f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)", (*end_params, *start_params))
+
+
 def submitted_bids() -> QuerySet[Bid]:
     return Bid.objects.filter(submitted_at__isnull=False)
 
@@ -178,20 +208,22 @@ def submitted_bids() -> QuerySet[Bid]:
 def bid_stats(filters: DashboardFilter) -> BidStats:
     """Bids on published demands of the period: per demand, distribution, time to first bid."""
     demands = _demands(filters).filter(first_published_at__isnull=False)
-    # The wait is computed by the database: one duration per demand instead of two datetimes.
-    wait = ExpressionWrapper(Min("submitted_at") - F("demand__first_published_at"),
-                             output_field=DurationField())
+    # The wait is computed by the database: one number per demand instead of two datetimes.
+    wait = HoursBetween(F("demand__first_published_at"), Min("submitted_at"))
     rows = list(
         submitted_bids()
-        .filter(filters.listing_q("demand__"), kind=ListingKind.DEMAND,
-                demand__first_published_at__isnull=False)
+        .filter(
+            filters.listing_q("demand__"),
+            kind=ListingKind.DEMAND,
+            demand__first_published_at__isnull=False,
+        )
         .order_by()
         .values("demand_id")
         .annotate(n=Count("pk"), wait=wait)
         .values_list("demand_id", "n", "wait")
     )
     total = demands.count()
-    waits = [w.total_seconds() / 3600 for _pk, _n, w in rows if w is not None and w >= ZERO]
+    waits = [w for _pk, _n, w in rows if w is not None and w >= 0]
     return BidStats(
         demands=total,
         demands_with_bids=len(rows),
@@ -208,7 +240,9 @@ def _buckets(total: int, counts: list[int]) -> list[tuple[str, int]]:
         if low == 0:
             result.append((label, total - len(counts)))
         else:
-            result.append((label, sum(1 for n in counts if n >= low and (high is None or n <= high))))
+            result.append(
+                (label, sum(1 for n in counts if n >= low and (high is None or n <= high)))
+            )
     return result
 
 
@@ -222,7 +256,7 @@ def _per_demand(rows) -> list[dict[str, Any]]:
     result = []
     for pk, n, wait in rows:
         title, org = names.get(pk, ("", ""))
-        hours = round(wait.total_seconds() / 3600, 1) if wait is not None else None
+        hours = round(wait, 1) if wait is not None else None
         result.append({"pk": pk, "title": title, "organisation": org, "bids": n, "hours": hours})
     return result
 
@@ -233,9 +267,11 @@ def _per_demand(rows) -> list[dict[str, Any]]:
 
 def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
     """Submitted → shortlisted → awarded → deal recorded → signed, with deal amounts (yuan)."""
-    q = filters.listing_q("demand__") | filters.listing_q("technology__") if (
-        filters.has_period or filters.district
-    ) else Q()
+    q = (
+        filters.listing_q("demand__") | filters.listing_q("technology__")
+        if (filters.has_period or filters.district)
+        else Q()
+    )
     bids = submitted_bids().filter(q)
     counts = bids.order_by().aggregate(
         submitted=Count("pk"),
@@ -245,8 +281,10 @@ def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
     live_deal = ~Q(status=Deal.Status.CANCELLED)
     signed = Q(status=Deal.Status.SIGNED)
     deals = Deal.objects.filter(bid__in=bids.values("pk")).aggregate(
-        deal_n=Count("pk", filter=live_deal), deal_amount=Sum("amount", filter=live_deal),
-        signed_n=Count("pk", filter=signed), signed_amount=Sum("amount", filter=signed),
+        deal_n=Count("pk", filter=live_deal),
+        deal_amount=Sum("amount", filter=live_deal),
+        signed_n=Count("pk", filter=signed),
+        signed_amount=Sum("amount", filter=signed),
     )
     return [
         ("已提交揭榜", counts["submitted"], None),
@@ -268,63 +306,28 @@ def match_model():
     return Match
 
 
-@dataclass
-class MatchShape:
-    """How the Match model names what the funnel needs, found by introspection."""
-
-    model: Any
-    state: str
-    answers: list[str]
-    deal: str | None
-    amount: str | None
-    since: str | None
-
-
-def match_shape() -> MatchShape | None:
-    """Read the Match model's field names; None when it lacks a state field."""
+def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] | None:
+    """Proposed → recommended → interested (both sides) → deal; None without a Match model."""
     model = match_model()
     if model is None:
         return None
-    names = {f.name: f for f in model._meta.get_fields()}
-    state = next((n for n in ("status", "state") if n in names), None)
-    if state is None:
-        return None
-    answers = sorted(n for n in names if n.endswith("answer") and getattr(names[n], "concrete", False))
-    deal = next((n for n in ("deal", "deals") if n in names), None)
-    amount = next((n for n in ("deal_amount", "amount") if n in names), None)
-    since = next((n for n in ("recommended_at", "updated_at", "created_at") if n in names), None)
-    return MatchShape(model, state, answers, deal, amount, since)
-
-
-def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] | None:
-    """Proposed → recommended → interested (both sides) → deal; None without a Match model."""
-    shape = match_shape()
-    if shape is None:
-        return None
-    matches = shape.model.objects.all()
+    matches = model.objects.all()
     if filters.has_period or filters.district:
         matches = matches.filter(filters.listing_q("demand__"))
-    interested = Q(**{a: "interested" for a in shape.answers}) if shape.answers else Q(pk=None)
-    aggregates: dict[str, Any] = {
-        "proposed": Count("pk", distinct=True),
-        "recommended": Count("pk", distinct=True,
-                             filter=~Q(**{f"{shape.state}__in": ["proposed", "dismissed"]})),
-        "interested": Count("pk", distinct=True, filter=interested),
-    }
-    amount_path = None
-    if shape.deal:
-        aggregates["deal"] = Count(shape.deal, distinct=True)
-        amount_path = f"{shape.deal}__amount"
-    elif shape.amount:
-        aggregates["deal"] = Count("pk", filter=Q(**{f"{shape.amount}__isnull": False}))
-        amount_path = shape.amount
-    counts = matches.order_by().aggregate(**aggregates)
-    amount = matches.aggregate(s=Sum(amount_path))["s"] if amount_path else None
+    counts = matches.order_by().aggregate(
+        proposed=Count("pk"),
+        recommended=Count("pk", filter=Q(state="recommended")),
+        interested=Count(
+            "pk", filter=Q(demand_answer="interested", technology_answer="interested")
+        ),
+        deals=Count("pk", filter=Q(deal_recorded_at__isnull=False)),
+        deal_total=Sum("deal_amount", filter=Q(deal_recorded_at__isnull=False)),
+    )
     return [
         ("引擎/人工提出", counts["proposed"], None),
         ("审核推荐", counts["recommended"], None),
         ("双方有意向", counts["interested"], None),
-        ("成交", counts.get("deal", 0), amount or 0),
+        ("成交", counts["deals"], counts["deal_total"] or 0),
     ]
 
 
@@ -355,18 +358,33 @@ def gap_tables(filters: DashboardFilter) -> dict[str, list[GapRow]]:
     technologies = _pair_counts(
         public_technologies(filters).filter(status=TechnologyStatus.PUBLISHED), pairs
     )
-    all_demands = demands if not (filters.has_period or filters.district) else _pair_counts(
-        public_demands(DashboardFilter()).filter(status=DemandStatus.OPEN), pairs
+    all_demands = (
+        demands
+        if not (filters.has_period or filters.district)
+        else _pair_counts(public_demands(DashboardFilter()).filter(status=DemandStatus.OPEN), pairs)
     )
-    all_technologies = technologies if not (filters.has_period or filters.district) else (
-        _pair_counts(public_technologies(DashboardFilter()).filter(
-            status=TechnologyStatus.PUBLISHED), pairs)
+    all_technologies = (
+        technologies
+        if not (filters.has_period or filters.district)
+        else (
+            _pair_counts(
+                public_technologies(DashboardFilter()).filter(status=TechnologyStatus.PUBLISHED),
+                pairs,
+            )
+        )
     )
     return {
-        "chain": _gap_rows(taxonomy_labels(IndustryChain), 0, demands, technologies,
-                           all_demands, all_technologies),
-        "field": _gap_rows(taxonomy_labels(TechnologyField), 1, demands, technologies,
-                           all_demands, all_technologies),
+        "chain": _gap_rows(
+            taxonomy_labels(IndustryChain), 0, demands, technologies, all_demands, all_technologies
+        ),
+        "field": _gap_rows(
+            taxonomy_labels(TechnologyField),
+            1,
+            demands,
+            technologies,
+            all_demands,
+            all_technologies,
+        ),
     }
 
 
@@ -419,7 +437,9 @@ class PendingItem:
 PENDING_LIMIT = 200
 
 
-def pending_reviews(filters: DashboardFilter, *, now: dt.datetime | None = None) -> list[PendingItem]:
+def pending_reviews(
+    filters: DashboardFilter, *, now: dt.datetime | None = None
+) -> list[PendingItem]:
     """Listings in the curators' review workflow, oldest first, with their due dates."""
     now = now or timezone.now()
     days = dt.timedelta(days=due_days()["listing_review"])
@@ -427,7 +447,9 @@ def pending_reviews(filters: DashboardFilter, *, now: dt.datetime | None = None)
     states = list(
         WorkflowState.objects.filter(
             status=WorkflowState.STATUS_IN_PROGRESS, content_type__in=types.values()
-        ).order_by("created_at").values_list("object_id", "content_type_id", "created_at")
+        )
+        .order_by("created_at")
+        .values_list("object_id", "content_type_id", "created_at")
     )
     ids = [int(object_id) for object_id, _ct, _at in states]
     pages = {}
@@ -435,61 +457,104 @@ def pending_reviews(filters: DashboardFilter, *, now: dt.datetime | None = None)
         rows = model.objects.filter(pk__in=ids)
         if filters.district:
             rows = rows.filter(district=filters.district)
-        pages.update({pk: (title, org, model) for pk, title, org in
-                      rows.values_list("pk", "title", "organisation__name")})
+        pages.update(
+            {
+                pk: (title, org, model)
+                for pk, title, org in rows.values_list("pk", "title", "organisation__name")
+            }
+        )
     items = []
     for object_id, _ct, created in states:
         if int(object_id) not in pages:
             continue
         title, org, model = pages[int(object_id)]
         kind = "技术需求审核" if model is DemandPage else "科技成果审核"
-        items.append(PendingItem(kind, title, "", org, created, created + days,
-                                 f"/admin/pages/{object_id}/edit/"))
+        items.append(
+            PendingItem(
+                kind, title, "", org, created, created + days, f"/admin/pages/{object_id}/edit/"
+            )
+        )
     return items[:PENDING_LIMIT]
 
 
-def pending_bid_decisions(filters: DashboardFilter, *, now: dt.datetime | None = None) -> list[PendingItem]:
+def pending_bid_decisions(
+    filters: DashboardFilter, *, now: dt.datetime | None = None
+) -> list[PendingItem]:
     """Demands past their deadline with submitted / shortlisted bids still undecided."""
     now = now or timezone.now()
     days = dt.timedelta(days=due_days()["bid_decision"])
     undecided = Q(bids__status__in=DECIDABLE_STATES)
-    demands = (
-        DemandPage.objects.filter(bid_deadline__lt=now)
-        .filter(Exists(Bid.objects.filter(demand=OuterRef("pk"), status__in=DECIDABLE_STATES)))
+    demands = DemandPage.objects.filter(bid_deadline__lt=now).filter(
+        Exists(Bid.objects.filter(demand=OuterRef("pk"), status__in=DECIDABLE_STATES))
     )
     if filters.district:
         demands = demands.filter(district=filters.district)
     rows = (
         demands.annotate(undecided=Count("bids", filter=undecided))
         .order_by("bid_deadline")
-        .values_list("pk", "title", "organisation__name", "bid_deadline", "undecided")[:PENDING_LIMIT]
+        .values_list("pk", "title", "organisation__name", "bid_deadline", "undecided")[
+            :PENDING_LIMIT
+        ]
     )
     return [
-        PendingItem("揭榜方案待决定", title, f"{n} 份方案未决定", org, deadline, deadline + days,
-                    f"/admin/pages/{pk}/edit/")
+        PendingItem(
+            "揭榜方案待决定",
+            title,
+            f"{n} 份方案未决定",
+            org,
+            deadline,
+            deadline + days,
+            f"/admin/pages/{pk}/edit/",
+        )
         for pk, title, org, deadline, n in rows
     ]
 
 
-def pending_match_answers(filters: DashboardFilter, *, now: dt.datetime | None = None) -> list[PendingItem]:
-    """Recommended matches still waiting for a side's answer (when the Match model allows)."""
-    shape = match_shape()
-    if shape is None or not shape.answers or not shape.since:
+def pending_match_answers(
+    filters: DashboardFilter, *, now: dt.datetime | None = None
+) -> list[PendingItem]:
+    """Recommended matches still waiting for one side's answer, oldest recommendation first."""
+    model = match_model()
+    if model is None:
         return []
     days = dt.timedelta(days=due_days()["match_answer"])
-    waiting = Q()
-    for answer in shape.answers:
-        waiting |= Q(**{answer: ""}) | Q(**{f"{answer}__isnull": True})
-    matches = shape.model.objects.filter(waiting, **{shape.state: "recommended"})
+    matches = model.objects.filter(state="recommended").filter(
+        Q(demand_answer="pending") | Q(technology_answer="pending")
+    )
     if filters.district:
         matches = matches.filter(demand__district=filters.district)
-    rows = matches.order_by(shape.since).values_list(
-        "pk", "demand__title", "technology__title", shape.since
-    )[:PENDING_LIMIT]
-    return [
-        PendingItem("推荐对接待答复", f"{demand} ↔ {technology}", "", "", since, since + days)
-        for _pk, demand, technology, since in rows
-    ]
+    since = Coalesce("decided_at", "created_at")
+    rows = (
+        matches.annotate(since=since)
+        .order_by("since")
+        .values_list(
+            "pk",
+            "demand__title",
+            "technology__title",
+            "demand_answer",
+            "technology_answer",
+            "since",
+        )[:PENDING_LIMIT]
+    )
+    items = []
+    for pk, demand, technology, demand_answer, technology_answer, recommended in rows:
+        waiting = [
+            side
+            for side, answer in (("需求方", demand_answer), ("成果方", technology_answer))
+            if answer == "pending"
+        ]
+        items.append(
+            PendingItem(
+                "推荐对接待答复",
+                f"{demand} ↔ {technology}",
+                "、".join(waiting) + "未答复",
+                "",
+                recommended,
+                recommended + days,
+                f"/admin/matches/{pk}/",
+            )
+        )
+    return items
 
 
 def overdue_summary(items: list[PendingItem]) -> tuple[int, int]:

@@ -100,8 +100,18 @@ def owner_emails(organisation: Organisation) -> list[str]:
 # Legal-form words and brackets that differ between two spellings of one organisation.
 _BRACKETS = re.compile(r"[(（\[【〔][^)）\]】〕]*[)）\]】〕]")
 _LEGAL_FORMS = (
-    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "股份公司", "分公司", "总公司",
-    "公司", "集团", "股份", "有限", "责任",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "股份公司",
+    "分公司",
+    "总公司",
+    "公司",
+    "集团",
+    "股份",
+    "有限",
+    "责任",
 )
 _REGION_PREFIXES = ("山东省", "山东", "济南市", "济南")
 _PUNCTUATION = re.compile(r"[\s\W_]+")
@@ -124,7 +134,7 @@ def normalise_organisation_name(name: str) -> str:
     while company and (prefix := next((p for p in _REGION_PREFIXES if text.startswith(p)), "")):
         if len(text) - len(prefix) < 2:
             break
-        text = text[len(prefix):]
+        text = text[len(prefix) :]
     return text
 
 
@@ -177,7 +187,9 @@ def organisation_duplicates(
     return result
 
 
-def tier_expiring_list(*, within_days: int = 90, today: dt.date | None = None) -> QuerySet[EnterpriseTier]:
+def tier_expiring_list(
+    *, within_days: int = 90, today: dt.date | None = None
+) -> QuerySet[EnterpriseTier]:
     """Tier certifications expiring from today to ``within_days`` ahead, soonest first."""
     today = today or timezone.localdate()
     return (

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 from wagtail import hooks
@@ -22,9 +22,9 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
 from . import services
-from .selectors import organisation_duplicates, tier_expiring_list
 from .forms import DecisionForm
 from .models import Organisation
+from .selectors import organisation_duplicates, tier_expiring_list
 
 NAMESPACE = "organisation_review"
 Verification = Organisation.Verification
@@ -60,7 +60,9 @@ class OrganisationIndexView(IndexView):
         if is_curator(self.request.user):
             expiring = tier_expiring_list().count()
             label = _("梯度认定到期提醒（%(n)d）") % {"n": expiring}
-            buttons.append(HeaderButton(label, url=reverse(f"{NAMESPACE}:expiring"), icon_name="date"))
+            buttons.append(
+                HeaderButton(label, url=reverse(f"{NAMESPACE}:expiring"), icon_name="date")
+            )
         return buttons
 
     def get_list_more_buttons(self, instance):

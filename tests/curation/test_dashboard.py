@@ -52,24 +52,45 @@ def market(db):
     field_2 = TechnologyField.objects.get(slug="biomedicine")
     demand = dict(industry_chain=chain_a, technology_field=field_1, district=LICHENG)
     d1 = _published(DemandPageFactory(**demand), _at(2025, 3, 10))
-    d2 = _published(DemandPageFactory(industry_chain=chain_b, technology_field=field_2,
-                                      district=LIXIA), _at(2025, 6, 10))
+    d2 = _published(
+        DemandPageFactory(industry_chain=chain_b, technology_field=field_2, district=LIXIA),
+        _at(2025, 6, 10),
+    )
     d3 = _published(DemandPageFactory(status="closed", **demand), _at(2024, 12, 1))
     DemandPageFactory(status="draft", live=False, **demand)
-    t1 = _published(TechnologyPageFactory(industry_chain=chain_a, technology_field=field_1,
-                                          district=LIXIA), _at(2025, 4, 1))
-    _published(TechnologyPageFactory(industry_chain=chain_a, technology_field=field_2,
-                                     district=LIXIA), _at(2025, 5, 1))
+    t1 = _published(
+        TechnologyPageFactory(industry_chain=chain_a, technology_field=field_1, district=LIXIA),
+        _at(2025, 4, 1),
+    )
+    _published(
+        TechnologyPageFactory(industry_chain=chain_a, technology_field=field_2, district=LIXIA),
+        _at(2025, 5, 1),
+    )
     univ = OrganisationFactory(kind=Organisation.Kind.UNIVERSITY, name="济南测试大学")
     inst = OrganisationFactory(kind=Organisation.Kind.INSTITUTE, name="山东测试研究院")
-    won = Bid.objects.create(kind="demand", demand=d1, organisation=univ, status="awarded",
-                             submitted_at=d1.first_published_at + dt.timedelta(hours=24),
-                             decided_at=_at(2025, 4, 20))
-    Bid.objects.create(kind="demand", demand=d1, organisation=inst, status="declined",
-                       decline_reason="price",
-                       submitted_at=d1.first_published_at + dt.timedelta(hours=48))
-    Bid.objects.create(kind="demand", demand=d3, organisation=univ, status="submitted",
-                       submitted_at=d3.first_published_at + dt.timedelta(hours=10))
+    won = Bid.objects.create(
+        kind="demand",
+        demand=d1,
+        organisation=univ,
+        status="awarded",
+        submitted_at=d1.first_published_at + dt.timedelta(hours=24),
+        decided_at=_at(2025, 4, 20),
+    )
+    Bid.objects.create(
+        kind="demand",
+        demand=d1,
+        organisation=inst,
+        status="declined",
+        decline_reason="price",
+        submitted_at=d1.first_published_at + dt.timedelta(hours=48),
+    )
+    Bid.objects.create(
+        kind="demand",
+        demand=d3,
+        organisation=univ,
+        status="submitted",
+        submitted_at=d3.first_published_at + dt.timedelta(hours=10),
+    )
     Bid.objects.create(kind="demand", demand=d2, organisation=inst, status="draft")
     Deal.objects.create(bid=won, amount=800_000, awarded_on=dt.date(2025, 4, 20), status="signed")
     return {"d1": d1, "d2": d2, "d3": d3, "t1": t1, "chain_a": chain_a, "chain_b": chain_b}
@@ -114,11 +135,18 @@ def test_gap_table_by_chain_and_field(market):
     chain = {row.label: row for row in gap["chain"]}
     a, b = chain[market["chain_a"].name], chain[market["chain_b"].name]
     # d1 (A, F1) is covered by t1; t2 (A, F2) has no open demand; d2 (B, F2) has no technology.
-    assert (a.open_demands, a.uncovered_demands, a.public_technologies, a.unmatched_technologies) \
-        == (1, 0, 2, 1)
+    assert (
+        a.open_demands,
+        a.uncovered_demands,
+        a.public_technologies,
+        a.unmatched_technologies,
+    ) == (1, 0, 2, 1)
     assert (b.open_demands, b.uncovered_demands, b.public_technologies) == (1, 1, 0)
     field = {row.label: row for row in gap["field"]}
-    assert (field["先进制造与自动化"].uncovered_demands, field["生物与新医药"].uncovered_demands) == (0, 1)
+    assert (
+        field["先进制造与自动化"].uncovered_demands,
+        field["生物与新医药"].uncovered_demands,
+    ) == (0, 1)
     assert field["生物与新医药"].unmatched_technologies == 1
 
 
@@ -199,7 +227,9 @@ def test_member_with_admin_access_is_still_refused(client, enterprise_member, ma
 
 
 EXTERNAL = re.compile(r"(?:https?:)?//(?!testserver[/:\"'])[\w.-]+\.[a-z]{2,}", re.I)
-RESOURCE = re.compile(r"<(?:script|img|link|iframe|source)\b[^>]*?(?:src|href)=[\"']([^\"']+)", re.I)
+RESOURCE = re.compile(
+    r"<(?:script|img|link|iframe|source)\b[^>]*?(?:src|href)=[\"']([^\"']+)", re.I
+)
 
 
 def test_no_external_urls_in_the_rendered_pages(client, curator, market):
@@ -212,7 +242,7 @@ def test_no_external_urls_in_the_rendered_pages(client, curator, market):
         assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", body)
         # ... and the dashboard itself names no other host at all (Wagtail's own chrome
         # carries help links to wagtail.org, which the browser does not load).
-        content = body[body.index("data-dashboard="):]
+        content = body[body.index("data-dashboard=") :]
         assert EXTERNAL.findall(content) == [], page
 
 
@@ -220,12 +250,18 @@ def test_overdue_reviews_and_bid_decisions_are_highlighted(client, curator, mark
     late = DemandPageFactory(status="in_review", live=False, title="待审核的老需求")
     late.get_workflow().start(late, curator)
     WorkflowState.objects.filter(object_id=str(late.pk)).update(
-        created_at=timezone.now() - dt.timedelta(days=5))
+        created_at=timezone.now() - dt.timedelta(days=5)
+    )
     fresh = DemandPageFactory(status="in_review", live=False, title="刚提交的需求")
     fresh.get_workflow().start(fresh, curator)
     past = DemandPageFactory(bid_deadline=timezone.now() - dt.timedelta(days=20), title="久未定榜")
-    Bid.objects.create(kind="demand", demand=past, organisation=OrganisationFactory(
-        kind="university"), status="submitted", submitted_at=timezone.now() - dt.timedelta(days=25))
+    Bid.objects.create(
+        kind="demand",
+        demand=past,
+        organisation=OrganisationFactory(kind="university"),
+        status="submitted",
+        submitted_at=timezone.now() - dt.timedelta(days=25),
+    )
     reviews = {item.label: item for item in pending_reviews(DashboardFilter())}
     assert reviews["待审核的老需求"].is_overdue and reviews["待审核的老需求"].overdue_days == 2
     assert not reviews["刚提交的需求"].is_overdue
@@ -243,17 +279,83 @@ def test_due_days_come_from_settings(settings, curator, market):
     late = DemandPageFactory(status="in_review", live=False, title="五天前提交")
     late.get_workflow().start(late, curator)
     WorkflowState.objects.filter(object_id=str(late.pk)).update(
-        created_at=timezone.now() - dt.timedelta(days=5))
+        created_at=timezone.now() - dt.timedelta(days=5)
+    )
     assert not pending_reviews(DashboardFilter())[0].is_overdue
 
 
-def test_match_funnel_falls_back_to_bids_without_a_match_model(client, curator, market):
-    from marketplace.curation.selectors import match_shape
-
+def test_bids_page_shows_both_funnels(client, curator, market):
     client.force_login(curator)
     body = client.get(DASHBOARD + "bids/").content.decode()
-    assert 'data-table="funnel_bids"' in body
-    if match_shape() is None:
-        assert "data-match-funnel-missing" in body
-    else:
-        assert 'data-table="funnel_matches"' in body
+    assert 'data-table="funnel_bids"' in body and 'data-table="funnel_matches"' in body
+    assert "data-match-funnel-missing" not in body
+
+
+def test_bid_funnel_stands_in_when_matches_are_absent(client, curator, market, monkeypatch):
+    from marketplace.curation import selectors
+
+    monkeypatch.setattr(selectors, "match_model", lambda: None)
+    assert selectors.match_funnel(DashboardFilter()) is None
+    assert selectors.pending_match_answers(DashboardFilter()) == []
+    client.force_login(curator)
+    body = client.get(DASHBOARD + "bids/").content.decode()
+    assert 'data-table="funnel_bids"' in body and 'data-table="funnel_matches"' not in body
+    assert "data-match-funnel-missing" in body
+
+
+@pytest.fixture
+def matches(market):
+    from marketplace.matches.models import Match
+
+    techs = [market["t1"], TechnologyPageFactory(), TechnologyPageFactory()]
+    now = timezone.now()
+    Match.objects.create(
+        demand=market["d1"],
+        technology=techs[0],
+        state="recommended",
+        decided_at=now - dt.timedelta(days=9),
+        demand_answer="interested",
+        technology_answer="interested",
+        deal_amount=1_500_000,
+        deal_signed_on=dt.date(2025, 6, 1),
+        deal_recorded_at=now,
+    )
+    Match.objects.create(
+        demand=market["d1"],
+        technology=techs[1],
+        state="recommended",
+        decided_at=now - dt.timedelta(days=9),
+        demand_answer="interested",
+    )
+    Match.objects.create(
+        demand=market["d2"],
+        technology=techs[2],
+        state="recommended",
+        decided_at=now - dt.timedelta(days=2),
+    )
+    Match.objects.create(demand=market["d2"], technology=techs[0], state="dismissed")
+    Match.objects.create(demand=market["d3"], technology=techs[1])
+    return Match
+
+
+def test_match_funnel_counts_and_deal_amounts(matches):
+    from marketplace.curation.selectors import match_funnel
+
+    stages = [(label, n, amount) for label, n, amount in match_funnel(DashboardFilter())]
+    assert [n for _l, n, _a in stages] == [5, 3, 1, 1]
+    assert stages[-1][2] == 1_500_000
+    licheng = [n for _l, n, _a in match_funnel(DashboardFilter(district=LICHENG))]
+    assert licheng == [3, 2, 1, 1]  # matches of d1 and d3
+
+
+def test_recommended_matches_waiting_for_an_answer(client, curator, matches):
+    from marketplace.curation.selectors import pending_match_answers
+
+    items = pending_match_answers(DashboardFilter())
+    assert len(items) == 2  # the mutual one is answered
+    late, fresh = items
+    assert late.is_overdue and late.overdue_days == 2 and "成果方" in late.detail
+    assert not fresh.is_overdue
+    client.force_login(curator)
+    body = client.get(DASHBOARD + "overdue/").content.decode()
+    assert 'data-table="overdue_matches"' in body and body.count("data-overdue") == 1

@@ -49,11 +49,15 @@ def test_organisation_code_is_the_body_part_of_the_credit_code():
 @pytest.fixture
 def duplicates(db):
     original = OrganisationFactory(name="济南精工装备有限公司", credit_code=credit_code(501))
-    renamed = OrganisationFactory(name="济南精工装备股份有限公司", verification="pending",
-                                  credit_code=credit_code(502))
+    renamed = OrganisationFactory(
+        name="济南精工装备股份有限公司", verification="pending", credit_code=credit_code(502)
+    )
     # Same 组织机构代码 (characters 9–17) under another registration authority's prefix.
-    same_code = OrganisationFactory(name="历城精密机械有限公司", verification="pending",
-                                    credit_code=credit_code(501, prefix="91370112"))
+    same_code = OrganisationFactory(
+        name="历城精密机械有限公司",
+        verification="pending",
+        credit_code=credit_code(501, prefix="91370112"),
+    )
     unrelated = OrganisationFactory(name="山东测试大学", kind="university")
     return original, renamed, same_code, unrelated
 
@@ -62,7 +66,9 @@ def test_duplicates_by_name_and_by_organisation_code(duplicates):
     original, renamed, same_code, unrelated = duplicates
     found = organisation_duplicates([original, renamed, same_code, unrelated])
     assert {(d.pk, d.reason) for d in found[original.pk]} == {
-        (renamed.pk, "名称相近"), (same_code.pk, "组织机构代码相同")}
+        (renamed.pk, "名称相近"),
+        (same_code.pk, "组织机构代码相同"),
+    }
     assert [d.pk for d in found[renamed.pk]] == [original.pk]
     assert [d.pk for d in found[same_code.pk]] == [original.pk]
     assert unrelated.pk not in found
@@ -99,20 +105,24 @@ def test_expiring_tiers_within_90_days(client, curator):
     today = timezone.localdate()
     soon = EnterpriseTierFactory(
         organisation=OrganisationFactory(name="快到期科技有限公司"),
-        certified_on=today - dt.timedelta(days=1000), expires_on=today + dt.timedelta(days=20),
+        certified_on=today - dt.timedelta(days=1000),
+        expires_on=today + dt.timedelta(days=20),
         certificate_number="ZJTX-2022-001",
     )
     later = EnterpriseTierFactory(
         organisation=OrganisationFactory(name="明年到期科技有限公司"),
-        certified_on=today - dt.timedelta(days=100), expires_on=today + dt.timedelta(days=200),
+        certified_on=today - dt.timedelta(days=100),
+        expires_on=today + dt.timedelta(days=200),
     )
     EnterpriseTierFactory(
         organisation=OrganisationFactory(name="已过期科技有限公司"),
-        certified_on=today - dt.timedelta(days=1000), expires_on=today - dt.timedelta(days=1),
+        certified_on=today - dt.timedelta(days=1000),
+        expires_on=today - dt.timedelta(days=1),
     )
     edge = EnterpriseTierFactory(
         organisation=OrganisationFactory(name="九十天到期科技有限公司"),
-        certified_on=today - dt.timedelta(days=1000), expires_on=today + dt.timedelta(days=90),
+        certified_on=today - dt.timedelta(days=1000),
+        expires_on=today + dt.timedelta(days=90),
     )
     assert list(tier_expiring_list()) == [soon, edge]
     client.force_login(curator)
