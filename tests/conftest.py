@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -56,3 +59,55 @@ def outsider(db):
         user=UserFactory(email="other@example.com"),
         organisation=OrganisationFactory(name="无关单位有限公司"),
     ).user
+
+
+# --- Real-browser journeys: Playwright drives Debian's chromium against the live server. ---
+
+CHROMIUM = os.environ.get("JIEBANG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():
+    """A fresh chromium per test: Playwright's sync API owns an event loop while it runs."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"chromium not installed at {CHROMIUM} (make test installs it as root)")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    # The test thread uses the ORM while Playwright's loop exists in it; that is safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as pw:
+            instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_page(browser, live_server, settings):
+    """Open a phone-sized page on the live server; each call is a separate person."""
+    settings.ALLOWED_HOSTS = ["*"]
+
+    def make(locale: str = "zh-CN"):
+        context = browser.new_context(
+            locale=locale, base_url=live_server.url, viewport={"width": 412, "height": 915}
+        )
+        context.set_default_timeout(15_000)
+        return context.new_page()
+
+    return make

@@ -227,6 +227,8 @@ MFA_TOTP_ISSUER = "Jiebang"
 # Curators must have TOTP enrolled before they reach the admin (on in production).
 JIEBANG_REQUIRE_CURATOR_MFA = env_bool("JIEBANG_REQUIRE_CURATOR_MFA", False)
 JIEBANG_CURATORS_GROUP = "Curators"
+# Engine-proposed matches below this score (0–100) never reach the curators' queue.
+JIEBANG_MATCH_MIN_SCORE = int(os.environ.get("JIEBANG_MATCH_MIN_SCORE", "60"))
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "揭榜平台 <noreply@jiebang.local>")
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
-import shutil
 
 import pytest
 from django.core import mail
@@ -15,17 +13,6 @@ from marketplace.bidding.models import Bid
 
 from .conftest import PDF_BYTES
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 # serialized_rollback restores the Wagtail page tree that the live server's flush removes.
 pytestmark = [
     pytest.mark.browser,
@@ -34,16 +21,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def chromium():
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"chromium not installed at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+def chromium(browser):
+    return browser
 
 
 def signed_in(browser, live_server, user):

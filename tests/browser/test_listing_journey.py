@@ -10,7 +10,8 @@ from django.core import mail
 
 from marketplace.organisations.models import Organisation
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: a previous serialized test may have flushed without re-running post_migrate.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 CREDIT_CODE = "91370100MA3C5TQ12G"  # check digit valid under GB 32100-2015
 TITLE = "新能源汽车电机壳体铝合金压铸气孔控制"

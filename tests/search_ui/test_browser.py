@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from tests.factories import DemandPageFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("JIEBANG_CHROMIUM", "/usr/bin/chromium")
-
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 @pytest.fixture
-def chromium_page(live_server, settings):
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"chromium not installed at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    settings.ALLOWED_HOSTS = ["*"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        context = browser.new_context(locale="zh-CN", base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
+def chromium_page(new_page):
+    return new_page()
 
 
 def test_typing_suggests_terms_and_choosing_one_searches(chromium_page):
