@@ -265,22 +265,42 @@ def _per_demand(rows) -> list[dict[str, Any]]:
 # Funnels
 
 
+def _bid_scopes(filters: DashboardFilter, prefix: str = "") -> list[Q]:
+    """The filter on bids (reached through ``prefix``), one Q per catalogue when filtering.
+
+    One Q per catalogue keeps each query on inner joins; an OR across the demand and the
+    technology joins makes the database walk both outer joins for every bid.
+    """
+    if not (filters.has_period or filters.district):
+        return [Q()]
+    return [
+        Q(**{f"{prefix}kind": kind}) & filters.listing_q(f"{prefix}{kind}__")
+        for kind in (ListingKind.DEMAND, ListingKind.TECHNOLOGY)
+    ]
+
+
+def _sum_aggregates(queryset: QuerySet, scopes: list[Q], **aggregates) -> dict[str, int]:
+    totals = dict.fromkeys(aggregates, 0)
+    for scope in scopes:
+        for key, value in queryset.filter(scope).order_by().aggregate(**aggregates).items():
+            totals[key] += value or 0
+    return totals
+
+
 def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
     """Submitted → shortlisted → awarded → deal recorded → signed, with deal amounts (yuan)."""
-    q = (
-        filters.listing_q("demand__") | filters.listing_q("technology__")
-        if (filters.has_period or filters.district)
-        else Q()
-    )
-    bids = submitted_bids().filter(q)
-    counts = bids.order_by().aggregate(
+    counts = _sum_aggregates(
+        submitted_bids(),
+        _bid_scopes(filters),
         submitted=Count("pk"),
         shortlisted=Count("pk", filter=Q(status__in=[BidStatus.SHORTLISTED, BidStatus.AWARDED])),
         awarded=Count("pk", filter=Q(status=BidStatus.AWARDED)),
     )
     live_deal = ~Q(status=Deal.Status.CANCELLED)
     signed = Q(status=Deal.Status.SIGNED)
-    deals = Deal.objects.filter(bid__in=bids.values("pk")).aggregate(
+    deals = _sum_aggregates(
+        Deal.objects.filter(bid__submitted_at__isnull=False),
+        _bid_scopes(filters, "bid__"),
         deal_n=Count("pk", filter=live_deal),
         deal_amount=Sum("amount", filter=live_deal),
         signed_n=Count("pk", filter=signed),
@@ -290,8 +310,8 @@ def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
         ("已提交揭榜", counts["submitted"], None),
         ("入围（含中榜）", counts["shortlisted"], None),
         ("中榜", counts["awarded"], None),
-        ("成交（已定榜，不含取消）", deals["deal_n"], deals["deal_amount"] or 0),
-        ("已签约", deals["signed_n"], deals["signed_amount"] or 0),
+        ("成交（已定榜，不含取消）", deals["deal_n"], deals["deal_amount"]),
+        ("已签约", deals["signed_n"], deals["signed_amount"]),
     ]
 
 
