@@ -70,6 +70,19 @@ def parse_filters(filters: Mapping[str, Any] | None) -> list[Clause]:
     return clauses
 
 
+def clause_matches(doc: ListingDocument, clause: Clause) -> bool:
+    """Return whether ``doc`` passes one filter clause (the engines' semantics, in Python)."""
+    if clause.op in ("in", "not_in"):
+        found = not set(doc.facet_values(clause.field)).isdisjoint(clause.value)
+        return found if clause.op == "in" else not found
+    value = getattr(doc, clause.field)
+    if value is None:
+        return clause.op == "gte_or_missing"
+    if clause.op == "lte":
+        return value <= clause.value
+    return value >= clause.value
+
+
 @dataclass(slots=True)
 class SearchQuery:
     """A catalogue search: text, filters, facets to count, and a page.

@@ -13,6 +13,7 @@ visible to the next search.
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import fcntl
 import json
@@ -32,6 +33,7 @@ from search.backends.base import (
     BaseSearchBackend,
     Clause,
     Hit,
+    clause_matches,
     SearchQuery,
     SearchResults,
     document_tokens,
@@ -44,6 +46,21 @@ from search.documents import FACET_FIELDS, KINDS, Kind, ListingDocument
 TOKEN_FIELDS = ("words", "bigrams", "title_words", "keyword_words")
 SCHEMA_VERSION = "2"
 FACET_SIZE = 100
+
+
+# Matching fetches this many times the candidates wanted before filtering them.
+PREFILTER_FACTOR = 2
+
+
+class _GenerationCache:
+    """Caches valid for one index generation (one set of committed segments)."""
+
+    __slots__ = ("doc_freqs", "docs", "max_docs")
+
+    def __init__(self, max_docs: int) -> None:
+        self.docs: dict[tuple[int, int], ListingDocument] = {}
+        self.doc_freqs: dict[str, dict[str, int]] = {}
+        self.max_docs = max_docs
 
 
 class IndexLockTimeout(RuntimeError):
@@ -124,6 +141,11 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         self.schema = build_schema()
         self._indexes: dict[str, tantivy.Index] = {}
         self._meta_mtimes: dict[str, int] = {}
+        # Per index generation (cleared when a commit is seen): decoded stored
+        # documents by address and term document frequencies. A searcher and
+        # the caches of its generation are always handed out together.
+        self._caches: dict[str, _GenerationCache] = {}
+        self.cache_docs = int(self.params.get("DOCUMENT_CACHE", 20_000))
 
     @classmethod
     @contextlib.contextmanager
@@ -174,15 +196,23 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         return index
 
     def _searcher(self, kind: Kind) -> tantivy.Searcher:
+        return self._generation(kind)[0]
+
+    def _generation(self, kind: Kind) -> tuple[tantivy.Searcher, _GenerationCache]:
+        """Return a searcher on the newest commit and the caches of that generation."""
         index = self._index(kind)
         try:
             mtime = os.stat(self._dir(kind) / "meta.json").st_mtime_ns
         except FileNotFoundError:
             mtime = 0
-        if self._meta_mtimes.get(kind) != mtime:
+        if self._meta_mtimes.get(kind) != mtime or kind not in self._caches:
             index.reload()
+            searcher = index.searcher()
+            self._caches[kind] = _GenerationCache(self.cache_docs)
             self._meta_mtimes[kind] = mtime
-        return index.searcher()
+            return searcher, self._caches[kind]
+        cache = self._caches[kind]
+        return index.searcher(), cache
 
     @contextlib.contextmanager
     def _writer(self, kind: Kind, bulk: bool = False) -> Iterator[tantivy.IndexWriter]:
@@ -291,6 +321,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         for kind in list(self._indexes):
             self._index(kind).reload()
         self._meta_mtimes.clear()
+        self._caches.clear()
 
     def clear(self, kind: Kind | None = None) -> None:
         """Remove every document of ``kind`` (or of every kind)."""
@@ -343,6 +374,16 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         source = searcher.doc(address).get_first("source")
         return ListingDocument.from_dict(json.loads(source))
 
+    def _load_cached(self, searcher, cache: _GenerationCache, address) -> ListingDocument:
+        """Return the stored document at ``address`` (a copy: callers may change it)."""
+        key = (address.segment_ord, address.doc)
+        doc = cache.docs.get(key)
+        if doc is None:
+            doc = self._load(searcher, address)
+            if len(cache.docs) < cache.max_docs:
+                cache.docs[key] = doc
+        return copy.copy(doc)
+
     @staticmethod
     def _ids(searcher: tantivy.Searcher, addresses: list) -> list[str]:
         """Return the listing ids of hits from the ``pk`` fast field (stored ``id`` as fallback)."""
@@ -356,8 +397,17 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     def doc_freqs(self, kind: Kind, field: str, terms: Iterable[str]) -> dict[str, int]:
         """Return the document frequency of each term in a token field."""
-        searcher = self._searcher(kind)
-        return {t: searcher.doc_freq(field, t) for t in terms}
+        searcher, cache = self._generation(kind)
+        known = cache.doc_freqs.setdefault(field, {})
+        out = {}
+        for term in terms:
+            n = known.get(term)
+            if n is None:
+                n = searcher.doc_freq(field, term)
+                if len(known) < 200_000:
+                    known[term] = n
+            out[term] = n
+        return out
 
     def autocomplete(self, kind: Kind, prefix: str, limit: int = 10) -> list[str]:
         """Return up to ``limit`` indexed keywords and title words starting with ``prefix``."""
@@ -370,7 +420,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Return a page of hits for a catalogue query with facets and highlights."""
-        searcher = self._searcher(query.kind)
+        searcher, cache = self._generation(query.kind)
         terms = search_terms(query.text)
         compiled = self._filtered(self._text_query(terms), parse_filters(query.filters))
         # Tantivy panics on a limit of 0: count-only queries fetch one hit and drop it.
@@ -384,7 +434,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         else:
             hits = []
             for score, address in found:
-                doc = self._load(searcher, address)
+                doc = self._load_cached(searcher, cache, address)
                 marks = highlight_document(doc, terms) if query.highlight and terms else {}
                 hits.append(Hit(doc, score, marks))
         facets = self._facets(searcher, compiled, query.facets)
@@ -403,17 +453,36 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         """Return the listings of ``kind`` most similar to weighted query terms."""
         if not terms:
             return []
-        searcher = self._searcher(kind)
+        searcher, cache = self._generation(kind)
         mlt = self._mlt_query(terms, field_boosts or self.mlt_field_boosts)
-        query = self._filtered(mlt, parse_filters(filters))
+        clauses = parse_filters(filters)
+        exclude_ids = {str(i) for i in exclude_ids}
+        if clauses or exclude_ids:
+            # The bare disjunction of term clauses is what Tantivy's top-k
+            # pruning (block-max WAND) handles; filters around it make it score
+            # every candidate. So fetch the best few unfiltered and check the
+            # filters on the loaded documents: when ``limit`` of them pass, they
+            # are exactly the best that pass. Only otherwise run the filtered query.
+            fetch = limit * PREFILTER_FACTOR
+            hits = searcher.search(mlt, fetch, count=False).hits
+            kept = []
+            for score, address in hits:
+                doc = self._load_cached(searcher, cache, address)
+                if doc.id not in exclude_ids and all(clause_matches(doc, c) for c in clauses):
+                    kept.append(Hit(doc, score))
+                    if len(kept) == limit:
+                        return kept
+            if len(hits) < fetch:  # every matching listing was seen
+                return kept
+        query = self._filtered(mlt, clauses)
         excluded = [
-            (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "id", str(i)))
-            for i in exclude_ids
+            (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "id", i))
+            for i in sorted(exclude_ids)
         ]
         if excluded:
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *excluded])
         hits = searcher.search(query, limit, count=False).hits
-        return [Hit(self._load(searcher, address), score) for score, address in hits]
+        return [Hit(self._load_cached(searcher, cache, address), score) for score, address in hits]
 
     # -- query compilation ---------------------------------------------------------
 

@@ -97,3 +97,23 @@ def test_big_batches_analysed_in_a_process_pool_index_the_same(tmp_path, technol
         assert found(pooled) == found(serial) and found(serial)
     pooled.rebuild("technology", many[:4])
     assert pooled.count("technology") == 4
+
+
+def test_matching_filters_checked_after_an_unfiltered_fetch_stay_exact(tmp_path, monkeypatch):
+    from search.backends import embedded
+
+    backend = EmbeddedSearchBackend({"PATH": str(tmp_path / "index")})
+    # The best text matches are closed: the unfiltered fetch finds too few open
+    # ones and the filtered query must take over.
+    docs = [ListingDocument(kind="demand", id=f"c{i}", title="锂电池回收", summary="锂电池回收" * (5 - i % 3),
+                            status="closed") for i in range(6)]
+    docs += [ListingDocument(kind="demand", id=f"o{i}", title="电池", summary="废旧电池回收利用" + "说明" * i,
+                             status="open") for i in range(4)]
+    backend.index_documents(docs)
+    terms = backend.weighted_terms("demand", "锂电池回收")
+    for factor in (2, 100):  # 100: everything fetched, filters checked in Python only
+        monkeypatch.setattr(embedded, "PREFILTER_FACTOR", factor)
+        hits = backend.more_like_this("demand", terms, filters={"status__not_in": ["closed"]},
+                                      exclude_ids=["o0"], limit=2)
+        assert [h.id for h in hits] == ["o1", "o2"]
+        assert all(h.document.status == "open" for h in hits)
