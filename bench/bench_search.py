@@ -7,13 +7,22 @@ measures on the very same documents and queries:
 * indexing throughput (listings/s), analysis included;
 * demand → top-10 technology matching latency (p50 / p95), using real
   matchbench demand texts through ``search.matching.match``;
-* catalogue search latency with a facet filter and five facet counts (p95).
+* catalogue search latency with a facet filter and five facet counts (p95),
+  asking for ranked ids as the site does (``ids_only``: pages are re-read and
+  highlighted from the database);
+* CPU time per query / per listing next to wall time (wall time is inflated
+  when other processes share the cores), and the load average;
+* with ``--rss``, the resident memory of a fresh process with the project's
+  Django apps loaded, after opening the index and serving queries.
 
 The reference is matchbench's ``baselines/bm25_baseline.py`` (bm25s, Lucene
 BM25 over character bigrams), extended with numpy facet counting for the
 search case. Results are reported as ratios ours / reference.
+``--no-reference`` measures our engine alone (for the 1M point: the reference
+keeps every token list in memory).
 
-    python bench/bench_search.py --sizes 10000 100000 --queries 300
+    python bench/bench_search.py --sizes 10000 100000 --queries 300 --rss
+    python bench/bench_search.py --sizes 1000000 --queries 300 --no-reference
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import random
 import re
@@ -30,7 +40,43 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import MATCHBENCH, setup_django  # noqa: E402
+from common import MATCHBENCH, ROOT, setup_django  # noqa: E402
+
+
+def rss_mib() -> float:
+    """Return this process's resident set size in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_probe(path: str, n_queries: int) -> None:
+    """Print the RSS of a process with the project's apps, before and after using the index."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
+    import django
+
+    django.setup()
+    import search.selectors  # noqa: F401  (what a web process imports)
+    from search import matching as m
+    from search.backends.base import SearchQuery as Q
+    from search.backends.embedded import EmbeddedSearchBackend as Backend
+    from search.documents import ListingDocument as Doc
+
+    before = rss_mib()
+    backend = Backend({"PATH": path})
+    queries = [json.loads(x) for x in open(MATCHBENCH / "queries_dev.jsonl", encoding="utf-8")][:n_queries]
+    for q in queries:
+        m.match(Doc(kind="demand", id=q["id"], summary=q["text"]), backend=backend)
+        backend.search(Q(kind="technology", text=q["text"][:8], facets=FACETS, ids_only=True))
+    print(json.dumps({"rss_mib_django": round(before, 1), "rss_mib_after_queries": round(rss_mib(), 1)}))
+
+
+if __name__ == "__main__" and "--rss-probe" in sys.argv:
+    FACETS = ["industry_chain", "tech_field", "district", "maturity", "cooperation_modes"]
+    rss_probe(sys.argv[sys.argv.index("--rss-probe") + 1], 300)
+    sys.exit(0)
 
 setup_django()
 
@@ -114,6 +160,18 @@ def timed(fn, items) -> list[float]:
     return out
 
 
+def cpu_ms(fn, items) -> float:
+    """Return the mean CPU time per item in ms (this process and its threads)."""
+    start = time.process_time()
+    for item in items:
+        fn(item)
+    return (time.process_time() - start) * 1000 / len(items)
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 class Reference:
     """matchbench's BM25 baseline (bm25s over bigrams) plus numpy facet counting."""
 
@@ -161,38 +219,84 @@ class Reference:
         return [self.ids[i] for i in top], counts
 
 
-def run_size(n: int, n_queries: int, ref_module) -> dict:
+def run_size(n: int, n_queries: int, ref_module, *, reference: bool = True, rss: bool = False) -> dict:
     docs = synthetic_listings(n)
     demands = [ListingDocument(kind="demand", id=q["id"], summary=q["text"])
                for q in read_jsonl(MATCHBENCH / "queries_dev.jsonl")[:n_queries]]
     typed = search_queries(docs, n_queries)
     analysis.words("预热")  # dictionary load is a one-off cost, outside the timings
+    loads = {"start": load_average()}
 
-    ref = Reference(ref_module, docs)
-    ref.match(demands[0].summary)
-    ref_match = timed(lambda d: ref.match(d.summary), demands)
-    ref_search = timed(ref.search, typed)
+    ref = None
+    if reference:
+        ref = Reference(ref_module, docs)
+        ref.match(demands[0].summary)
+        ref_match = timed(lambda d: ref.match(d.summary), demands)
+        ref_search = timed(ref.search, typed)
+        ref_match_cpu = cpu_ms(lambda d: ref.match(d.summary), demands)
+        ref_search_cpu = cpu_ms(ref.search, typed)
 
+    def search(q):
+        return backend.search(SearchQuery(kind="technology", text=q[0], filters=q[1],
+                                          facets=FACETS, page_size=20, ids_only=True))
+
+    extra = {}
     with EmbeddedSearchBackend.temporary({}) as backend:
-        start = time.perf_counter()
-        backend.index_documents(docs)
+        start, cpu0, children0 = time.perf_counter(), time.process_time(), os.times()
+        for i in range(0, n, 250_000):  # bounded memory at 1M: one commit per 250k
+            backend.index_documents(docs[i : i + 250_000])
         ours_index = time.perf_counter() - start
+        children1 = os.times()
+        index_cpu = (time.process_time() - cpu0) + (
+            children1.children_user + children1.children_system
+            - children0.children_user - children0.children_system)
+        loads["after_index"] = load_average()
+        del docs
         matching.match(demands[0], backend=backend)
-        ours_match = timed(lambda d: matching.match(d, backend=backend, limit=10), demands)
-        ours_search = timed(
-            lambda q: backend.search(SearchQuery(kind="technology", text=q[0], filters=q[1],
-                                                 facets=FACETS, page_size=20)),
-            typed,
-        )
-    rows = {
-        "index_docs_per_s": (n / ours_index, n / ref.index_seconds),
-        "match_ms_p50": (statistics.median(ours_match), statistics.median(ref_match)),
-        "match_ms_p95": (pct(ours_match, 0.95), pct(ref_match, 0.95)),
-        "search_facets_ms_p50": (statistics.median(ours_search), statistics.median(ref_search)),
-        "search_facets_ms_p95": (pct(ours_search, 0.95), pct(ref_search, 0.95)),
+
+        def cold(measure, fn, items):
+            # Caches live per index generation; start every pass without them
+            # (queries within a pass may reuse what earlier ones loaded, as in a web process).
+            backend.refresh()
+            return measure(fn, items)
+
+        ours_match = cold(timed, lambda d: matching.match(d, backend=backend, limit=10), demands)
+        ours_search = cold(timed, search, typed)
+        ours_match_cpu = cold(cpu_ms, lambda d: matching.match(d, backend=backend, limit=10), demands)
+        ours_search_cpu = cold(cpu_ms, search, typed)
+        loads["end"] = load_average()
+        extra["index_cpu_ms_per_listing"] = round(index_cpu * 1000 / n, 3)
+        extra["bench_rss_mib"] = round(rss_mib(), 1)
+        if rss:
+            import subprocess
+
+            out = subprocess.run([sys.executable, __file__, "--rss-probe", str(backend.path)],
+                                 capture_output=True, text=True, check=True).stdout
+            extra.update(json.loads(out.strip().splitlines()[-1]))
+    ours = {
+        "index_docs_per_s": n / ours_index,
+        "match_ms_p50": statistics.median(ours_match),
+        "match_ms_p95": pct(ours_match, 0.95),
+        "match_cpu_ms_mean": ours_match_cpu,
+        "search_facets_ms_p50": statistics.median(ours_search),
+        "search_facets_ms_p95": pct(ours_search, 0.95),
+        "search_facets_cpu_ms_mean": ours_search_cpu,
     }
-    return {k: {"ours": round(a, 3), "reference": round(b, 3), "ratio": round(a / b, 2)}
-            for k, (a, b) in rows.items()}
+    refs = {}
+    if ref is not None:
+        refs = {
+            "index_docs_per_s": n / ref.index_seconds,
+            "match_ms_p50": statistics.median(ref_match),
+            "match_ms_p95": pct(ref_match, 0.95),
+            "match_cpu_ms_mean": ref_match_cpu,
+            "search_facets_ms_p50": statistics.median(ref_search),
+            "search_facets_ms_p95": pct(ref_search, 0.95),
+            "search_facets_cpu_ms_mean": ref_search_cpu,
+        }
+    rows = {k: {"ours": round(a, 3), "reference": round(refs[k], 3) if k in refs else None,
+                "ratio": round(a / refs[k], 2) if refs.get(k) else None}
+            for k, a in ours.items()}
+    return {"metrics": rows, "load_average": loads, **extra}
 
 
 def main() -> None:
@@ -200,16 +304,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--out", default=None, help="write the results as JSON here")
+    parser.add_argument("--no-reference", action="store_true", help="measure our engine alone")
+    parser.add_argument("--rss", action="store_true",
+                        help="also measure a fresh Django process's memory with the index open")
     args = parser.parse_args()
     ref_module = load_reference()
     machine = f"{platform.node()} {platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}"
     results = {"machine": machine.strip(), "sizes": {}}
     for n in args.sizes:
-        results["sizes"][n] = run_size(n, args.queries, ref_module)
-        print(f"\n{n} listings ({machine})")
-        print(f"{'metric':<22}{'ours':>12}{'reference':>12}{'ours/ref':>10}")
-        for metric, row in results["sizes"][n].items():
-            print(f"{metric:<22}{row['ours']:>12.3f}{row['reference']:>12.3f}{row['ratio']:>10.2f}")
+        result = results["sizes"][n] = run_size(n, args.queries, ref_module,
+                                                reference=not args.no_reference, rss=args.rss)
+        print(f"\n{n} listings ({machine}); load average {result['load_average']}")
+        print(f"{'metric':<27}{'ours':>12}{'reference':>12}{'ours/ref':>10}")
+        for metric, row in result["metrics"].items():
+            ref = f"{row['reference']:>12.3f}" if row["reference"] is not None else f"{'-':>12}"
+            ratio = f"{row['ratio']:>10.2f}" if row["ratio"] is not None else f"{'-':>10}"
+            print(f"{metric:<27}{row['ours']:>12.3f}{ref}{ratio}")
+        print({k: v for k, v in result.items() if k not in ("metrics", "load_average")})
         sys.stdout.flush()
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
