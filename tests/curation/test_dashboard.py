@@ -359,3 +359,42 @@ def test_recommended_matches_waiting_for_an_answer(client, curator, matches):
     client.force_login(curator)
     body = client.get(DASHBOARD + "overdue/").content.decode()
     assert 'data-table="overdue_matches"' in body and body.count("data-overdue") == 1
+
+
+def test_withdrawn_listing_counts_by_state_only(market):
+    DemandPageFactory(status="withdrawn", live=False, industry_chain=market["chain_b"])
+    assert _state(listing_state_counts(DashboardFilter()), "demand", "withdrawn") == 1
+    by_chain = {row[0]: row[1:] for row in table_export("by_chain", DashboardFilter()).rows}
+    assert by_chain[market["chain_b"].name] == [1, 0]  # still only d2
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_query_count_does_not_grow_with_rows(client, curator, market):
+    client.force_login(curator)
+    univ = OrganisationFactory(kind=Organisation.Kind.UNIVERSITY)
+
+    def late_demand_with_bid(n):
+        demand = DemandPageFactory(bid_deadline=timezone.now() - dt.timedelta(days=30 + n))
+        Bid.objects.create(
+            kind="demand",
+            demand=demand,
+            organisation=univ,
+            status="submitted",
+            submitted_at=timezone.now() - dt.timedelta(days=40),
+        )
+
+    late_demand_with_bid(0)
+    pages = ("", "bids/", "gap/", "overdue/")
+    before = [_queries(client, DASHBOARD + p) for p in pages]
+    for n in range(1, 7):
+        late_demand_with_bid(n)
+    after = [_queries(client, DASHBOARD + p) for p in pages]
+    assert after == before
