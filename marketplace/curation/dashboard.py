@@ -191,9 +191,9 @@ class Figures:
 def _state_table(kind: str, title: str) -> Callable[[Figures], Table]:
     def build(figures: Figures) -> Table:
         rows = [[label, n] for _value, label, n in figures.states[kind]]
-        rows.append(["合计", sum(r[1] for r in rows)])
-        note = "含草稿与审核中项目；按首次发布时间筛选时只计已发布过的项目。"
-        return Table(f"state_{kind}", title, ["状态", "数量"], rows, note, chart_columns=(1,))
+        rows.append([_("合计"), sum(r[1] for r in rows)])
+        note = _("含草稿与审核中项目；按首次发布时间筛选时只计已发布过的项目。")
+        return Table(f"state_{kind}", title, [_("状态"), _("数量")], rows, note, chart_columns=(1,))
 
     return build
 
@@ -204,11 +204,11 @@ def by_chain(figures: Figures) -> Table:
         [label, demands.get(pk, 0), technologies.get(pk, 0)]
         for pk, label in selectors.taxonomy_labels(selectors.IndustryChain)
     ]
-    rows = [r for r in rows if r[0] != "未分类" or r[1] or r[2]]
+    rows = [r for r in rows if r[0] != _("未分类") or r[1] or r[2]]
     return Table(
         "by_chain",
-        "按产业链（公开项目）",
-        ["产业链", "技术需求", "科技成果"],
+        _("按产业链（公开项目）"),
+        [_("产业链"), _("技术需求"), _("科技成果")],
         rows,
         chart_columns=(1, 2),
     )
@@ -222,8 +222,8 @@ def by_district(figures: Figures) -> Table:
     ]
     return Table(
         "by_district",
-        "按区县（公开项目）",
-        ["区县", "技术需求", "科技成果"],
+        _("按区县（公开项目）"),
+        [_("区县"), _("技术需求"), _("科技成果")],
         rows,
         chart_columns=(1, 2),
     )
@@ -233,31 +233,35 @@ def bids_summary(figures: Figures) -> Table:
     stats = figures.bids
     hours = stats.median_hours_to_first_bid
     rows = [
-        ["已发布技术需求", stats.demands],
-        ["收到揭榜的需求", stats.demands_with_bids],
-        ["已提交揭榜方案", stats.bids],
-        ["平均每项需求揭榜数", stats.bids_per_demand],
-        ["首个揭榜的时间中位数（小时）", hours if hours is not None else "—"],
-        ["首个揭榜的时间中位数（天）", round(hours / 24, 1) if hours is not None else "—"],
+        [_("已发布技术需求"), stats.demands],
+        [_("收到揭榜的需求"), stats.demands_with_bids],
+        [_("已提交揭榜方案"), stats.bids],
+        [_("平均每项需求揭榜数"), stats.bids_per_demand],
+        [_("首个揭榜的时间中位数（小时）"), hours if hours is not None else "—"],
+        [_("首个揭榜的时间中位数（天）"), round(hours / 24, 1) if hours is not None else "—"],
     ]
-    note = "时间自需求首次发布起算，至第一份提交的揭榜方案（不含草稿）。"
-    return Table("bids_summary", "揭榜概况", ["指标", "数值"], rows, note)
+    note = _("时间自需求首次发布起算，至第一份提交的揭榜方案（不含草稿）。")
+    return Table("bids_summary", _("揭榜概况"), [_("指标"), _("数值")], rows, note)
 
 
 def bid_buckets(figures: Figures) -> Table:
     rows = [[f"{label} 份", n] for label, n in figures.bids.buckets]
     return Table(
-        "bid_buckets", "每项需求的揭榜数分布", ["揭榜数", "需求数"], rows, chart_columns=(1,)
+        "bid_buckets",
+        _("每项需求的揭榜数分布"),
+        [_("揭榜数"), _("需求数")],
+        rows,
+        chart_columns=(1,),
     )
 
 
 def bids_per_demand(figures: Figures) -> Table:
     rows = [[d["title"], d["organisation"], d["bids"], d["hours"]] for d in figures.bids.per_demand]
-    note = "按揭榜数从多到少，页面显示前 20 项，导出文件含前 500 项。"
+    note = _("按揭榜数从多到少，页面显示前 20 项，导出文件含前 500 项。")
     return Table(
         "bids_per_demand",
-        "各需求揭榜数",
-        ["技术需求", "需求单位", "揭榜数", "首个揭榜用时（小时）"],
+        _("各需求揭榜数"),
+        [_("技术需求"), _("需求单位"), _("揭榜数"), _("首个揭榜用时（小时）")],
         rows,
         note,
         chart_columns=(2,),
@@ -278,23 +282,23 @@ def _funnel_rows(stages) -> list[list[Any]]:
     ]
 
 
-FUNNEL_HEADERS = ["阶段", "数量", "占第一阶段", "成交金额（万元）"]
+FUNNEL_HEADERS = [_("阶段"), _("数量"), _("占第一阶段"), _("成交金额（万元）")]
 
 
 def funnel_bids(figures: Figures) -> Table:
     rows = _funnel_rows(selectors.bid_funnel(figures.filters))
-    note = "揭榜与成交（两类目录合计）；按项目首次发布时间与所在区县筛选。"
-    return Table("funnel_bids", "揭榜成交漏斗", FUNNEL_HEADERS, rows, note, chart_columns=(1,))
+    note = _("揭榜与成交（两类目录合计）；按项目首次发布时间与所在区县筛选。")
+    return Table("funnel_bids", _("揭榜成交漏斗"), FUNNEL_HEADERS, rows, note, chart_columns=(1,))
 
 
 def funnel_matches(figures: Figures) -> Table | None:
     stages = selectors.match_funnel(figures.filters)
     if stages is None:
         return None
-    note = "对接推荐：提出 → 推荐 → 双方均表示有意向 → 成交；按需求的首次发布时间与区县筛选。"
+    note = _("对接推荐：提出 → 推荐 → 双方均表示有意向 → 成交；按需求的首次发布时间与区县筛选。")
     return Table(
         "funnel_matches",
-        "对接推荐漏斗",
+        _("对接推荐漏斗"),
         FUNNEL_HEADERS,
         _funnel_rows(stages),
         note,
@@ -302,12 +306,12 @@ def funnel_matches(figures: Figures) -> Table | None:
     )
 
 
-GAP_NOTE = (
+GAP_NOTE = _(
     "“无对应成果”：同一产业链且同一技术领域下没有已发布的科技成果；“无对应需求”反之。"
     "以结构化分类近似“没有匹配度超过阈值的成果”，不调用检索引擎；"
     "被统计的一方按筛选条件，另一方为全平台当前公开项目。"
 )
-GAP_HEADERS = ["揭榜中需求", "无对应成果的需求", "已发布成果", "无对应需求的成果"]
+GAP_HEADERS = [_("揭榜中需求"), _("无对应成果的需求"), _("已发布成果"), _("无对应需求的成果")]
 
 
 def _gap_table(key: str, axis: str, title: str, first: str) -> Callable[[Figures], Table]:
@@ -344,13 +348,24 @@ def _pending_table(key: str, title: str, loader) -> Callable[[Figures], Table]:
         ]
         days = selectors.due_days()
         note = (
-            f"办理时限（天）：项目审核 {days['listing_review']}，截止后决定揭榜 "
-            f"{days['bid_decision']}，推荐对接答复 {days['match_answer']}；逾期项目标红。"
-        )
+            _(
+                "办理时限（天）：项目审核 %(listing_review)s，截止后决定揭榜 %(bid_decision)s，"
+                "推荐对接答复 %(match_answer)s；逾期项目标红。"
+            )
+            % days
+        )  # noqa: UP031 — translatable strings keep named placeholders
         return Table(
             key,
             title,
-            ["事项", "项目", "单位", "说明", "开始时间", "应办结时间", "逾期天数"],
+            [
+                _("事项"),
+                _("项目"),
+                _("单位"),
+                _("说明"),
+                _("开始时间"),
+                _("应办结时间"),
+                _("逾期天数"),
+            ],
             rows,
             note,
             highlight=[i.is_overdue for i in items],
@@ -366,8 +381,8 @@ def _local(moment):
 
 
 TABLES: dict[str, Callable[[Figures], Table | None]] = {
-    "state_demand": _state_table("demand", "技术需求（按状态）"),
-    "state_technology": _state_table("technology", "科技成果（按状态）"),
+    "state_demand": _state_table("demand", _("技术需求（按状态）")),
+    "state_technology": _state_table("technology", _("科技成果（按状态）")),
     "by_chain": by_chain,
     "by_district": by_district,
     "bids_summary": bids_summary,
@@ -375,14 +390,16 @@ TABLES: dict[str, Callable[[Figures], Table | None]] = {
     "bids_per_demand": bids_per_demand,
     "funnel_bids": funnel_bids,
     "funnel_matches": funnel_matches,
-    "gap_chain": _gap_table("gap_chain", "chain", "供需缺口（按产业链）", "产业链"),
-    "gap_field": _gap_table("gap_field", "field", "供需缺口（按技术领域）", "技术领域"),
-    "overdue_reviews": _pending_table("overdue_reviews", "待审核项目", selectors.pending_reviews),
+    "gap_chain": _gap_table("gap_chain", "chain", _("供需缺口（按产业链）"), _("产业链")),
+    "gap_field": _gap_table("gap_field", "field", _("供需缺口（按技术领域）"), _("技术领域")),
+    "overdue_reviews": _pending_table(
+        "overdue_reviews", _("待审核项目"), selectors.pending_reviews
+    ),
     "overdue_bids": _pending_table(
-        "overdue_bids", "截止后待决定的揭榜", selectors.pending_bid_decisions
+        "overdue_bids", _("截止后待决定的揭榜"), selectors.pending_bid_decisions
     ),
     "overdue_matches": _pending_table(
-        "overdue_matches", "待答复的推荐对接", selectors.pending_match_answers
+        "overdue_matches", _("待答复的推荐对接"), selectors.pending_match_answers
     ),
 }
 
@@ -398,16 +415,18 @@ PAGES = {
     page.slug: page
     for page in (
         DashboardPage(
-            "overview", "项目概览", ("state_demand", "state_technology", "by_chain", "by_district")
+            "overview",
+            _("项目概览"),
+            ("state_demand", "state_technology", "by_chain", "by_district"),
         ),
         DashboardPage(
             "bids",
-            "揭榜与成交",
+            _("揭榜与成交"),
             ("bids_summary", "bid_buckets", "bids_per_demand", "funnel_matches", "funnel_bids"),
         ),
-        DashboardPage("gap", "供需缺口", ("gap_chain", "gap_field")),
+        DashboardPage("gap", _("供需缺口"), ("gap_chain", "gap_field")),
         DashboardPage(
-            "overdue", "逾期事项", ("overdue_reviews", "overdue_bids", "overdue_matches")
+            "overdue", _("逾期事项"), ("overdue_reviews", "overdue_bids", "overdue_matches")
         ),
     )
 }

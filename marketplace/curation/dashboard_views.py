@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import Promise
 
 from . import selectors
 from .dashboard import PAGES, TABLES, DashboardFilterForm, page_tables, table_export
@@ -45,6 +46,11 @@ def dashboard(request, page: str = "overview"):
     )
 
 
+def _cells(row: list) -> list:
+    # Labels may be lazy translations; openpyxl writes plain values only.
+    return [str(cell) if isinstance(cell, Promise) else cell for cell in row]
+
+
 @curator_required
 def dashboard_export(request, key: str):
     if key not in TABLES:
@@ -53,7 +59,9 @@ def dashboard_export(request, key: str):
     table = table_export(key, filters)
     if table is None:
         raise Http404
-    data = build_table(table.title[:31], table.headers, table.rows)
+    data = build_table(
+        str(table.title)[:31], [str(h) for h in table.headers], [_cells(r) for r in table.rows]
+    )
     audit_record(
         actor=request.user,
         action="dashboard.export",

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import WorkflowState
 
 from cms.models import (
@@ -160,7 +161,7 @@ def public_technologies(filters: DashboardFilter) -> QuerySet[TechnologyPage]:
 def taxonomy_labels(model) -> list[tuple[int | None, str]]:
     """Every entry of a taxonomy in its order, then "unclassified" (None)."""
     return list(model.objects.order_by("sort_order", "name").values_list("pk", "name")) + [
-        (None, "未分类")
+        (None, _("未分类"))
     ]
 
 
@@ -309,11 +310,11 @@ def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
         signed_amount=Sum("amount", filter=signed),
     )
     return [
-        ("已提交揭榜", counts["submitted"], None),
-        ("入围（含中榜）", counts["shortlisted"], None),
-        ("中榜", counts["awarded"], None),
-        ("成交（已定榜，不含取消）", deals["deal_n"], deals["deal_amount"]),
-        ("已签约", deals["signed_n"], deals["signed_amount"]),
+        (_("已提交揭榜"), counts["submitted"], None),
+        (_("入围（含中榜）"), counts["shortlisted"], None),
+        (_("中榜"), counts["awarded"], None),
+        (_("成交（已定榜，不含取消）"), deals["deal_n"], deals["deal_amount"]),
+        (_("已签约"), deals["signed_n"], deals["signed_amount"]),
     ]
 
 
@@ -346,10 +347,10 @@ def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] 
         deal_total=Sum("deal_amount", filter=Q(deal_recorded_at__isnull=False)),
     )
     return [
-        ("引擎/人工提出", counts["proposed"], None),
-        ("审核推荐", counts["recommended"], None),
-        ("双方有意向", counts["interested"], None),
-        ("成交", counts["deals"], counts["deal_total"] or 0),
+        (_("引擎/人工提出"), counts["proposed"], None),
+        (_("审核推荐"), counts["recommended"], None),
+        (_("双方有意向"), counts["interested"], None),
+        (_("成交"), counts["deals"], counts["deal_total"] or 0),
     ]
 
 
@@ -490,7 +491,7 @@ def pending_reviews(
         if int(object_id) not in pages:
             continue
         title, org, model = pages[int(object_id)]
-        kind = "技术需求审核" if model is DemandPage else "科技成果审核"
+        kind = _("技术需求审核") if model is DemandPage else _("科技成果审核")
         items.append(
             PendingItem(
                 kind, title, "", org, created, created + days, f"/admin/pages/{object_id}/edit/"
@@ -525,9 +526,9 @@ def pending_bid_decisions(
     }
     return [
         PendingItem(
-            "揭榜方案待决定",
+            _("揭榜方案待决定"),
             names.get(pk, ("", ""))[0],
-            f"{n} 份方案未决定",
+            _("%(n)d 份方案未决定") % {"n": n},
             names.get(pk, ("", ""))[1],
             deadline,
             deadline + days,
@@ -567,14 +568,14 @@ def pending_match_answers(
     for pk, demand, technology, demand_answer, technology_answer, recommended in rows:
         waiting = [
             side
-            for side, answer in (("需求方", demand_answer), ("成果方", technology_answer))
+            for side, answer in ((_("需求方"), demand_answer), (_("成果方"), technology_answer))
             if answer == "pending"
         ]
         items.append(
             PendingItem(
-                "推荐对接待答复",
+                _("推荐对接待答复"),
                 f"{demand} ↔ {technology}",
-                "、".join(waiting) + "未答复",
+                "、".join(waiting) + _("未答复"),
                 "",
                 recommended,
                 recommended + days,
