@@ -398,3 +398,13 @@ def test_query_count_does_not_grow_with_rows(client, curator, market):
         late_demand_with_bid(n)
     after = [_queries(client, DASHBOARD + p) for p in pages]
     assert after == before
+
+
+def test_menu_item_for_curators_only(client, curator, enterprise_member):
+    from django.contrib.auth.models import Permission
+
+    client.force_login(curator)
+    assert DASHBOARD in client.get("/admin/").content.decode()
+    enterprise_member.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(enterprise_member)
+    assert DASHBOARD not in client.get("/admin/").content.decode()
