@@ -228,6 +228,8 @@ JIEBANG_REQUIRE_CURATOR_MFA = env_bool("JIEBANG_REQUIRE_CURATOR_MFA", False)
 JIEBANG_CURATORS_GROUP = "Curators"
 # Engine-proposed matches below this score (0–100) never reach the curators' queue.
 JIEBANG_MATCH_MIN_SCORE = int(os.environ.get("JIEBANG_MATCH_MIN_SCORE", "60"))
+# Days a pending action may wait before the curators' desk shows it as overdue.
+JIEBANG_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "揭榜平台 <noreply@jiebang.local>")
 
