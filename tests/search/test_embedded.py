@@ -4,8 +4,8 @@ import multiprocessing
 
 import pytest
 
-from search.backends.embedded import EmbeddedSearchBackend, IndexLockTimeout
 from search.backends.base import SearchQuery
+from search.backends.embedded import EmbeddedSearchBackend, IndexLockTimeout
 from search.documents import ListingDocument
 from tests.search.conftest import technology
 

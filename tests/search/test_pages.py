@@ -206,3 +206,20 @@ def test_system_check_reports_broken_configuration(settings, tmp_path):
     assert ids == {"jiebang_search.E001", "jiebang_search.E002"}
     settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.elasticsearch", "URLS": ["es:9200"]}}
     assert [m.id for m in check_search_backends()] == ["jiebang_search.W001"]
+
+
+def test_a_recorded_deal_reindexes_the_awarded_listing(index, enterprise, django_capture_on_commit_callbacks):
+    from types import SimpleNamespace
+
+    from django.db.models.signals import post_save
+
+    from marketplace.bidding.models import Deal
+    from search.signal_handlers import on_deal_saved
+
+    assert post_save.has_listeners(Deal)
+    page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
+    with django_capture_on_commit_callbacks(execute=True):
+        type(page).objects.filter(pk=page.pk).update(status="awarded")  # as bid_award does
+        on_deal_saved(Deal, SimpleNamespace(bid=SimpleNamespace(demand_id=page.pk, technology_id=None)))
+    doc = index.get_document("demand", str(page.pk))
+    assert doc.status == "awarded"  # still public, no longer matchable
