@@ -31,6 +31,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterable, Iterator
+from functools import partial
 
 from django.db import transaction
 
@@ -42,17 +43,26 @@ logger = logging.getLogger(__name__)
 READ_CHUNK = 500
 
 _local = threading.local()
+_BATCH = "batch"
 
 
-def _pending() -> dict[str, set[int]]:
-    pending = getattr(_local, "pending", None)
-    if pending is None:
-        pending = _local.pending = {}
-    return pending
+def _buffers() -> dict:
+    buffers = getattr(_local, "buffers", None)
+    if buffers is None:
+        buffers = _local.buffers = {}
+    return buffers
 
 
 def _depth() -> int:
     return getattr(_local, "depth", 0)
+
+
+def _transaction_key():
+    """Return a key of the current outermost transaction (None in autocommit)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block or not connection.atomic_blocks:
+        return None
+    return ("tx", id(connection.atomic_blocks[0]))
 
 
 def listing_changed(kind: Kind, page_id: int | str) -> None:
@@ -64,24 +74,33 @@ def listing_changed(kind: Kind, page_id: int | str) -> None:
     """
     if kind not in KINDS:
         raise ValueError(f"unknown listing kind {kind!r}")
-    _pending().setdefault(kind, set()).add(int(page_id))
-    if _depth() == 0:
-        # Registered per call: a callback registered inside a savepoint that
-        # rolls back is dropped, so the next one must still flush. Callbacks
-        # after the first find the buffer empty. A rolled-back transaction can
-        # leave ids behind; re-indexing them later is harmless (pages are re-read).
-        transaction.on_commit(flush)
+    buffers = _buffers()
+    if _depth():
+        buffers.setdefault(_BATCH, {}).setdefault(kind, set()).add(int(page_id))
+        return
+    key = _transaction_key()
+    # Buffers of other transactions of this thread are over: committed ones
+    # were flushed, rolled-back ones must not be (their callbacks were dropped).
+    for stale in [k for k in buffers if k not in (key, _BATCH)]:
+        del buffers[stale]
+    buffers.setdefault(key, {}).setdefault(kind, set()).add(int(page_id))
+    # Registered per call: a callback registered inside a savepoint that rolls
+    # back is dropped, so a later one must still flush; callbacks after the
+    # first find the buffer empty. Ids of a rolled-back savepoint are re-indexed
+    # anyway, which is harmless: the task re-reads the pages.
+    transaction.on_commit(partial(flush, key))
 
 
-def flush() -> list:
-    """Enqueue one ``sync_listings`` task per kind for the ids collected so far."""
+def flush(key=None) -> list:
+    """Enqueue one ``sync_listings`` task per kind for the ids collected under ``key``."""
     from search.tasks import sync_listings
 
-    pending = _pending()
-    batches = {kind: sorted(ids) for kind, ids in pending.items() if ids}
-    pending.clear()
+    pending = _buffers().pop(key, {})
     results = []
-    for kind, ids in batches.items():
+    for kind, ids in pending.items():
+        if not ids:
+            continue
+        ids = sorted(ids)
         try:
             results.append(sync_listings.enqueue(kind, ids))
         except Exception:  # the queue is down: the page is saved, the index will lag
@@ -103,8 +122,8 @@ def batch() -> Iterator[None]:
         yield
     finally:
         _local.depth -= 1
-        if _local.depth == 0 and any(_pending().values()):
-            transaction.on_commit(flush)
+        if _local.depth == 0 and any(_buffers().get(_BATCH, {}).values()):
+            transaction.on_commit(partial(flush, _BATCH))
 
 
 def index_pages(kind: Kind, page_ids: Iterable[int | str], *, backend=None) -> dict[str, int]:
