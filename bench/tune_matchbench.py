@@ -5,6 +5,7 @@ Indexes each corpus once into temporary indexes and scores several
 scorer. Reads the shared data at run time; copies nothing into the repo.
 
     GRID='{"bigrams": [0.4, 0.6], "max_terms": [70, 100]}' python bench/tune_matchbench.py fwd rev
+    GRID='{"max_df": [null, 0.2, 0.1, 0.05]}' python bench/tune_matchbench.py fwd dis rev
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ SETTINGS = {
 DEFAULT_BOOSTS = {k: dict(v) for k, v in matching.FIELD_BOOSTS.items()}
 DEFAULT_MAX_TERMS = matching.MAX_QUERY_TERMS
 DEFAULT_TITLE_BOOST = matching.SOURCE_TITLE_BOOST
+DEFAULT_MAX_DF = matching.MAX_DF_RATIO
 
 
 def evaluate(backend, queries, qrels, text_only: bool = True) -> float:
@@ -75,6 +77,7 @@ def main() -> None:
                 matching.FIELD_BOOSTS[ckind] = boosts
                 matching.MAX_QUERY_TERMS = params.get("max_terms", DEFAULT_MAX_TERMS)
                 matching.SOURCE_TITLE_BOOST = params.get("title_boost", DEFAULT_TITLE_BOOST)
+                matching.MAX_DF_RATIO = params.get("max_df", DEFAULT_MAX_DF)
                 ndcg = evaluate(backend, queries, qrels, text_only=True)
                 print(name, json.dumps(params), f"nDCG@10={ndcg:.4f}", flush=True)
 

@@ -223,6 +223,9 @@ def idf(doc_freq: int, num_docs: int) -> float:
     return math.log(1.0 + (num_docs - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
+# ``max_df_ratio`` never drops a term found in this few documents or fewer.
+MIN_DF_CEILING = 100
+
 DocFreq = Callable[[str, Iterable[str]], Mapping[str, int]]
 
 
@@ -232,15 +235,21 @@ def weigh_terms(
     max_terms: int = 100,
     doc_freq: Mapping[str, int] | None = None,
     num_docs: int = 0,
+    max_df_ratio: float | None = None,
 ) -> dict[str, float]:
     """Return the ``max_terms`` best tokens by tf·idf, boosted by sqrt(tf).
 
     Tokens absent from the index (doc_freq 0) are dropped when frequencies are
-    given; without them every token keeps idf 1.
+    given, and so are those in more than ``max_df_ratio`` of the ``num_docs``
+    documents (they barely rank, and they are what makes a query slow);
+    without frequencies every token keeps idf 1.
     """
     tf = Counter(tokens)
     if doc_freq is not None:
-        tf = Counter({t: n for t, n in tf.items() if doc_freq.get(t, 0) > 0})
+        # Small indexes keep every term: they are fast anyway, and a share of
+        # a few documents says nothing about how common a term is.
+        ceiling = max(max_df_ratio * num_docs, MIN_DF_CEILING) if max_df_ratio else math.inf
+        tf = Counter({t: n for t, n in tf.items() if 0 < doc_freq.get(t, 0) <= ceiling})
 
     def rank(item: tuple[str, int]) -> float:
         term, n = item
@@ -257,6 +266,7 @@ def query_terms(
     max_terms: int = 100,
     doc_freq: DocFreq | None = None,
     num_docs: int = 0,
+    max_df_ratio: float | None = None,
 ) -> WeightedTerms:
     """Return weighted word and bigram terms for a more-like-this query.
 
@@ -269,7 +279,8 @@ def query_terms(
         tokens = getattr(analysed, token_type)
         freqs = doc_freq(token_type, set(tokens)) if doc_freq else None
         result[token_type] = weigh_terms(
-            tokens, max_terms=max_terms, doc_freq=freqs, num_docs=num_docs
+            tokens, max_terms=max_terms, doc_freq=freqs, num_docs=num_docs,
+            max_df_ratio=max_df_ratio,
         )
     return WeightedTerms(**result)
 

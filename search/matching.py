@@ -28,6 +28,10 @@ from search.documents import MATURITY_LEVELS, MATURITY_RANK, Kind, ListingDocume
 # Query terms kept per token type; ~100 beat Elasticsearch-style caps of 25–40
 # on matchbench, most of all for long technology → short demand queries.
 MAX_QUERY_TERMS = 100
+# Query terms found in more than this share of the target listings are left
+# out: they barely move the ranking and dominate the query's cost (Tantivy
+# must score every listing holding them). None keeps them all.
+MAX_DF_RATIO: float | None = 0.1
 # Candidates fetched by text before structured re-ranking, per result wanted.
 CANDIDATE_FACTOR = 3
 MIN_CANDIDATES = 30
@@ -174,7 +178,7 @@ def match(
     """Return the best counterparts of ``source``, best first, with explanations."""
     backend = backend or get_search_backend()
     target = other_kind(source.kind)
-    terms = backend.weighted_terms(target, source.full_text(), MAX_QUERY_TERMS)
+    terms = backend.weighted_terms(target, source.full_text(), MAX_QUERY_TERMS, MAX_DF_RATIO)
     if SOURCE_TITLE_BOOST != 1.0 and (source.title or source.keywords):
         terms = boost_terms(terms, f"{source.title} {' '.join(source.keywords)}")
     # Without structured data on the source no criterion can reorder the text

@@ -319,11 +319,17 @@ class BaseSearchBackend:
         """Return human-readable problems with this backend's configuration."""
         return []
 
-    def weighted_terms(self, kind: Kind, text: str, max_terms: int = 100) -> WeightedTerms:
-        """Return tf·idf-selected query terms of ``text`` against the index of ``kind``."""
+    def weighted_terms(
+        self, kind: Kind, text: str, max_terms: int = 100, max_df_ratio: float | None = None
+    ) -> WeightedTerms:
+        """Return tf·idf-selected query terms of ``text`` against the index of ``kind``.
+
+        ``max_df_ratio`` drops terms found in more than that share of the documents.
+        """
         return self.analyser.query_terms(
             text,
             max_terms=max_terms,
             doc_freq=lambda field, terms: self.doc_freqs(kind, field, terms),
             num_docs=self.count(kind),
+            max_df_ratio=max_df_ratio,
         )

@@ -73,3 +73,13 @@ def test_highlight_marks_query_words_in_normalised_text():
 def test_highlight_is_case_insensitive_and_prefers_longer_terms():
     html = analysis.highlight("ＡＩ芯片与锂离子电池", ["ai", "电池", "锂离子电池"])
     assert html == "<mark>AI</mark>芯片与<mark>锂离子电池</mark>"
+
+
+def test_weigh_terms_drops_terms_in_too_many_documents_of_a_big_index():
+    from search.analysis import weigh_terms
+
+    freqs = {"技术": 5000, "焊接": 40, "变形": 900}
+    kept = weigh_terms(["技术", "焊接", "变形"], doc_freq=freqs, num_docs=10_000, max_df_ratio=0.1)
+    assert set(kept) == {"焊接", "变形"}
+    small = weigh_terms(["技术", "焊接"], doc_freq={"技术": 30, "焊接": 2}, num_docs=40, max_df_ratio=0.1)
+    assert set(small) == {"技术", "焊接"}  # a small index keeps every term
