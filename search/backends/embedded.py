@@ -19,6 +19,7 @@ import fcntl
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -323,6 +324,17 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         self._meta_mtimes.clear()
         self._caches.clear()
 
+    def _discard_if_incompatible(self, kind: Kind) -> None:
+        """Drop an on-disk index written with another schema: only a rebuild can replace it."""
+        try:
+            self._index(kind)
+        except ValueError as error:
+            if "schema does not match" not in str(error):
+                raise
+            with self._lock(kind):
+                shutil.rmtree(self._dir(kind), ignore_errors=True)
+            self._indexes.pop(kind, None)
+
     def clear(self, kind: Kind | None = None) -> None:
         """Remove every document of ``kind`` (or of every kind)."""
         for k in [kind] if kind else KINDS:
@@ -336,6 +348,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Replace the whole index of ``kind`` with ``documents`` without downtime."""
+        self._discard_if_incompatible(kind)
         # One commit: searchers see the old index until the new one is complete.
         count, batch = 0, []
         with self._writer(kind) as writer:

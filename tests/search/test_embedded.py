@@ -117,3 +117,18 @@ def test_matching_filters_checked_after_an_unfiltered_fetch_stay_exact(tmp_path,
                                       exclude_ids=["o0"], limit=2)
         assert [h.id for h in hits] == ["o1", "o2"]
         assert all(h.document.status == "open" for h in hits)
+
+
+def test_rebuild_replaces_an_index_written_with_an_older_schema(tmp_path, technologies):
+    import tantivy
+
+    old = tantivy.SchemaBuilder()
+    old.add_text_field("title", stored=True)
+    stale = tmp_path / "index" / "technology"
+    stale.mkdir(parents=True)
+    tantivy.Index(old.build(), path=str(stale))
+    backend = EmbeddedSearchBackend({"PATH": str(tmp_path / "index")})
+    with pytest.raises(ValueError, match="schema does not match"):
+        backend.count("technology")
+    assert backend.rebuild("technology", technologies) == len(technologies)
+    assert backend.count("technology") == len(technologies)
