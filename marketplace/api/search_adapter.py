@@ -60,6 +60,7 @@ def ranked_ids(text: str, *, kind: Kind) -> list[int]:
                 filters=engine_filters(kind, {}),
                 page_size=MAX_HITS,
                 highlight=False,
+                ids_only=True,
             )
         )
     except Exception as exc:  # any engine failure degrades to the database

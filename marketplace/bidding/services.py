@@ -23,6 +23,7 @@ from cms.models import DemandPage, DemandStatus, TechnologyPage, TechnologyStatu
 from cms.permissions import active_organisation_ids, is_member_of
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.models import Membership, Organisation
+from search.indexing import listing_changed
 
 from . import permissions as perms
 from .models import (
@@ -642,6 +643,8 @@ def demand_close(*, user, demand: DemandPage) -> DemandPage:
             raise BidError(_("只有揭榜中的需求可以截止。"), code="state")
         DemandPage.objects.filter(pk=demand.pk).update(status=DemandStatus.CLOSED)
         demand.status = DemandStatus.CLOSED
+        # A queryset update sends no page signal: tell the index itself (sent on commit).
+        listing_changed("demand", demand.pk)
     return demand
 
 

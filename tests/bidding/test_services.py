@@ -167,3 +167,16 @@ def test_technology_take_up_request(technology, enterprise_member):
     )
     bid = bid_submit(user=enterprise_member, listing=technology, data=data)
     assert bid.kind == "technology" and bid.status == "submitted"
+
+
+def test_closing_a_demand_updates_the_search_index(
+    demand, enterprise_member, django_capture_on_commit_callbacks
+):
+    from search.backends import get_search_backend
+    from search.indexing import index_pages
+
+    index_pages("demand", [demand.pk])
+    assert get_search_backend().get_document("demand", str(demand.pk)).status == "open"
+    with django_capture_on_commit_callbacks(execute=True):
+        demand_close(user=enterprise_member, demand=demand)
+    assert get_search_backend().get_document("demand", str(demand.pk)).status == "closed"
