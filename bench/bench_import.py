@@ -28,7 +28,9 @@ def _bulk_index(kind: str) -> float:
     from search.documents import document_from_page, listing_queryset
 
     started = time.perf_counter()
-    documents = [document_from_page(page) for page in listing_queryset(kind).iterator(chunk_size=500)]
+    documents = [
+        document_from_page(page) for page in listing_queryset(kind).iterator(chunk_size=500)
+    ]
     get_search_backend().index_documents(documents)
     return time.perf_counter() - started
 
@@ -38,7 +40,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--kind", choices=("demand", "technology"), default="demand")
     parser.add_argument(
-        "--bulk-index", action="store_true",
+        "--bulk-index",
+        action="store_true",
         help="simulate the bulk hook search/ lacks: disconnect its per-page page_published "
         "receiver and index all imported listings with one backend.index_documents call",
     )
@@ -79,15 +82,27 @@ def main() -> None:
     live = model.objects.live().count()
     assert report.committed and live == args.rows, (report.errors[:5], live)
 
-    print(json.dumps({
-        "rows": args.rows, "kind": args.kind, "import_seconds": round(import_s, 2),
-        "import_cpu_seconds": round(import_cpu_s, 2),
-        "bulk_index_seconds": index_s and round(index_s, 2),
-        "rows_per_second": round(args.rows / import_s, 1), "workbook_build_seconds": round(build_s, 2),
-        "migrate_seconds": round(migrate_s, 2), "organisations_created": report.organisations_created,
-        "live_listings": live, "target_seconds": 60, "machine": f"{platform.node()} {platform.machine()} "
-        f"{os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}", "data_dir": data_dir,
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "kind": args.kind,
+                "import_seconds": round(import_s, 2),
+                "import_cpu_seconds": round(import_cpu_s, 2),
+                "bulk_index_seconds": index_s and round(index_s, 2),
+                "rows_per_second": round(args.rows / import_s, 1),
+                "workbook_build_seconds": round(build_s, 2),
+                "migrate_seconds": round(migrate_s, 2),
+                "organisations_created": report.organisations_created,
+                "live_listings": live,
+                "target_seconds": 60,
+                "machine": f"{platform.node()} {platform.machine()} "
+                f"{os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}",
+                "data_dir": data_dir,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

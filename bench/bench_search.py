@@ -66,11 +66,17 @@ def rss_probe(path: str, n_queries: int) -> None:
 
     before = rss_mib()
     backend = Backend({"PATH": path})
-    queries = [json.loads(x) for x in open(MATCHBENCH / "queries_dev.jsonl", encoding="utf-8")][:n_queries]
+    queries = [json.loads(x) for x in open(MATCHBENCH / "queries_dev.jsonl", encoding="utf-8")][
+        :n_queries
+    ]
     for q in queries:
         m.match(Doc(kind="demand", id=q["id"], summary=q["text"]), backend=backend)
         backend.search(Q(kind="technology", text=q["text"][:8], facets=FACETS, ids_only=True))
-    print(json.dumps({"rss_mib_django": round(before, 1), "rss_mib_after_queries": round(rss_mib(), 1)}))
+    print(
+        json.dumps(
+            {"rss_mib_django": round(before, 1), "rss_mib_after_queries": round(rss_mib(), 1)}
+        )
+    )
 
 
 if __name__ == "__main__" and "--rss-probe" in sys.argv:
@@ -88,8 +94,27 @@ from search.backends.embedded import EmbeddedSearchBackend  # noqa: E402
 from search.documents import ListingDocument  # noqa: E402
 
 CHAINS = ["新能源汽车", "高端装备", "新材料", "生物医药", "新一代信息技术", "节能环保", "现代农业"]
-FIELDS = ["人工智能", "新能源", "先进制造", "新材料", "生物技术", "环境保护", "电子信息", "农业技术"]
-DISTRICTS = ["历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区"]
+FIELDS = [
+    "人工智能",
+    "新能源",
+    "先进制造",
+    "新材料",
+    "生物技术",
+    "环境保护",
+    "电子信息",
+    "农业技术",
+]
+DISTRICTS = [
+    "历下区",
+    "市中区",
+    "槐荫区",
+    "天桥区",
+    "历城区",
+    "长清区",
+    "章丘区",
+    "济阳区",
+    "莱芜区",
+]
 MATURITY = ["concept", "lab", "prototype", "pilot", "industrial"]
 MODES = ["技术转让", "技术许可", "合作开发", "委托开发", "作价入股"]
 FACETS = ["industry_chain", "tech_field", "district", "maturity", "cooperation_modes"]
@@ -112,7 +137,9 @@ def read_jsonl(path: Path) -> list[dict]:
 def synthetic_listings(n: int, seed: int = 7) -> list[ListingDocument]:
     """Return ``n`` technologies recombined from matchbench sentences and random facets."""
     rng = random.Random(seed)
-    rows = read_jsonl(MATCHBENCH / "corpus.jsonl") + read_jsonl(MATCHBENCH / "corpus_distractors.jsonl")
+    rows = read_jsonl(MATCHBENCH / "corpus.jsonl") + read_jsonl(
+        MATCHBENCH / "corpus_distractors.jsonl"
+    )
     sentences = [s for r in rows for s in SENTENCE.findall(r.get("abstract", "")) if len(s) > 8]
     titled = [r for r in rows if r.get("title")]
     docs = []
@@ -122,18 +149,27 @@ def synthetic_listings(n: int, seed: int = 7) -> list[ListingDocument]:
         mixed = own[: max(1, len(own) - 1)] + rng.sample(sentences, 2)
         rng.shuffle(mixed)
         title = base.get("title") or rng.choice(titled)["title"]
-        docs.append(ListingDocument(
-            kind="technology", id=f"s{i}", title=title if i < len(rows) else f"{title}（{i}）",
-            keywords=list(base.get("keywords", [])), summary="".join(mixed),
-            industry_chain=rng.choice(CHAINS), tech_field=rng.choice(FIELDS),
-            district=rng.choice(DISTRICTS), maturity=rng.choice(MATURITY),
-            cooperation_modes=rng.sample(MODES, rng.randint(1, 3)),
-            budget=rng.choice([None, rng.randrange(50_000, 8_000_000, 10_000)]),
-        ))
+        docs.append(
+            ListingDocument(
+                kind="technology",
+                id=f"s{i}",
+                title=title if i < len(rows) else f"{title}（{i}）",
+                keywords=list(base.get("keywords", [])),
+                summary="".join(mixed),
+                industry_chain=rng.choice(CHAINS),
+                tech_field=rng.choice(FIELDS),
+                district=rng.choice(DISTRICTS),
+                maturity=rng.choice(MATURITY),
+                cooperation_modes=rng.sample(MODES, rng.randint(1, 3)),
+                budget=rng.choice([None, rng.randrange(50_000, 8_000_000, 10_000)]),
+            )
+        )
     return docs
 
 
-def search_queries(docs: list[ListingDocument], count: int, seed: int = 11) -> list[tuple[str, dict]]:
+def search_queries(
+    docs: list[ListingDocument], count: int, seed: int = 11
+) -> list[tuple[str, dict]]:
     """Return short typed queries (two or three title words) with one facet filter each."""
     rng = random.Random(seed)
     out = []
@@ -141,8 +177,12 @@ def search_queries(docs: list[ListingDocument], count: int, seed: int = 11) -> l
         words = [w for w in analysis.words(rng.choice(docs).title) if len(w) > 1]
         if len(words) >= 2:
             facet = rng.choice(["industry_chain", "district", "tech_field"])
-            value = rng.choice({"industry_chain": CHAINS, "district": DISTRICTS, "tech_field": FIELDS}[facet])
-            out.append((" ".join(rng.sample(words, min(len(words), rng.randint(2, 3)))), {facet: value}))
+            value = rng.choice(
+                {"industry_chain": CHAINS, "district": DISTRICTS, "tech_field": FIELDS}[facet]
+            )
+            out.append(
+                (" ".join(rng.sample(words, min(len(words), rng.randint(2, 3)))), {facet: value})
+            )
     return out
 
 
@@ -181,8 +221,14 @@ class Reference:
         self.tok = ref_module.tok_bigram
         self.ids = [d.id for d in docs]
         start = time.perf_counter()
-        tokens = [self.tok(ref_module.doc_text({"title": d.title, "keywords": d.keywords,
-                                                "abstract": d.summary})) for d in docs]
+        tokens = [
+            self.tok(
+                ref_module.doc_text(
+                    {"title": d.title, "keywords": d.keywords, "abstract": d.summary}
+                )
+            )
+            for d in docs
+        ]
         self.bm25 = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
         self.bm25.index(tokens, show_progress=False)
         self.index_seconds = time.perf_counter() - start
@@ -212,17 +258,23 @@ class Reference:
         for name, value in filters.items():
             _values, code, matrix = self.facets[name]
             mask &= matrix[:, code[value]]
-        counts = {n: dict(zip(v, m[mask].sum(axis=0).tolist(), strict=True))
-                  for n, (v, _c, m) in self.facets.items()}
+        counts = {
+            n: dict(zip(v, m[mask].sum(axis=0).tolist(), strict=True))
+            for n, (v, _c, m) in self.facets.items()
+        }
         hits = np.flatnonzero(mask)
         top = hits[np.argsort(-scores[hits])[:20]]
         return [self.ids[i] for i in top], counts
 
 
-def run_size(n: int, n_queries: int, ref_module, *, reference: bool = True, rss: bool = False) -> dict:
+def run_size(
+    n: int, n_queries: int, ref_module, *, reference: bool = True, rss: bool = False
+) -> dict:
     docs = synthetic_listings(n)
-    demands = [ListingDocument(kind="demand", id=q["id"], summary=q["text"])
-               for q in read_jsonl(MATCHBENCH / "queries_dev.jsonl")[:n_queries]]
+    demands = [
+        ListingDocument(kind="demand", id=q["id"], summary=q["text"])
+        for q in read_jsonl(MATCHBENCH / "queries_dev.jsonl")[:n_queries]
+    ]
     typed = search_queries(docs, n_queries)
     analysis.words("预热")  # dictionary load is a one-off cost, outside the timings
     loads = {"start": load_average()}
@@ -237,8 +289,16 @@ def run_size(n: int, n_queries: int, ref_module, *, reference: bool = True, rss:
         ref_search_cpu = cpu_ms(ref.search, typed)
 
     def search(q):
-        return backend.search(SearchQuery(kind="technology", text=q[0], filters=q[1],
-                                          facets=FACETS, page_size=20, ids_only=True))
+        return backend.search(
+            SearchQuery(
+                kind="technology",
+                text=q[0],
+                filters=q[1],
+                facets=FACETS,
+                page_size=20,
+                ids_only=True,
+            )
+        )
 
     extra = {}
     with EmbeddedSearchBackend.temporary({}) as backend:
@@ -248,8 +308,11 @@ def run_size(n: int, n_queries: int, ref_module, *, reference: bool = True, rss:
         ours_index = time.perf_counter() - start
         children1 = os.times()
         index_cpu = (time.process_time() - cpu0) + (
-            children1.children_user + children1.children_system
-            - children0.children_user - children0.children_system)
+            children1.children_user
+            + children1.children_system
+            - children0.children_user
+            - children0.children_system
+        )
         loads["after_index"] = load_average()
         del docs
         matching.match(demands[0], backend=backend)
@@ -262,7 +325,9 @@ def run_size(n: int, n_queries: int, ref_module, *, reference: bool = True, rss:
 
         ours_match = cold(timed, lambda d: matching.match(d, backend=backend, limit=10), demands)
         ours_search = cold(timed, search, typed)
-        ours_match_cpu = cold(cpu_ms, lambda d: matching.match(d, backend=backend, limit=10), demands)
+        ours_match_cpu = cold(
+            cpu_ms, lambda d: matching.match(d, backend=backend, limit=10), demands
+        )
         ours_search_cpu = cold(cpu_ms, search, typed)
         loads["end"] = load_average()
         extra["index_cpu_ms_per_listing"] = round(index_cpu * 1000 / n, 3)
@@ -270,8 +335,12 @@ def run_size(n: int, n_queries: int, ref_module, *, reference: bool = True, rss:
         if rss:
             import subprocess
 
-            out = subprocess.run([sys.executable, __file__, "--rss-probe", str(backend.path)],
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [sys.executable, __file__, "--rss-probe", str(backend.path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             extra.update(json.loads(out.strip().splitlines()[-1]))
     ours = {
         "index_docs_per_s": n / ours_index,
@@ -293,27 +362,38 @@ def run_size(n: int, n_queries: int, ref_module, *, reference: bool = True, rss:
             "search_facets_ms_p95": pct(ref_search, 0.95),
             "search_facets_cpu_ms_mean": ref_search_cpu,
         }
-    rows = {k: {"ours": round(a, 3), "reference": round(refs[k], 3) if k in refs else None,
-                "ratio": round(a / refs[k], 2) if refs.get(k) else None}
-            for k, a in ours.items()}
+    rows = {
+        k: {
+            "ours": round(a, 3),
+            "reference": round(refs[k], 3) if k in refs else None,
+            "ratio": round(a / refs[k], 2) if refs.get(k) else None,
+        }
+        for k, a in ours.items()
+    }
     return {"metrics": rows, "load_average": loads, **extra}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     parser.add_argument("--no-reference", action="store_true", help="measure our engine alone")
-    parser.add_argument("--rss", action="store_true",
-                        help="also measure a fresh Django process's memory with the index open")
+    parser.add_argument(
+        "--rss",
+        action="store_true",
+        help="also measure a fresh Django process's memory with the index open",
+    )
     args = parser.parse_args()
     ref_module = load_reference()
     machine = f"{platform.node()} {platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}"
     results = {"machine": machine.strip(), "sizes": {}}
     for n in args.sizes:
-        result = results["sizes"][n] = run_size(n, args.queries, ref_module,
-                                                reference=not args.no_reference, rss=args.rss)
+        result = results["sizes"][n] = run_size(
+            n, args.queries, ref_module, reference=not args.no_reference, rss=args.rss
+        )
         print(f"\n{n} listings ({machine}); load average {result['load_average']}")
         print(f"{'metric':<27}{'ours':>12}{'reference':>12}{'ours/ref':>10}")
         for metric, row in result["metrics"].items():
@@ -323,7 +403,9 @@ def main() -> None:
         print({k: v for k, v in result.items() if k not in ("metrics", "load_average")})
         sys.stdout.flush()
     if args.out:
-        Path(args.out).write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+        Path(args.out).write_text(
+            json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

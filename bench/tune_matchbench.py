@@ -33,10 +33,20 @@ spec.loader.exec_module(score_mod)
 
 SETTINGS = {
     "fwd": (["corpus.jsonl"], "queries_dev.jsonl", "qrels_dev.jsonl", "technology", "demand"),
-    "dis": (["corpus.jsonl", "corpus_distractors.jsonl"], "queries_dev.jsonl", "qrels_dev.jsonl",
-            "technology", "demand"),
-    "rev": (["reverse/demands_dev.jsonl"], "reverse/queries_dev.jsonl", "reverse/qrels_dev.jsonl",
-            "demand", "technology"),
+    "dis": (
+        ["corpus.jsonl", "corpus_distractors.jsonl"],
+        "queries_dev.jsonl",
+        "qrels_dev.jsonl",
+        "technology",
+        "demand",
+    ),
+    "rev": (
+        ["reverse/demands_dev.jsonl"],
+        "reverse/queries_dev.jsonl",
+        "reverse/qrels_dev.jsonl",
+        "demand",
+        "technology",
+    ),
 }
 
 

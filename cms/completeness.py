@@ -58,8 +58,13 @@ def label_of(page, name: str) -> str:
     if verbose_name:
         return str(verbose_name)
     # Child relations (inline lists) have no verbose name of their own.
-    return str({"indicators": _("核心技术指标"), "ip_items": _("知识产权"),
-            "attachments": _("证明材料")}.get(name, name))
+    return str(
+        {
+            "indicators": _("核心技术指标"),
+            "ip_items": _("知识产权"),
+            "attachments": _("证明材料"),
+        }.get(name, name)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -101,7 +106,9 @@ def check_problem(page) -> str | None:
         return _("未描述主要技术问题。")
     if length < MIN_PROBLEM_CHARS:
         return _("技术问题描述过短（%(n)d 字，建议不少于 %(min)d 字）。") % {
-            "n": length, "min": MIN_PROBLEM_CHARS}
+            "n": length,
+            "min": MIN_PROBLEM_CHARS,
+        }
     return None
 
 
@@ -144,7 +151,9 @@ def check_summary(page) -> str | None:
         return _("未填写成果简介。")
     if length < MIN_SUMMARY_CHARS:
         return _("成果简介过短（%(n)d 字，建议不少于 %(min)d 字）。") % {
-            "n": length, "min": MIN_SUMMARY_CHARS}
+            "n": length,
+            "min": MIN_SUMMARY_CHARS,
+        }
     return None
 
 
@@ -220,6 +229,7 @@ def listing_completeness(page) -> Completeness:
     for name, weight, check in checks_for(page):
         message = check(page)
         if message:
-            issues.append(Issue(field=name, label=label_of(page, name), message=str(message),
-                                weight=weight))
+            issues.append(
+                Issue(field=name, label=label_of(page, name), message=str(message), weight=weight)
+            )
     return Completeness(score=100 - sum(i.weight for i in issues), issues=issues)

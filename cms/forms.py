@@ -136,8 +136,9 @@ class TechnologyAttachmentForm(AttachmentForm):
 
 
 def child_formset(form_class, extra: int = 1):
-    return forms.formset_factory(form_class, extra=extra, can_delete=True, max_num=50,
-                                 validate_max=True)
+    return forms.formset_factory(
+        form_class, extra=extra, can_delete=True, max_num=50, validate_max=True
+    )
 
 
 IndicatorFormSet = child_formset(IndicatorForm, extra=2)
@@ -156,8 +157,10 @@ class ListingForm(forms.ModelForm):
         for name in self.rich_fields:
             model_field = self._meta.model._meta.get_field(name)
             self.fields[name] = forms.CharField(
-                label=model_field.verbose_name, help_text=model_field.help_text,
-                required=not model_field.blank, widget=forms.Textarea(attrs={"rows": 8}),
+                label=model_field.verbose_name,
+                help_text=model_field.help_text,
+                required=not model_field.blank,
+                widget=forms.Textarea(attrs={"rows": 8}),
             )
             self.initial[name] = richtext_to_text(getattr(self.instance, name, ""))
         for name in ("cooperation_modes",):
@@ -188,17 +191,39 @@ class DemandForm(ListingForm):
     class Meta:
         model = DemandPage
         fields = [
-            "title", "keywords", "industry_chain", "technology_field", "district", "problem",
-            "current_state", "benchmark", "expected_outcome", "application_scenario",
-            "bid_deadline", "delivery_deadline", "ip_ownership", "budget_kind", "budget_min",
-            "budget_max", "cooperation_modes", "bidder_requirements", "winners_count",
-            "sealed_bids", "confidential_details", "contact_name", "contact_phone",
+            "title",
+            "keywords",
+            "industry_chain",
+            "technology_field",
+            "district",
+            "problem",
+            "current_state",
+            "benchmark",
+            "expected_outcome",
+            "application_scenario",
+            "bid_deadline",
+            "delivery_deadline",
+            "ip_ownership",
+            "budget_kind",
+            "budget_min",
+            "budget_max",
+            "cooperation_modes",
+            "bidder_requirements",
+            "winners_count",
+            "sealed_bids",
+            "confidential_details",
+            "contact_name",
+            "contact_phone",
             "contact_email",
         ]
         widgets = {
-            "bid_deadline": DATETIME_WIDGET, "delivery_deadline": DATE_WIDGET,
-            "current_state": TEXTAREA, "benchmark": TEXTAREA, "expected_outcome": TEXTAREA,
-            "application_scenario": TEXTAREA, "bidder_requirements": TEXTAREA,
+            "bid_deadline": DATETIME_WIDGET,
+            "delivery_deadline": DATE_WIDGET,
+            "current_state": TEXTAREA,
+            "benchmark": TEXTAREA,
+            "expected_outcome": TEXTAREA,
+            "application_scenario": TEXTAREA,
+            "bidder_requirements": TEXTAREA,
             "confidential_details": TEXTAREA,
         }
 
@@ -209,15 +234,35 @@ class TechnologyForm(ListingForm):
     class Meta:
         model = TechnologyPage
         fields = [
-            "title", "keywords", "technology_field", "industry_chain", "district", "summary",
-            "description", "attribute", "level", "stage", "trl", "indicators",
-            "application_scenarios", "advantages", "cooperation_modes", "price_kind",
-            "asking_price", "team_lead", "team_members", "contact_name", "contact_phone",
+            "title",
+            "keywords",
+            "technology_field",
+            "industry_chain",
+            "district",
+            "summary",
+            "description",
+            "attribute",
+            "level",
+            "stage",
+            "trl",
+            "indicators",
+            "application_scenarios",
+            "advantages",
+            "cooperation_modes",
+            "price_kind",
+            "asking_price",
+            "team_lead",
+            "team_members",
+            "contact_name",
+            "contact_phone",
             "contact_email",
         ]
         widgets = {
-            "summary": forms.Textarea(attrs={"rows": 6}), "indicators": TEXTAREA,
-            "application_scenarios": TEXTAREA, "advantages": TEXTAREA, "team_members": TEXTAREA,
+            "summary": forms.Textarea(attrs={"rows": 6}),
+            "indicators": TEXTAREA,
+            "application_scenarios": TEXTAREA,
+            "advantages": TEXTAREA,
+            "team_members": TEXTAREA,
         }
 
 
@@ -246,7 +291,12 @@ def listing_forms(kind: str, page, data=None, files=None):
 
 # kind → (page form, inline formsets by prefix)
 LISTING_FORMS = {
-    "demand": (DemandForm, {"indicators": IndicatorFormSet, "attachments": DemandAttachmentFormSet}),
-    "technology": (TechnologyForm, {"ip_items": IPFormSet,
-                                    "attachments": TechnologyAttachmentFormSet}),
+    "demand": (
+        DemandForm,
+        {"indicators": IndicatorFormSet, "attachments": DemandAttachmentFormSet},
+    ),
+    "technology": (
+        TechnologyForm,
+        {"ip_items": IPFormSet, "attachments": TechnologyAttachmentFormSet},
+    ),
 }

@@ -137,12 +137,14 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["latest_demands"] = (
-            DemandPage.objects.live().filter(status=DemandStatus.OPEN)
+            DemandPage.objects.live()
+            .filter(status=DemandStatus.OPEN)
             .select_related("organisation", "industry_chain")
             .order_by("-first_published_at")[:6]
         )
         context["latest_technologies"] = (
-            TechnologyPage.objects.live().filter(status__in=PUBLIC_TECHNOLOGY_STATES)
+            TechnologyPage.objects.live()
+            .filter(status__in=PUBLIC_TECHNOLOGY_STATES)
             .select_related("organisation", "technology_field")
             .order_by("-first_published_at")[:6]
         )
@@ -230,12 +232,20 @@ class ListingPage(Page):
         _("关键词"), max_length=200, blank=True, help_text=_("3–8个，用逗号或顿号分隔")
     )
     industry_chain = models.ForeignKey(
-        IndustryChain, verbose_name=_("产业链"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        IndustryChain,
+        verbose_name=_("产业链"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     technology_field = models.ForeignKey(
-        TechnologyField, verbose_name=_("技术领域"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        TechnologyField,
+        verbose_name=_("技术领域"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     district = models.CharField(_("所在区县"), max_length=16, choices=District.choices, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
@@ -295,7 +305,10 @@ class DemandPage(ListingPage):
     """技术需求 / 榜单: an SME's technical problem, open for bids until its deadline."""
 
     status = models.CharField(
-        _("状态"), max_length=16, choices=DemandStatus.choices, default=DemandStatus.DRAFT,
+        _("状态"),
+        max_length=16,
+        choices=DemandStatus.choices,
+        default=DemandStatus.DRAFT,
         db_index=True,
     )
     problem = RichTextField(_("主要技术问题"), help_text=_("需要解决的关键技术难题及其背景"))
@@ -324,30 +337,47 @@ class DemandPage(ListingPage):
         _("截止前密封投标"), default=False, help_text=_("勾选后，截止时间前需求方看不到揭榜方案")
     )
     confidential_details = models.TextField(
-        _("保密信息"), blank=True,
+        _("保密信息"),
+        blank=True,
         help_text=_("仅本单位和平台审核人员可见；入围揭榜方签署保密承诺后可查看"),
     )
 
     content_panels = Page.content_panels + [
         CompletenessPanel(),
         MultiFieldPanel(
-            [FieldPanel("organisation"), FieldPanel("keywords"), FieldPanel("industry_chain"),
-             FieldPanel("technology_field"), FieldPanel("district")],
+            [
+                FieldPanel("organisation"),
+                FieldPanel("keywords"),
+                FieldPanel("industry_chain"),
+                FieldPanel("technology_field"),
+                FieldPanel("district"),
+            ],
             heading=_("基本信息"),
         ),
         FieldPanel("problem"),
         InlinePanel("indicators", label=_("核心技术指标")),
         MultiFieldPanel(
-            [FieldPanel("current_state"), FieldPanel("benchmark"), FieldPanel("expected_outcome"),
-             FieldPanel("application_scenario")],
+            [
+                FieldPanel("current_state"),
+                FieldPanel("benchmark"),
+                FieldPanel("expected_outcome"),
+                FieldPanel("application_scenario"),
+            ],
             heading=_("现状与预期"),
         ),
         MultiFieldPanel(
-            [FieldPanel("bid_deadline"), FieldPanel("delivery_deadline"),
-             FieldPanel("ip_ownership"), FieldPanel("budget_kind"), FieldPanel("budget_min"),
-             FieldPanel("budget_max"), FieldPanel("cooperation_modes"),
-             FieldPanel("bidder_requirements"), FieldPanel("winners_count"),
-             FieldPanel("sealed_bids")],
+            [
+                FieldPanel("bid_deadline"),
+                FieldPanel("delivery_deadline"),
+                FieldPanel("ip_ownership"),
+                FieldPanel("budget_kind"),
+                FieldPanel("budget_min"),
+                FieldPanel("budget_max"),
+                FieldPanel("cooperation_modes"),
+                FieldPanel("bidder_requirements"),
+                FieldPanel("winners_count"),
+                FieldPanel("sealed_bids"),
+            ],
             heading=_("揭榜条件"),
         ),
         FieldPanel("confidential_details"),
@@ -401,8 +431,12 @@ class DemandIndicator(Orderable):
     unit = models.CharField(_("单位"), max_length=30, blank=True)
     verification = models.CharField(_("考核方式"), max_length=200, blank=True)
 
-    panels = [FieldPanel("name"), FieldPanel("target_value"), FieldPanel("unit"),
-              FieldPanel("verification")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("target_value"),
+        FieldPanel("unit"),
+        FieldPanel("verification"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("核心技术指标")
@@ -419,7 +453,9 @@ def attachment_upload_to(instance, filename: str) -> str:
 class ListingAttachment(Orderable):
     title = models.CharField(_("附件名称"), max_length=120)
     file = models.FileField(_("文件"), upload_to=attachment_upload_to, max_length=255)
-    is_public = models.BooleanField(_("公开"), default=False, help_text=_("不勾选则仅本单位与审核人员可见"))
+    is_public = models.BooleanField(
+        _("公开"), default=False, help_text=_("不勾选则仅本单位与审核人员可见")
+    )
 
     panels = [FieldPanel("title"), FieldPanel("file"), FieldPanel("is_public")]
 
@@ -438,18 +474,28 @@ class TechnologyPage(ListingPage):
     """科技成果: a university or institute result available for transfer."""
 
     status = models.CharField(
-        _("状态"), max_length=16, choices=TechnologyStatus.choices,
-        default=TechnologyStatus.DRAFT, db_index=True,
+        _("状态"),
+        max_length=16,
+        choices=TechnologyStatus.choices,
+        default=TechnologyStatus.DRAFT,
+        db_index=True,
     )
-    summary = models.TextField(_("成果简介"), help_text=_("200–500字，说明成果解决了什么问题、怎么解决"))
+    summary = models.TextField(
+        _("成果简介"), help_text=_("200–500字，说明成果解决了什么问题、怎么解决")
+    )
     description = RichTextField(_("技术说明"), blank=True)
     attribute = models.CharField(
         _("成果属性"), max_length=16, choices=Attribute.choices, default=Attribute.ORIGINAL
     )
-    level = models.CharField(_("成果水平"), max_length=20, choices=Level.choices, default=Level.UNRATED)
-    stage = models.CharField(_("成果所处阶段"), max_length=16, choices=Stage.choices, default=Stage.LAB)
+    level = models.CharField(
+        _("成果水平"), max_length=20, choices=Level.choices, default=Level.UNRATED
+    )
+    stage = models.CharField(
+        _("成果所处阶段"), max_length=16, choices=Stage.choices, default=Stage.LAB
+    )
     trl = models.PositiveSmallIntegerField(
-        _("技术就绪度（TRL）"), default=3,
+        _("技术就绪度（TRL）"),
+        default=3,
         validators=[MinValueValidator(1), MaxValueValidator(9)],
         help_text=_("按 GB/T 22900 填写 1–9 级"),
     )
@@ -469,8 +515,13 @@ class TechnologyPage(ListingPage):
     content_panels = Page.content_panels + [
         CompletenessPanel(),
         MultiFieldPanel(
-            [FieldPanel("organisation"), FieldPanel("keywords"), FieldPanel("technology_field"),
-             FieldPanel("industry_chain"), FieldPanel("district")],
+            [
+                FieldPanel("organisation"),
+                FieldPanel("keywords"),
+                FieldPanel("technology_field"),
+                FieldPanel("industry_chain"),
+                FieldPanel("district"),
+            ],
             heading=_("基本信息"),
         ),
         FieldPanel("summary"),
@@ -480,7 +531,11 @@ class TechnologyPage(ListingPage):
             heading=_("成果评价"),
         ),
         MultiFieldPanel(
-            [FieldPanel("indicators"), FieldPanel("application_scenarios"), FieldPanel("advantages")],
+            [
+                FieldPanel("indicators"),
+                FieldPanel("application_scenarios"),
+                FieldPanel("advantages"),
+            ],
             heading=_("指标与应用"),
         ),
         InlinePanel("ip_items", label=_("知识产权")),
@@ -520,9 +575,16 @@ class TechnologyIP(Orderable):
     ip_type = models.CharField(_("类型"), max_length=16, choices=IPType.choices)
     number = models.CharField(_("编号"), max_length=60, blank=True)
     title = models.CharField(_("名称"), max_length=150, blank=True)
-    status = models.CharField(_("法律状态"), max_length=16, choices=IPStatus.choices, default=IPStatus.GRANTED)
+    status = models.CharField(
+        _("法律状态"), max_length=16, choices=IPStatus.choices, default=IPStatus.GRANTED
+    )
 
-    panels = [FieldPanel("ip_type"), FieldPanel("number"), FieldPanel("title"), FieldPanel("status")]
+    panels = [
+        FieldPanel("ip_type"),
+        FieldPanel("number"),
+        FieldPanel("title"),
+        FieldPanel("status"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("知识产权")
@@ -533,6 +595,8 @@ class TechnologyIP(Orderable):
 
 class TechnologyAttachment(ListingAttachment):
     page = ParentalKey(TechnologyPage, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(_("材料类型"), max_length=16, choices=EvidenceKind.choices, default=EvidenceKind.OTHER)
+    kind = models.CharField(
+        _("材料类型"), max_length=16, choices=EvidenceKind.choices, default=EvidenceKind.OTHER
+    )
 
     panels = ListingAttachment.panels + [FieldPanel("kind")]

@@ -50,6 +50,9 @@ def can_view_contact(user, listing) -> bool:
     if is_curator(user):
         return True
     ids = active_organisation_ids(user)
-    return bool(ids) and Organisation.objects.filter(
-        pk__in=ids, verification=Organisation.Verification.VERIFIED
-    ).exists()
+    return (
+        bool(ids)
+        and Organisation.objects.filter(
+            pk__in=ids, verification=Organisation.Verification.VERIFIED
+        ).exists()
+    )

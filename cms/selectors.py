@@ -54,18 +54,27 @@ def public_status_choices(model) -> list[tuple[str, str]]:
 class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=200)
     industry_chain = forms.ModelChoiceField(
-        label=_("产业链"), queryset=IndustryChain.objects.all(), required=False,
-        to_field_name="slug", empty_label=_("全部产业链"),
+        label=_("产业链"),
+        queryset=IndustryChain.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("全部产业链"),
     )
     technology_field = forms.ModelChoiceField(
-        label=_("技术领域"), queryset=TechnologyField.objects.all(), required=False,
-        to_field_name="slug", empty_label=_("全部技术领域"),
+        label=_("技术领域"),
+        queryset=TechnologyField.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("全部技术领域"),
     )
     district = forms.ChoiceField(label=_("区县"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False)
     cooperation_mode = forms.ModelChoiceField(
-        label=_("合作方式"), queryset=CooperationMode.objects.all(), required=False,
-        to_field_name="slug", empty_label=_("全部合作方式"),
+        label=_("合作方式"),
+        queryset=CooperationMode.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("全部合作方式"),
     )
     stage = forms.ChoiceField(label=_("成果阶段"), required=False)
 

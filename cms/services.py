@@ -118,8 +118,9 @@ def check_member(user, page: ListingPage) -> None:
 def check_editable(user, page: ListingPage) -> None:
     check_member(user, page)
     if not can_edit_listing(user, page):
-        raise ListingStateError(_("当前状态（%(status)s）不能修改。") % {
-            "status": page.get_status_display()})
+        raise ListingStateError(
+            _("当前状态（%(status)s）不能修改。") % {"status": page.get_status_display()}
+        )
     if page.workflow_in_progress:
         raise ListingStateError(_("审核中的项目不能修改，请等待审核结果或先撤回。"))
 
@@ -148,8 +149,13 @@ def listing_create(
         raise ListingStateError(_("该单位类型不能发布项目。"))
     model, index_model = LISTING_TYPES[kind]
     parent = index_model.objects.select_for_update().get()
-    page = model(organisation=organisation, owner=user, live=False, status="draft",
-                 slug=unique_slug(kind, parent))
+    page = model(
+        organisation=organisation,
+        owner=user,
+        live=False,
+        status="draft",
+        slug=unique_slug(kind, parent),
+    )
     apply_input(page, data, children)
     parent.add_child(instance=page)
     page.save_revision(user=user)
@@ -200,8 +206,9 @@ def listing_withdraw(*, user, page: ListingPage) -> ListingPage:
     page = locked(page)
     check_member(user, page)
     if page.status not in WITHDRAWABLE:
-        raise ListingStateError(_("当前状态（%(status)s）不能撤回。") % {
-            "status": page.get_status_display()})
+        raise ListingStateError(
+            _("当前状态（%(status)s）不能撤回。") % {"status": page.get_status_display()}
+        )
     state = page.current_workflow_state
     if state is not None:
         state.cancel(user=user)

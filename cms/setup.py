@@ -131,7 +131,10 @@ def ensure_pages():
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True,
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
             site_name=settings.WAGTAIL_SITE_NAME,
         )
     elif site.root_page_id != home.pk:
@@ -163,7 +166,9 @@ def ensure_curators_and_workflow(indexes) -> Group:
 
     group, _ = Group.objects.get_or_create(name=settings.JIEBANG_CURATORS_GROUP)
     for app_label, codename in CURATOR_PERMISSIONS:
-        perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
         if perm:
             group.permissions.add(perm)
     home = Page.objects.filter(depth=2).first()

@@ -202,7 +202,9 @@ def _bigrams_of_normalised(normalised_text: str) -> list[str]:
     return out
 
 
-def document_parts(title: str, keywords: str, text: str) -> tuple[list[str], list[str], list[str], list[str]]:
+def document_parts(
+    title: str, keywords: str, text: str
+) -> tuple[list[str], list[str], list[str], list[str]]:
     """Return (title words, keyword words, text words, bigrams of all three) normalising each part once.
 
     The same tokens as ``words()`` of each part and ``bigrams()`` of the parts
@@ -279,7 +281,10 @@ def query_terms(
         tokens = getattr(analysed, token_type)
         freqs = doc_freq(token_type, set(tokens)) if doc_freq else None
         result[token_type] = weigh_terms(
-            tokens, max_terms=max_terms, doc_freq=freqs, num_docs=num_docs,
+            tokens,
+            max_terms=max_terms,
+            doc_freq=freqs,
+            num_docs=num_docs,
             max_df_ratio=max_df_ratio,
         )
     return WeightedTerms(**result)

@@ -21,5 +21,7 @@ def check_search_backends(app_configs=None, **kwargs):
             messages.append(Error(f"search backend {name!r}: {exc}", id="jiebang_search.E002"))
             continue
         for problem in backend.check():
-            messages.append(Warning(f"search backend {name!r}: {problem}", id="jiebang_search.W001"))
+            messages.append(
+                Warning(f"search backend {name!r}: {problem}", id="jiebang_search.W001")
+            )
     return messages

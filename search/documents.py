@@ -186,7 +186,12 @@ def documents_from_dicts(
 # -- Wagtail pages ----------------------------------------------------------------
 
 # Technology stage (cms.Stage) → maturity level.
-STAGE_MATURITY = {"lab": "lab", "small_pilot": "prototype", "pilot": "pilot", "mature": "industrial"}
+STAGE_MATURITY = {
+    "lab": "lab",
+    "small_pilot": "prototype",
+    "pilot": "pilot",
+    "mature": "industrial",
+}
 
 
 def _plain(html: str | None) -> str:
@@ -220,13 +225,22 @@ def document_from_demand(page) -> ListingDocument:
     from django.utils import timezone
 
     indicators = [f"{i.name} {i.target_value}{i.unit}" for i in page.indicators.all()]
-    body = [page.current_state, page.benchmark, page.expected_outcome,
-            page.application_scenario, *indicators]
+    body = [
+        page.current_state,
+        page.benchmark,
+        page.expected_outcome,
+        page.application_scenario,
+        *indicators,
+    ]
     deadline = timezone.localtime(page.bid_deadline).date() if page.bid_deadline else None
     budget = None if page.budget_kind == "negotiable" else (page.budget_max or page.budget_min)
     return ListingDocument(
-        kind="demand", summary=_plain(page.problem), body="\n".join(b for b in body if b),
-        budget=budget, deadline=deadline, **_common_fields(page),
+        kind="demand",
+        summary=_plain(page.problem),
+        body="\n".join(b for b in body if b),
+        budget=budget,
+        deadline=deadline,
+        **_common_fields(page),
     )
 
 
@@ -235,8 +249,12 @@ def document_from_technology(page) -> ListingDocument:
     body = [_plain(page.description), page.indicators, page.application_scenarios, page.advantages]
     budget = page.asking_price if page.price_kind == "fixed" else None
     return ListingDocument(
-        kind="technology", summary=page.summary or "", body="\n".join(b for b in body if b),
-        maturity=STAGE_MATURITY.get(page.stage, ""), budget=budget, **_common_fields(page),
+        kind="technology",
+        summary=page.summary or "",
+        body="\n".join(b for b in body if b),
+        maturity=STAGE_MATURITY.get(page.stage, ""),
+        budget=budget,
+        **_common_fields(page),
     )
 
 
@@ -278,12 +296,16 @@ def listing_queryset(kind: Kind):
     )
 
     model, states = (
-        (DemandPage, PUBLIC_DEMAND_STATES) if kind == "demand"
+        (DemandPage, PUBLIC_DEMAND_STATES)
+        if kind == "demand"
         else (TechnologyPage, PUBLIC_TECHNOLOGY_STATES)
     )
-    queryset = model.objects.live().filter(status__in=states).select_related(
-        "organisation", "industry_chain", "technology_field"
-    ).prefetch_related("cooperation_modes")
+    queryset = (
+        model.objects.live()
+        .filter(status__in=states)
+        .select_related("organisation", "industry_chain", "technology_field")
+        .prefetch_related("cooperation_modes")
+    )
     if kind == "demand":
         queryset = queryset.prefetch_related("indicators")
     return queryset.order_by("pk")

@@ -67,8 +67,16 @@ CRITERION_LABELS = {
 }
 # Listings in these statuses are never proposed as a match.
 UNAVAILABLE_STATUSES: dict[str, list[str]] = {
-    "demand": ["draft", "in_review", "closed", "awarded", "in_progress", "completed",
-               "withdrawn", "rejected"],
+    "demand": [
+        "draft",
+        "in_review",
+        "closed",
+        "awarded",
+        "in_progress",
+        "completed",
+        "withdrawn",
+        "rejected",
+    ],
     "technology": ["draft", "in_review", "withdrawn"],
 }
 
@@ -136,12 +144,17 @@ def criteria_met(source: ListingDocument, target: ListingDocument) -> list[Crite
             met.append(Criterion(code, CRITERION_LABELS[code]))
 
     add("tech_field", bool(demand.tech_field) and demand.tech_field == tech.tech_field)
-    add("industry_chain", bool(demand.industry_chain) and demand.industry_chain == tech.industry_chain)
+    add(
+        "industry_chain",
+        bool(demand.industry_chain) and demand.industry_chain == tech.industry_chain,
+    )
     need, have = MATURITY_RANK.get(demand.maturity), MATURITY_RANK.get(tech.maturity)
     add("maturity", need is not None and have is not None and have >= need)
     add("cooperation_mode", bool(set(demand.cooperation_modes) & set(tech.cooperation_modes)))
-    add("budget", demand.budget is not None and tech.budget is not None
-        and demand.budget >= tech.budget)
+    add(
+        "budget",
+        demand.budget is not None and tech.budget is not None and demand.budget >= tech.budget,
+    )
     add("district", bool(demand.district) and demand.district == tech.district)
     add("deadline", demand.deadline is not None and demand.deadline >= today())
     return met
@@ -200,8 +213,14 @@ def match(
 
 def has_criteria(doc: ListingDocument) -> bool:
     """Return whether ``doc`` carries any data a compatibility criterion reads."""
-    return bool(doc.tech_field or doc.industry_chain or doc.maturity or doc.cooperation_modes
-                or doc.budget is not None or doc.district)
+    return bool(
+        doc.tech_field
+        or doc.industry_chain
+        or doc.maturity
+        or doc.cooperation_modes
+        or doc.budget is not None
+        or doc.district
+    )
 
 
 def boost_terms(terms: WeightedTerms, text: str) -> WeightedTerms:
@@ -210,7 +229,9 @@ def boost_terms(terms: WeightedTerms, text: str) -> WeightedTerms:
     words, grams = set(marked.words), set(marked.bigrams)
     return WeightedTerms(
         words={t: w * (SOURCE_TITLE_BOOST if t in words else 1.0) for t, w in terms.words.items()},
-        bigrams={t: w * (SOURCE_TITLE_BOOST if t in grams else 1.0) for t, w in terms.bigrams.items()},
+        bigrams={
+            t: w * (SOURCE_TITLE_BOOST if t in grams else 1.0) for t, w in terms.bigrams.items()
+        },
     )
 
 

@@ -584,7 +584,11 @@ def public_completions(kind: Kind, prefix: str, limit: int, backend) -> list[str
     hits: dict[str, list[str]] = {}
     for term in candidates:
         query = SearchQuery(
-            kind=kind, text=term, filters=engine_filters(kind, {}), page_size=10, highlight=False,
+            kind=kind,
+            text=term,
+            filters=engine_filters(kind, {}),
+            page_size=10,
+            highlight=False,
             ids_only=True,
         )
         hits[term] = [h.id for h in backend.search(query).hits]

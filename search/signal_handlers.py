@@ -14,10 +14,20 @@ from search import indexing
 from search.documents import page_kind
 
 # Saves touching only these fields cannot change what the index holds.
-_BOOKKEEPING_FIELDS = frozenset({
-    "latest_revision", "latest_revision_created_at", "has_unpublished_changes", "draft_title",
-    "locked", "locked_at", "locked_by", "search_tokens", "url_path", "numchild",
-})
+_BOOKKEEPING_FIELDS = frozenset(
+    {
+        "latest_revision",
+        "latest_revision_created_at",
+        "has_unpublished_changes",
+        "draft_title",
+        "locked",
+        "locked_at",
+        "locked_by",
+        "search_tokens",
+        "url_path",
+        "numchild",
+    }
+)
 
 
 def _changed(page) -> None:
@@ -71,6 +81,8 @@ def register_signal_handlers() -> None:
     page_unpublished.connect(on_page_changed, dispatch_uid="jiebang_search_unpublished")
     post_delete.connect(on_page_deleted, dispatch_uid="jiebang_search_deleted")
     for label in ("cms.DemandPage", "cms.TechnologyPage"):
-        post_save.connect(on_listing_saved, sender=label, dispatch_uid=f"jiebang_search_saved_{label}")
+        post_save.connect(
+            on_listing_saved, sender=label, dispatch_uid=f"jiebang_search_saved_{label}"
+        )
     if apps.is_installed("marketplace.bidding"):
         post_save.connect(on_deal_saved, sender="bidding.Deal", dispatch_uid="jiebang_search_deal")

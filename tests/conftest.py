@@ -45,12 +45,16 @@ def university(db):
 
 @pytest.fixture
 def enterprise_member(enterprise):
-    return MembershipFactory(organisation=enterprise, user=UserFactory(email="ent@example.com")).user
+    return MembershipFactory(
+        organisation=enterprise, user=UserFactory(email="ent@example.com")
+    ).user
 
 
 @pytest.fixture
 def research_member(university):
-    return MembershipFactory(organisation=university, user=UserFactory(email="res@example.com")).user
+    return MembershipFactory(
+        organisation=university, user=UserFactory(email="res@example.com")
+    ).user
 
 
 @pytest.fixture
@@ -88,7 +92,9 @@ def browser():
 
     try:
         with sync_playwright() as pw:
-            instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            instance = pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
             yield instance
             instance.close()
     finally:

@@ -40,6 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     username = factory.LazyAttribute(lambda o: o.email)
     display_name = factory.Sequence(lambda n: f"用户{n}")
+
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):
         obj.set_password(extracted or "jiebang-test-pw")
@@ -140,7 +141,9 @@ class TechnologyPageFactory(_PageFactory):
     title = factory.Sequence(lambda n: f"高效锂离子电池正极材料制备技术{n}")
     slug = factory.Sequence(lambda n: f"technology-{n}")
     organisation = factory.SubFactory(
-        OrganisationFactory, kind=Organisation.Kind.UNIVERSITY, name=factory.Sequence(lambda n: f"测试大学{n}")
+        OrganisationFactory,
+        kind=Organisation.Kind.UNIVERSITY,
+        name=factory.Sequence(lambda n: f"测试大学{n}"),
     )
     keywords = "锂离子电池,正极材料"
     summary = "本成果提出一种高镍三元正极材料的共沉淀制备方法，循环寿命提升30%。"

@@ -12,13 +12,21 @@ def run_manage(*args, **env):
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environ.update({"DJANGO_SETTINGS_MODULE": "marketplace.settings.production", **env})
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_check_deploy_reports_nothing():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_SECRET_KEY="x" * 20 + "production-secret-key-for-the-check-0123456789",
         DJANGO_ALLOWED_HOSTS="jiebang.example.cn",
     )

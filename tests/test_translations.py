@@ -50,8 +50,10 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entries(entries):
     fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
     assert not fuzzy, f"fuzzy entries: {fuzzy[:10]}"
     untranslated = [
-        e["msgid"] for e in entries
-        if not [k for k in e if k.startswith("msgstr")] or not all(e[k] for k in e if k.startswith("msgstr"))
+        e["msgid"]
+        for e in entries
+        if not [k for k in e if k.startswith("msgstr")]
+        or not all(e[k] for k in e if k.startswith("msgstr"))
     ]
     assert not untranslated, f"untranslated entries: {untranslated[:10]}"
 
@@ -94,12 +96,34 @@ def test_demand_catalogue_in_english(english):
     DemandPageFactory(title="锅炉烟气脱硝催化剂寿命提升")
     body = english.get("/demands/").content.decode()
     assert '<html lang="en">' in body
-    for text in ("Jinan Industry–Academia–Research Matching Platform", "Sign in", "Sign up",
-                 "1 result", "Open for bids", "Industry chain", "Technology field", "Budget",
-                 "Deadline", "Search R&D demands", "Filters"):
+    for text in (
+        "Jinan Industry–Academia–Research Matching Platform",
+        "Sign in",
+        "Sign up",
+        "1 result",
+        "Open for bids",
+        "Industry chain",
+        "Technology field",
+        "Budget",
+        "Deadline",
+        "Search R&D demands",
+        "Filters",
+    ):
         assert text in body, text
-    for text in ("济南产学研对接平台", "登录", "注册", "筛选", "共 1 项", "揭榜中", "全部区县",
-                 "搜索技术需求", "预算", "截止", "企业出题", "开源项目"):
+    for text in (
+        "济南产学研对接平台",
+        "登录",
+        "注册",
+        "筛选",
+        "共 1 项",
+        "揭榜中",
+        "全部区县",
+        "搜索技术需求",
+        "预算",
+        "截止",
+        "企业出题",
+        "开源项目",
+    ):
         assert text not in body, text
 
 
@@ -109,15 +133,30 @@ def test_technology_catalogue_in_english(english):
     assert '<html lang="en">' in body
     for text in ("1 result", "Published", "Search technologies", "Maturity", "Filters"):
         assert text in body, text
-    for text in ("济南产学研对接平台", "登录", "筛选", "共 1 项", "已发布", "搜索科技成果", "成熟度", "面议"):
+    for text in (
+        "济南产学研对接平台",
+        "登录",
+        "筛选",
+        "共 1 项",
+        "已发布",
+        "搜索科技成果",
+        "成熟度",
+        "面议",
+    ):
         assert text not in body, text
 
 
 def test_listing_pages_in_english(english):
     demand = DemandPageFactory(title="锅炉烟气脱硝催化剂寿命提升")
     body = english.get(demand.url).content.decode()
-    for text in ("Bidding deadline", "Main technical problem", "Contact details", "Q&A",
-                 "Sign in to ask a question", "No questions yet."):
+    for text in (
+        "Bidding deadline",
+        "Main technical problem",
+        "Contact details",
+        "Q&A",
+        "Sign in to ask a question",
+        "No questions yet.",
+    ):
         assert text in body, text
     for text in ("揭榜截止时间", "主要技术问题", "联系方式", "答疑", "登录后提问", "暂无问题"):
         assert text not in body, text

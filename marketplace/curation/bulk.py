@@ -29,7 +29,7 @@ BATCH = 500
 
 def _assign_paths(parent: Page, pages: list[Page]) -> None:
     last = parent.get_last_child()
-    step = Page._str2int(last.path[-Page.steplen:]) if last else 0
+    step = Page._str2int(last.path[-Page.steplen :]) if last else 0
     depth = parent.depth + 1
     for offset, page in enumerate(pages, start=1):
         page.depth = depth
@@ -49,8 +49,12 @@ def _insert_pages(model: type[Page], pages: list[Page]) -> None:
     model._base_manager.using(router.db_for_write(model))._batched_insert(pages, fields, BATCH)
 
 
-def _insert_relations(model: type[Page], pages: list[Page], m2m: dict[int, dict[str, list]],
-                      children: dict[int, dict[str, list]]) -> None:
+def _insert_relations(
+    model: type[Page],
+    pages: list[Page],
+    m2m: dict[int, dict[str, list]],
+    children: dict[int, dict[str, list]],
+) -> None:
     for index, page in enumerate(pages):
         for objs in children.get(index, {}).values():
             for order, child in enumerate(objs):
@@ -59,14 +63,19 @@ def _insert_relations(model: type[Page], pages: list[Page], m2m: dict[int, dict[
     for name in {name for per_page in children.values() for name in per_page}:
         related = model._meta.get_field(name).related_model
         related.objects.bulk_create(
-            [child for per_page in children.values() for child in per_page.get(name, [])], batch_size=BATCH)
+            [child for per_page in children.values() for child in per_page.get(name, [])],
+            batch_size=BATCH,
+        )
     for name in {name for per_page in m2m.values() for name in per_page}:
         field = model._meta.get_field(name)
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         through.objects.bulk_create(
-            [through(**{f"{source}_id": pages[index].id, f"{target}_id": obj.pk})
-             for index, per_page in m2m.items() for obj in per_page.get(name, [])],
+            [
+                through(**{f"{source}_id": pages[index].id, f"{target}_id": obj.pk})
+                for index, per_page in m2m.items()
+                for obj in per_page.get(name, [])
+            ],
             batch_size=BATCH,
         )
 
@@ -75,8 +84,15 @@ def _insert_revisions(model: type[Page], pages: list[Page], user: Any, now) -> l
     content_type = ContentType.objects.get_for_model(model)
     base_type = ContentType.objects.get_for_model(Page)
     revisions = [
-        Revision(content_type=content_type, base_content_type=base_type, object_id=str(page.id),
-                 object_str=page.title, content=page.serializable_data(), user=user, created_at=now)
+        Revision(
+            content_type=content_type,
+            base_content_type=base_type,
+            object_id=str(page.id),
+            object_str=page.title,
+            content=page.serializable_data(),
+            user=user,
+            created_at=now,
+        )
         for page in pages
     ]
     Revision.objects.bulk_create(revisions, batch_size=BATCH)
@@ -86,16 +102,31 @@ def _insert_revisions(model: type[Page], pages: list[Page], user: Any, now) -> l
     # One UPDATE per batch instead of bulk_update's CASE over every row.
     ids = [page.pk for page in pages]
     for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        latest = Subquery(Revision.objects.filter(
-            base_content_type=base_type, object_id=Cast(OuterRef("pk"), CharField()),
-        ).order_by("-pk").values("pk")[:1])
+        batch = ids[start : start + BATCH]
+        latest = Subquery(
+            Revision.objects.filter(
+                base_content_type=base_type,
+                object_id=Cast(OuterRef("pk"), CharField()),
+            )
+            .order_by("-pk")
+            .values("pk")[:1]
+        )
         Page.objects.filter(pk__in=batch).update(latest_revision=latest, live_revision=latest)
     PageLogEntry.objects.bulk_create(
-        [PageLogEntry(content_type=content_type, label=page.title, action="wagtail.publish",
-                      timestamp=now, user=user, page_id=page.id, revision=revision,
-                      content_changed=True, data={})
-         for page, revision in zip(pages, revisions, strict=True)],
+        [
+            PageLogEntry(
+                content_type=content_type,
+                label=page.title,
+                action="wagtail.publish",
+                timestamp=now,
+                user=user,
+                page_id=page.id,
+                revision=revision,
+                content_changed=True,
+                data={},
+            )
+            for page, revision in zip(pages, revisions, strict=True)
+        ],
         batch_size=BATCH,
     )
     return revisions
@@ -109,14 +140,19 @@ def _reference_index(model: type[Page], pages: list[Page]) -> None:
     ReferenceIndex.objects.bulk_create(
         [
             ReferenceIndex(
-                content_type=content_type, base_content_type=base_type, object_id=page.pk,
-                to_content_type_id=to_type, to_object_id=to_id, model_path=model_path,
+                content_type=content_type,
+                base_content_type=base_type,
+                object_id=page.pk,
+                to_content_type_id=to_type,
+                to_object_id=to_id,
+                model_path=model_path,
                 content_path=content_path,
                 content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
             )
             for page in pages
             for to_type, to_id, model_path, content_path in set(
-                ReferenceIndex._extract_references_from_object(page))
+                ReferenceIndex._extract_references_from_object(page)
+            )
         ],
         batch_size=BATCH,
         ignore_conflicts=True,
@@ -161,7 +197,7 @@ def publish_new_pages(
     revisions = _insert_revisions(model, pages, user, now)
     _reference_index(model, pages)
     rows = zip(pages, revisions, strict=True)
-    for page, revision in (progress(rows, total=len(pages), desc="索引") if progress else rows):
+    for page, revision in progress(rows, total=len(pages), desc="索引") if progress else rows:
         # search/ re-indexes each page (and Wagtail's admin search) from this signal.
         page_published.send(sender=model, instance=page, revision=revision)
     return pages

@@ -96,7 +96,9 @@ def text(max_length: int | None = None) -> Callable[[Any, Lookups], str]:
 
 
 def rich_text(value: Any, lookups: Lookups) -> str:
-    return "".join(f"<p>{escape(line.strip())}</p>" for line in LINE_SPLIT.split(_text(value)) if line.strip())
+    return "".join(
+        f"<p>{escape(line.strip())}</p>" for line in LINE_SPLIT.split(_text(value)) if line.strip()
+    )
 
 
 def parse_date(value: Any, lookups: Lookups | None = None) -> dt.date:
@@ -197,7 +199,9 @@ def taxonomies(model) -> Callable[[Any, Lookups], list]:
 def _parts(line: str, n: int) -> list[str]:
     parts = [part.strip() for part in PART_SPLIT.split(line)]
     if len(parts) > n:
-        raise CellError(_("“%(line)s”的字段过多，每行最多%(n)d项，用“|”分隔。") % {"line": line, "n": n})
+        raise CellError(
+            _("“%(line)s”的字段过多，每行最多%(n)d项，用“|”分隔。") % {"line": line, "n": n}
+        )
     return parts + [""] * (n - len(parts))
 
 
@@ -206,9 +210,18 @@ def indicators(value: Any, lookups: Lookups) -> list[DemandIndicator]:
     for line in filter(None, (line.strip() for line in LINE_SPLIT.split(_text(value)))):
         name, target, unit, verification = _parts(line, 4)
         if not name or not target:
-            raise CellError(_("“%(line)s”缺少指标名称或目标值，格式：指标名称|目标值|单位|考核方式。") % {"line": line})
-        result.append(DemandIndicator(name=name[:100], target_value=target[:60], unit=unit[:30],
-                                      verification=verification[:200]))
+            raise CellError(
+                _("“%(line)s”缺少指标名称或目标值，格式：指标名称|目标值|单位|考核方式。")
+                % {"line": line}
+            )
+        result.append(
+            DemandIndicator(
+                name=name[:100],
+                target_value=target[:60],
+                unit=unit[:30],
+                verification=verification[:200],
+            )
+        )
     return result
 
 
@@ -216,10 +229,14 @@ def ip_items(value: Any, lookups: Lookups) -> list[TechnologyIP]:
     result = []
     for line in filter(None, (line.strip() for line in LINE_SPLIT.split(_text(value)))):
         kind, number, title, status = _parts(line, 4)
-        result.append(TechnologyIP(
-            ip_type=_choice_value(IPType, kind), number=number[:60], title=title[:150],
-            status=_choice_value(IPStatus, status) if status else IPStatus.GRANTED,
-        ))
+        result.append(
+            TechnologyIP(
+                ip_type=_choice_value(IPType, kind),
+                number=number[:60],
+                title=title[:150],
+                status=_choice_value(IPStatus, status) if status else IPStatus.GRANTED,
+            )
+        )
     return result
 
 
@@ -333,31 +350,63 @@ MONEY_NOTE = _("单位：万元，可带最多四位小数（精确到元），�
 MULTI_NOTE = _("可填多个，用顿号“、”或逗号分隔。")
 
 COMMON_HEAD = [
-    Column("外部编号", "external_ref", text(64), required=True, width=16, export=lambda p: listing_ref(p),
-           note=_("各地市/高校报送目录中的唯一编号；再次导入同一编号会更新原条目而不是新增。以“示例”开头的行不会导入。")),
+    Column(
+        "外部编号",
+        "external_ref",
+        text(64),
+        required=True,
+        width=16,
+        export=lambda p: listing_ref(p),
+        note=_(
+            "各地市/高校报送目录中的唯一编号；再次导入同一编号会更新原条目而不是新增。以“示例”开头的行不会导入。"
+        ),
+    ),
 ]
 
 
 def _org_columns(kind: str) -> list[Column]:
     who = _("需求单位") if kind == "demand" else _("完成单位")
     return [
-        Column(str(who), "org_name", text(120), export=_org("name"), required=True, width=28,
-               target="organisation", note=_("单位全称；平台中尚无此信用代码的单位会自动创建并视为已认证。")),
-        Column("统一社会信用代码", "credit_code", credit_code, export=_org("credit_code"),
-               required=True, width=22, target="organisation",
-               note=_("18位，按 GB 32100-2015 校验；可含空格或全角字符。")),
+        Column(
+            str(who),
+            "org_name",
+            text(120),
+            export=_org("name"),
+            required=True,
+            width=28,
+            target="organisation",
+            note=_("单位全称；平台中尚无此信用代码的单位会自动创建并视为已认证。"),
+        ),
+        Column(
+            "统一社会信用代码",
+            "credit_code",
+            credit_code,
+            export=_org("credit_code"),
+            required=True,
+            width=22,
+            target="organisation",
+            note=_("18位，按 GB 32100-2015 校验；可含空格或全角字符。"),
+        ),
     ]
 
 
 CONTACT_COLUMNS = [
-    Column("联系人", "contact_name", text(50), width=10, note=_("新建单位时必填（作为单位联系人）。")),
+    Column(
+        "联系人", "contact_name", text(50), width=10, note=_("新建单位时必填（作为单位联系人）。")
+    ),
     Column("联系电话", "contact_phone", text(32), width=16, note=_("新建单位时必填。")),
     Column("联系邮箱", "contact_email", text(254), width=22),
 ]
 
 DISTRICT = Column(
-    "所在区县", "district", choice(District), export=_district_label, required=True, width=14,
-    allowed=_labels(District), note=_("济南市区县或功能区名称。"),
+    "所在区县",
+    "district",
+    choice(District),
+    export=_district_label,
+    required=True,
+    width=14,
+    allowed=_labels(District),
+    note=_("济南市区县或功能区名称。"),
 )
 
 DEMAND_COLUMNS: list[Column] = [
@@ -365,36 +414,133 @@ DEMAND_COLUMNS: list[Column] = [
     Column("需求名称", "title", text(255), required=True, width=36),
     *_org_columns("demand"),
     DISTRICT,
-    Column("产业链", "industry_chain", taxonomy(IndustryChain), export=lambda p: p.industry_chain and p.industry_chain.name,
-           required=True, empty=None, allowed=_names_of(IndustryChain), width=22),
-    Column("技术领域", "technology_field", taxonomy(TechnologyField),
-           export=lambda p: p.technology_field and p.technology_field.name, empty=None,
-           allowed=_names_of(TechnologyField), width=18),
+    Column(
+        "产业链",
+        "industry_chain",
+        taxonomy(IndustryChain),
+        export=lambda p: p.industry_chain and p.industry_chain.name,
+        required=True,
+        empty=None,
+        allowed=_names_of(IndustryChain),
+        width=22,
+    ),
+    Column(
+        "技术领域",
+        "technology_field",
+        taxonomy(TechnologyField),
+        export=lambda p: p.technology_field and p.technology_field.name,
+        empty=None,
+        allowed=_names_of(TechnologyField),
+        width=18,
+    ),
     Column("关键词", "keywords", text(200), note=_("3–8个，用逗号或顿号分隔。"), width=24),
-    Column("主要技术问题", "problem", rich_text, export=_plain("problem"), required=True, width=48,
-           note=_("纯文本；每行一段。")),
-    Column("核心技术指标", "indicators", indicators, export=_indicator_lines, empty=[], target="children",
-           width=36, note=_("每行一项，格式：指标名称|目标值|单位|考核方式，如“焊后变形量|≤0.2|mm|第三方检测”。")),
+    Column(
+        "主要技术问题",
+        "problem",
+        rich_text,
+        export=_plain("problem"),
+        required=True,
+        width=48,
+        note=_("纯文本；每行一段。"),
+    ),
+    Column(
+        "核心技术指标",
+        "indicators",
+        indicators,
+        export=_indicator_lines,
+        empty=[],
+        target="children",
+        width=36,
+        note=_(
+            "每行一项，格式：指标名称|目标值|单位|考核方式，如“焊后变形量|≤0.2|mm|第三方检测”。"
+        ),
+    ),
     Column("研发现状", "current_state", text(), width=30),
     Column("国内外对标情况", "benchmark", text(), width=30),
     Column("预期成果", "expected_outcome", text(), width=30),
     Column("应用场景", "application_scenario", text(), width=30),
-    Column("揭榜截止日期", "bid_deadline", end_of_day, export=_local_date("bid_deadline"), empty=None,
-           note=DATE_NOTE, width=14),
-    Column("攻关完成时限", "delivery_deadline", lambda v, lk: parse_date(v), empty=None, note=DATE_NOTE, width=14),
-    Column("知识产权归属", "ip_ownership", choice(IPOwnership), export=_label(IPOwnership, "ip_ownership"),
-           empty=IPOwnership.CONTRACT, allowed=_labels(IPOwnership), width=14),
-    Column("资金投入方式", "budget_kind", choice(BudgetKind), export=_label(BudgetKind, "budget_kind"),
-           empty=BudgetKind.RANGE, allowed=_labels(BudgetKind), width=14),
-    Column("预算下限（万元）", "budget_min", money_wan, export=_wan("budget_min"), empty=None, note=MONEY_NOTE, width=14),
-    Column("预算上限/榜额（万元）", "budget_max", money_wan, export=_wan("budget_max"), empty=None,
-           note=MONEY_NOTE, width=16),
-    Column("合作方式", "cooperation_modes", taxonomies(CooperationMode), export=_names("cooperation_modes"),
-           empty=[], target="m2m", allowed=_names_of(CooperationMode), note=MULTI_NOTE, width=24),
+    Column(
+        "揭榜截止日期",
+        "bid_deadline",
+        end_of_day,
+        export=_local_date("bid_deadline"),
+        empty=None,
+        note=DATE_NOTE,
+        width=14,
+    ),
+    Column(
+        "攻关完成时限",
+        "delivery_deadline",
+        lambda v, lk: parse_date(v),
+        empty=None,
+        note=DATE_NOTE,
+        width=14,
+    ),
+    Column(
+        "知识产权归属",
+        "ip_ownership",
+        choice(IPOwnership),
+        export=_label(IPOwnership, "ip_ownership"),
+        empty=IPOwnership.CONTRACT,
+        allowed=_labels(IPOwnership),
+        width=14,
+    ),
+    Column(
+        "资金投入方式",
+        "budget_kind",
+        choice(BudgetKind),
+        export=_label(BudgetKind, "budget_kind"),
+        empty=BudgetKind.RANGE,
+        allowed=_labels(BudgetKind),
+        width=14,
+    ),
+    Column(
+        "预算下限（万元）",
+        "budget_min",
+        money_wan,
+        export=_wan("budget_min"),
+        empty=None,
+        note=MONEY_NOTE,
+        width=14,
+    ),
+    Column(
+        "预算上限/榜额（万元）",
+        "budget_max",
+        money_wan,
+        export=_wan("budget_max"),
+        empty=None,
+        note=MONEY_NOTE,
+        width=16,
+    ),
+    Column(
+        "合作方式",
+        "cooperation_modes",
+        taxonomies(CooperationMode),
+        export=_names("cooperation_modes"),
+        empty=[],
+        target="m2m",
+        allowed=_names_of(CooperationMode),
+        note=MULTI_NOTE,
+        width=24,
+    ),
     Column("揭榜方条件", "bidder_requirements", text(), width=30),
-    Column("拟择优揭榜方数量", "winners_count", integer(1, 10), empty=1, note=_("1–10 的整数，默认 1。"), width=10),
-    Column("截止前密封投标", "sealed_bids", yes_no, export=lambda p: "是" if p.sealed_bids else "否",
-           empty=False, allowed=lambda: ["是", "否"], width=10),
+    Column(
+        "拟择优揭榜方数量",
+        "winners_count",
+        integer(1, 10),
+        empty=1,
+        note=_("1–10 的整数，默认 1。"),
+        width=10,
+    ),
+    Column(
+        "截止前密封投标",
+        "sealed_bids",
+        yes_no,
+        export=lambda p: "是" if p.sealed_bids else "否",
+        empty=False,
+        allowed=lambda: ["是", "否"],
+        width=10,
+    ),
     *CONTACT_COLUMNS,
 ]
 
@@ -402,38 +548,130 @@ TECHNOLOGY_COLUMNS: list[Column] = [
     *COMMON_HEAD,
     Column("成果名称", "title", text(255), required=True, width=36),
     *_org_columns("technology"),
-    Column("单位类型", "org_kind", choice(Organisation.Kind), export=lambda p: str(p.organisation.get_kind_display()),
-           empty=Organisation.Kind.UNIVERSITY, target="organisation", width=10,
-           allowed=lambda: [str(Organisation.Kind.UNIVERSITY.label), str(Organisation.Kind.INSTITUTE.label)],
-           note=_("仅在新建单位时使用，默认“高校”。")),
+    Column(
+        "单位类型",
+        "org_kind",
+        choice(Organisation.Kind),
+        export=lambda p: str(p.organisation.get_kind_display()),
+        empty=Organisation.Kind.UNIVERSITY,
+        target="organisation",
+        width=10,
+        allowed=lambda: [
+            str(Organisation.Kind.UNIVERSITY.label),
+            str(Organisation.Kind.INSTITUTE.label),
+        ],
+        note=_("仅在新建单位时使用，默认“高校”。"),
+    ),
     DISTRICT,
-    Column("技术领域", "technology_field", taxonomy(TechnologyField),
-           export=lambda p: p.technology_field and p.technology_field.name, required=True, empty=None,
-           allowed=_names_of(TechnologyField), width=18),
-    Column("产业链", "industry_chain", taxonomy(IndustryChain), export=lambda p: p.industry_chain and p.industry_chain.name,
-           empty=None, allowed=_names_of(IndustryChain), width=22),
+    Column(
+        "技术领域",
+        "technology_field",
+        taxonomy(TechnologyField),
+        export=lambda p: p.technology_field and p.technology_field.name,
+        required=True,
+        empty=None,
+        allowed=_names_of(TechnologyField),
+        width=18,
+    ),
+    Column(
+        "产业链",
+        "industry_chain",
+        taxonomy(IndustryChain),
+        export=lambda p: p.industry_chain and p.industry_chain.name,
+        empty=None,
+        allowed=_names_of(IndustryChain),
+        width=22,
+    ),
     Column("关键词", "keywords", text(200), note=_("3–8个，用逗号或顿号分隔。"), width=24),
     Column("成果简介", "summary", text(), required=True, width=48, note=_("200–500字为宜。")),
-    Column("技术说明", "description", rich_text, export=_plain("description"), width=40, note=_("纯文本；每行一段。")),
-    Column("成果属性", "attribute", choice(Attribute), export=_label(Attribute, "attribute"),
-           empty=Attribute.ORIGINAL, allowed=_labels(Attribute), width=16),
-    Column("成果水平", "level", choice(Level), export=_label(Level, "level"), empty=Level.UNRATED,
-           allowed=_labels(Level), width=12),
-    Column("成果所处阶段", "stage", choice(Stage), export=_label(Stage, "stage"), empty=Stage.LAB,
-           allowed=_labels(Stage), width=12),
-    Column("技术就绪度（TRL）", "trl", integer(1, 9), empty=3, note=_("按 GB/T 22900 填写 1–9 的整数，默认 3。"), width=10),
+    Column(
+        "技术说明",
+        "description",
+        rich_text,
+        export=_plain("description"),
+        width=40,
+        note=_("纯文本；每行一段。"),
+    ),
+    Column(
+        "成果属性",
+        "attribute",
+        choice(Attribute),
+        export=_label(Attribute, "attribute"),
+        empty=Attribute.ORIGINAL,
+        allowed=_labels(Attribute),
+        width=16,
+    ),
+    Column(
+        "成果水平",
+        "level",
+        choice(Level),
+        export=_label(Level, "level"),
+        empty=Level.UNRATED,
+        allowed=_labels(Level),
+        width=12,
+    ),
+    Column(
+        "成果所处阶段",
+        "stage",
+        choice(Stage),
+        export=_label(Stage, "stage"),
+        empty=Stage.LAB,
+        allowed=_labels(Stage),
+        width=12,
+    ),
+    Column(
+        "技术就绪度（TRL）",
+        "trl",
+        integer(1, 9),
+        empty=3,
+        note=_("按 GB/T 22900 填写 1–9 的整数，默认 3。"),
+        width=10,
+    ),
     Column("主要技术经济指标", "indicators", text(), width=30),
     Column("应用场景", "application_scenarios", text(), width=30),
     Column("技术优势", "advantages", text(), width=30),
-    Column("知识产权", "ip_items", ip_items, export=_ip_lines, empty=[], target="children", width=36,
-           note=_("每行一项，格式：类型|编号|名称|法律状态，如“发明专利|ZL202310000000.1|一种……方法|已授权”。"),
-           allowed=_labels(IPType)),
-    Column("转化方式", "cooperation_modes", taxonomies(CooperationMode), export=_names("cooperation_modes"),
-           empty=[], target="m2m", allowed=_names_of(CooperationMode), note=MULTI_NOTE, width=24),
-    Column("报价方式", "price_kind", choice(PriceKind), export=_label(PriceKind, "price_kind"),
-           empty=PriceKind.NEGOTIABLE, allowed=_labels(PriceKind), width=10),
-    Column("意向价格（万元）", "asking_price", money_wan, export=_wan("asking_price"), empty=None,
-           note=MONEY_NOTE, width=14),
+    Column(
+        "知识产权",
+        "ip_items",
+        ip_items,
+        export=_ip_lines,
+        empty=[],
+        target="children",
+        width=36,
+        note=_(
+            "每行一项，格式：类型|编号|名称|法律状态，如“发明专利|ZL202310000000.1|一种……方法|已授权”。"
+        ),
+        allowed=_labels(IPType),
+    ),
+    Column(
+        "转化方式",
+        "cooperation_modes",
+        taxonomies(CooperationMode),
+        export=_names("cooperation_modes"),
+        empty=[],
+        target="m2m",
+        allowed=_names_of(CooperationMode),
+        note=MULTI_NOTE,
+        width=24,
+    ),
+    Column(
+        "报价方式",
+        "price_kind",
+        choice(PriceKind),
+        export=_label(PriceKind, "price_kind"),
+        empty=PriceKind.NEGOTIABLE,
+        allowed=_labels(PriceKind),
+        width=10,
+    ),
+    Column(
+        "意向价格（万元）",
+        "asking_price",
+        money_wan,
+        export=_wan("asking_price"),
+        empty=None,
+        note=MONEY_NOTE,
+        width=14,
+    ),
     Column("团队负责人", "team_lead", text(50), width=12),
     Column("团队成员", "team_members", text(), width=24),
     *CONTACT_COLUMNS,

@@ -33,16 +33,39 @@ KINDS = ("vague", "indicator")
 
 # Fields a curator may mark as vague, in the order of the member's form.
 DEMAND_FIELDS = [
-    "title", "keywords", "problem", "current_state", "benchmark", "expected_outcome",
-    "application_scenario", "bid_deadline", "delivery_deadline", "budget_max",
-    "cooperation_modes", "bidder_requirements", "industry_chain", "technology_field",
+    "title",
+    "keywords",
+    "problem",
+    "current_state",
+    "benchmark",
+    "expected_outcome",
+    "application_scenario",
+    "bid_deadline",
+    "delivery_deadline",
+    "budget_max",
+    "cooperation_modes",
+    "bidder_requirements",
+    "industry_chain",
+    "technology_field",
     "contact_phone",
 ]
 # A technology's indicators are one text field: it is diagnosed as an indicator item.
 TECHNOLOGY_FIELDS = [
-    "title", "keywords", "summary", "description", "trl", "application_scenarios",
-    "advantages", "ip_items", "attachments", "cooperation_modes", "asking_price",
-    "industry_chain", "technology_field", "team_lead", "contact_phone",
+    "title",
+    "keywords",
+    "summary",
+    "description",
+    "trl",
+    "application_scenarios",
+    "advantages",
+    "ip_items",
+    "attachments",
+    "cooperation_modes",
+    "asking_price",
+    "industry_chain",
+    "technology_field",
+    "team_lead",
+    "contact_phone",
 ]
 
 
@@ -94,8 +117,14 @@ def diagnosis_fields(draft, completeness: Completeness | None = None) -> list[Di
     issues = {issue.field: issue.message for issue in completeness.issues}
     names = DEMAND_FIELDS if isinstance(draft, DemandPage) else TECHNOLOGY_FIELDS
     lines = [
-        DiagnosisField(key=name, kind="vague", field=name, label=label_of(draft, name),
-                       flagged=name in issues, message=issues.get(name, ""))
+        DiagnosisField(
+            key=name,
+            kind="vague",
+            field=name,
+            label=label_of(draft, name),
+            flagged=name in issues,
+            message=issues.get(name, ""),
+        )
         for name in names
     ]
     return lines + indicator_fields(draft, issues.get("indicators", ""))
@@ -104,16 +133,33 @@ def diagnosis_fields(draft, completeness: Completeness | None = None) -> list[Di
 def indicator_fields(draft, issue: str) -> list[DiagnosisField]:
     """Demands: one line per indicator row (flagged without a number); technologies: the text."""
     if isinstance(draft, TechnologyPage):
-        return [DiagnosisField(key="indicators", kind="indicator", field="indicators",
-                               label=label_of(draft, "indicators"), flagged=bool(issue),
-                               message=issue)]
+        return [
+            DiagnosisField(
+                key="indicators",
+                kind="indicator",
+                field="indicators",
+                label=label_of(draft, "indicators"),
+                flagged=bool(issue),
+                message=issue,
+            )
+        ]
     rows = list(draft.indicators.all())
     if not rows:
-        return [DiagnosisField(key="indicators", kind="indicator", field="indicators",
-                               label=_("核心技术指标（未填写）"), flagged=True, message=issue)]
+        return [
+            DiagnosisField(
+                key="indicators",
+                kind="indicator",
+                field="indicators",
+                label=_("核心技术指标（未填写）"),
+                flagged=True,
+                message=issue,
+            )
+        ]
     return [
         DiagnosisField(
-            key=f"indicator-{position}", kind="indicator", field="indicators",
+            key=f"indicator-{position}",
+            kind="indicator",
+            field="indicators",
             label=f"{row.name}：{row.target_value}{row.unit}",
             flagged=not NUMBER.search(row.target_value or ""),
             message="" if NUMBER.search(row.target_value or "") else _("目标值没有量化数字。"),
@@ -138,17 +184,25 @@ def review_queue() -> list[ReviewRow]:
     rows = []
     for model in LISTING_MODELS:
         pages = (
-            model.objects.filter(
-                _specific_workflow_states__status=WorkflowState.STATUS_IN_PROGRESS)
+            model.objects.filter(_specific_workflow_states__status=WorkflowState.STATUS_IN_PROGRESS)
             .select_related("organisation", "latest_revision")
             .distinct()
         )
         for page in pages:
-            draft = page.with_content_json(page.latest_revision.content) \
-                if page.latest_revision else page
-            rows.append(ReviewRow(page=page, draft=draft, kind=listing_kind(page),
-                                  completeness=listing_completeness(draft),
-                                  submitted_at=page.latest_revision_created_at))
+            draft = (
+                page.with_content_json(page.latest_revision.content)
+                if page.latest_revision
+                else page
+            )
+            rows.append(
+                ReviewRow(
+                    page=page,
+                    draft=draft,
+                    kind=listing_kind(page),
+                    completeness=listing_completeness(draft),
+                    submitted_at=page.latest_revision_created_at,
+                )
+            )
     return sorted(rows, key=lambda row: (row.submitted_at is None, row.submitted_at))
 
 
@@ -159,7 +213,8 @@ def diagnosis_current(page) -> Diagnosis | None:
         return None
     return (
         Diagnosis.objects.filter(page_id=page.pk, task_state_id=state.current_task_state_id)
-        .order_by("-created_at", "-pk").first()
+        .order_by("-created_at", "-pk")
+        .first()
     )
 
 
@@ -172,8 +227,9 @@ def clean_items(items: list[dict[str, Any]]) -> list[dict[str, str]]:
     for item in items:
         if item.get("kind") not in KINDS or not item.get("field"):
             raise DiagnosisError(_("诊断条目格式不正确。"), code="items")
-        cleaned.append({key: str(item.get(key) or "").strip()
-                        for key in ("kind", "field", "label", "comment")})
+        cleaned.append(
+            {key: str(item.get(key) or "").strip() for key in ("kind", "field", "label", "comment")}
+        )
     return cleaned
 
 
@@ -211,7 +267,11 @@ def diagnosis_send(
         raise DiagnosisError({"comment": _("请填写总体意见。")}, code="comment")
     items = clean_items(items)
     diagnosis = Diagnosis(
-        page=page, curator=curator, task_state=task_state, items=items, comment=comment,
+        page=page,
+        curator=curator,
+        task_state=task_state,
+        items=items,
+        comment=comment,
         score=listing_completeness(listing_draft(page)).score,
     )
     diagnosis.full_clean()
@@ -219,13 +279,22 @@ def diagnosis_send(
     task_state.task.specific.on_action(task_state, curator, "reject", comment=comment)
     diagnosis.save()
     notification_send(
-        recipients=organisation_members(page.organisation_id), verb="listing_diagnosed",
+        recipients=organisation_members(page.organisation_id),
+        verb="listing_diagnosed",
         title=_("“%(title)s”需修改：平台诊断意见") % {"title": page.title},
-        body=feedback_text(page, items, comment), target_url=reverse("workspace:dashboard"),
+        body=feedback_text(page, items, comment),
+        target_url=reverse("workspace:dashboard"),
     )
     audit_record(
-        actor=curator, action="listing.diagnose", obj=page, note=comment,
-        details={"items": items, "score": diagnosis.score, "task_state": task_state.pk,
-                 "diagnosis": diagnosis.pk},
+        actor=curator,
+        action="listing.diagnose",
+        obj=page,
+        note=comment,
+        details={
+            "items": items,
+            "score": diagnosis.score,
+            "task_state": task_state.pk,
+            "diagnosis": diagnosis.pk,
+        },
     )
     return diagnosis

@@ -31,7 +31,8 @@ class DiagnosisForm(forms.Form):
     """One checkbox and comment per diagnosable line, and the overall comment."""
 
     comment = forms.CharField(
-        label=gettext_lazy("总体意见"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("总体意见"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("会作为审核意见发给项目单位，并显示在其工作台。"),
     )
 
@@ -40,9 +41,11 @@ class DiagnosisForm(forms.Form):
         self.lines = lines
         for line in lines:
             self.fields[f"check_{line.key}"] = forms.BooleanField(
-                label=line.label, required=False, initial=line.flagged)
+                label=line.label, required=False, initial=line.flagged
+            )
             self.fields[f"note_{line.key}"] = forms.CharField(
-                label=_("说明"), required=False, max_length=500, initial=line.message)
+                label=_("说明"), required=False, max_length=500, initial=line.message
+            )
 
     def rows(self):
         """(line, checkbox, comment) for the template, grouped by the caller."""
@@ -51,9 +54,14 @@ class DiagnosisForm(forms.Form):
     def items(self) -> list[dict[str, str]]:
         data = self.cleaned_data
         return [
-            {"kind": line.kind, "field": line.field, "label": line.label,
-             "comment": data.get(f"note_{line.key}", "")}
-            for line in self.lines if data.get(f"check_{line.key}")
+            {
+                "kind": line.kind,
+                "field": line.field,
+                "label": line.label,
+                "comment": data.get(f"note_{line.key}", ""),
+            }
+            for line in self.lines
+            if data.get(f"check_{line.key}")
         ]
 
 
@@ -82,19 +90,30 @@ def diagnose(request, page_id: int):
     form = DiagnosisForm(request.POST or None, lines=diagnosis_fields(draft))
     if request.method == "POST" and form.is_valid():
         try:
-            diagnosis_send(curator=request.user, page=page, items=form.items(),
-                           comment=form.cleaned_data["comment"])
+            diagnosis_send(
+                curator=request.user,
+                page=page,
+                items=form.items(),
+                comment=form.cleaned_data["comment"],
+            )
         except DiagnosisError as error:
             form.add_error(None, error.messages)
         except ValidationError as error:  # pragma: no cover - model validation
             form.add_error(None, error.messages)
         else:
-            messages.success(request, _("已退回“%(title)s”，诊断意见已通知项目单位。") % {
-                "title": page.title})
+            messages.success(
+                request, _("已退回“%(title)s”，诊断意见已通知项目单位。") % {"title": page.title}
+            )
             return redirect("curation_diagnosis:queue")
-    return render(request, "curation/diagnosis/form.html", {
-        "page": page, "draft": draft, "form": form,
-        "vague_rows": [row for row in form.rows() if row[0].kind == "vague"],
-        "indicator_rows": [row for row in form.rows() if row[0].kind == "indicator"],
-        "edit_url": reverse("wagtailadmin_pages:edit", args=[page.pk]),
-    })
+    return render(
+        request,
+        "curation/diagnosis/form.html",
+        {
+            "page": page,
+            "draft": draft,
+            "form": form,
+            "vague_rows": [row for row in form.rows() if row[0].kind == "vague"],
+            "indicator_rows": [row for row in form.rows() if row[0].kind == "indicator"],
+            "edit_url": reverse("wagtailadmin_pages:edit", args=[page.pk]),
+        },
+    )

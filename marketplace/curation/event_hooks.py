@@ -13,20 +13,26 @@ from cms.permissions import is_curator
 from . import diagnosis_views, event_views
 from .diagnosis import LISTING_MODELS, can_diagnose
 
-diagnosis_urls = ([
-    path("", diagnosis_views.queue, name="queue"),
-    path("<int:page_id>/", diagnosis_views.diagnose, name="diagnose"),
-], "curation_diagnosis")
+diagnosis_urls = (
+    [
+        path("", diagnosis_views.queue, name="queue"),
+        path("<int:page_id>/", diagnosis_views.diagnose, name="diagnose"),
+    ],
+    "curation_diagnosis",
+)
 
-event_urls = ([
-    path("", event_views.event_list, name="list"),
-    path("new/", event_views.event_create, name="create"),
-    path("<int:pk>/", event_views.event_detail, name="detail"),
-    path("<int:pk>/edit/", event_views.event_edit, name="edit"),
-    path("<int:pk>/invite/", event_views.event_invite, name="invite"),
-    path("<int:pk>/state/", event_views.event_state, name="state"),
-    path("<int:pk>/meetings/", event_views.meeting_record, name="meeting"),
-], "curation_events")
+event_urls = (
+    [
+        path("", event_views.event_list, name="list"),
+        path("new/", event_views.event_create, name="create"),
+        path("<int:pk>/", event_views.event_detail, name="detail"),
+        path("<int:pk>/edit/", event_views.event_edit, name="edit"),
+        path("<int:pk>/invite/", event_views.event_invite, name="invite"),
+        path("<int:pk>/state/", event_views.event_state, name="state"),
+        path("<int:pk>/meetings/", event_views.meeting_record, name="meeting"),
+    ],
+    "curation_events",
+)
 
 
 @hooks.register("register_admin_urls")
@@ -44,21 +50,27 @@ class CuratorOnlyMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_diagnosis_menu_item():
-    return CuratorOnlyMenuItem(_("需求诊断"), reverse("curation_diagnosis:queue"),
-                               icon_name="help", order=880)
+    return CuratorOnlyMenuItem(
+        _("需求诊断"), reverse("curation_diagnosis:queue"), icon_name="help", order=880
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_events_menu_item():
-    return CuratorOnlyMenuItem(_("供需对接会"), reverse("curation_events:list"),
-                               icon_name="group", order=885)
+    return CuratorOnlyMenuItem(
+        _("供需对接会"), reverse("curation_events:list"), icon_name="group", order=885
+    )
 
 
 def diagnosis_button(page, user, priority):
     if page.specific_class not in LISTING_MODELS or not can_diagnose(user, page):
         return None
-    return Button(_("诊断并退回"), reverse("curation_diagnosis:diagnose", args=[page.pk]),
-                  icon_name="help", priority=priority)
+    return Button(
+        _("诊断并退回"),
+        reverse("curation_diagnosis:diagnose", args=[page.pk]),
+        icon_name="help",
+        priority=priority,
+    )
 
 
 @hooks.register("register_page_header_buttons")

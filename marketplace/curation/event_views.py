@@ -32,17 +32,25 @@ class EventForm(forms.ModelForm):
     """An event's details and its picks; only suggested, picked or searched listings are shown."""
 
     demands = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("技术需求"), queryset=events.open_demands(), required=False,
-        widget=forms.CheckboxSelectMultiple)
+        label=gettext_lazy("技术需求"),
+        queryset=events.open_demands(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     technologies = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("科技成果"), queryset=technology_list(), required=False,
-        widget=forms.CheckboxSelectMultiple)
+        label=gettext_lazy("科技成果"),
+        queryset=technology_list(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = MatchmakingEvent
         fields = ["title", "date", "place", "description", "industry_chain"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}),
-                   "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, shown_demands, shown_technologies, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +67,8 @@ class EventForm(forms.ModelForm):
         # Validation uses the full querysets; rendering only the listings worth looking at.
         self.fields["demands"].widget.choices = [(d.pk, listing_label(d)) for d in shown_demands]
         self.fields["technologies"].widget.choices = [
-            (t.pk, listing_label(t)) for t in shown_technologies]
+            (t.pk, listing_label(t)) for t in shown_technologies
+        ]
 
 
 def unique(pages: list) -> list:
@@ -73,8 +82,11 @@ def unique(pages: list) -> list:
 
 class SuggestionForm(forms.Form):
     industry_chain = forms.ModelChoiceField(
-        label=gettext_lazy("产业链"), queryset=IndustryChain.objects.all(), required=False,
-        empty_label=gettext_lazy("缺口最大的产业链"))
+        label=gettext_lazy("产业链"),
+        queryset=IndustryChain.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("缺口最大的产业链"),
+    )
     q = forms.CharField(label=gettext_lazy("按名称查找项目"), required=False, max_length=100)
 
 
@@ -105,9 +117,13 @@ def suggestions_for(request):
 
 def event_form(request, instance=None):
     suggestion_form, gap, demands, technologies = suggestions_for(request)
-    form = EventForm(request.POST or None, instance=instance, shown_demands=demands,
-                     shown_technologies=technologies,
-                     initial={} if instance else {"industry_chain": gap.industry_chain})
+    form = EventForm(
+        request.POST or None,
+        instance=instance,
+        shown_demands=demands,
+        shown_technologies=technologies,
+        initial={} if instance else {"industry_chain": gap.industry_chain},
+    )
     return form, {"suggestion_form": suggestion_form, "gap": gap, "form": form}
 
 
@@ -116,8 +132,11 @@ def save_event(request, form, save):
         return None
     data = {k: v for k, v in form.cleaned_data.items() if k not in ("demands", "technologies")}
     try:
-        return save(data=data, demands=form.cleaned_data["demands"],
-                    technologies=form.cleaned_data["technologies"])
+        return save(
+            data=data,
+            demands=form.cleaned_data["demands"],
+            technologies=form.cleaned_data["technologies"],
+        )
     except ValidationError as error:
         form.add_error(None, error.messages)
         return None
@@ -136,8 +155,11 @@ def event_list(request):
 def event_create(request):
     form, context = event_form(request)
     if request.method == "POST":
-        event = save_event(request, form, lambda data, **picks: events.event_create(
-            curator=request.user, **data, **picks))
+        event = save_event(
+            request,
+            form,
+            lambda data, **picks: events.event_create(curator=request.user, **data, **picks),
+        )
         if event is not None:
             messages.success(request, _("已创建对接会。"))
             return redirect("curation_events:detail", pk=event.pk)
@@ -150,8 +172,9 @@ def event_edit(request, pk: int):
     event = get_object_or_404(MatchmakingEvent, pk=pk)
     form, context = event_form(request, instance=event)
     if request.method == "POST":
-        saved = save_event(request, form, lambda **kw: events.event_update(
-            curator=request.user, event=event, **kw))
+        saved = save_event(
+            request, form, lambda **kw: events.event_update(curator=request.user, event=event, **kw)
+        )
         if saved is not None:
             messages.success(request, _("已保存。"))
             return redirect("curation_events:detail", pk=event.pk)
@@ -165,11 +188,16 @@ def event_detail(request, pk: int):
     except MatchmakingEvent.DoesNotExist as error:
         raise Http404 from error
     invited = {i.organisation_id for i in event.invitations.all()}
-    return render(request, "curation/events/detail.html", {
-        "event": event, "meeting_form": MeetingForm(event=event),
-        "uninvited": [o for o in events.event_organisations(event) if o.pk not in invited],
-        "states": MatchmakingEvent.State,
-    })
+    return render(
+        request,
+        "curation/events/detail.html",
+        {
+            "event": event,
+            "meeting_form": MeetingForm(event=event),
+            "uninvited": [o for o in events.event_organisations(event) if o.pk not in invited],
+            "states": MatchmakingEvent.State,
+        },
+    )
 
 
 def run(request, pk: int, action, done: str):
@@ -187,16 +215,24 @@ def run(request, pk: int, action, done: str):
 @curator_required
 @require_POST
 def event_invite(request, pk: int):
-    return run(request, pk, lambda event: events.event_invite(curator=request.user, event=event),
-               _("已向项目单位发出邀请。"))
+    return run(
+        request,
+        pk,
+        lambda event: events.event_invite(curator=request.user, event=event),
+        _("已向项目单位发出邀请。"),
+    )
 
 
 @curator_required
 @require_POST
 def event_state(request, pk: int):
     state = request.POST.get("state", "")
-    return run(request, pk, lambda event: events.event_set_state(
-        curator=request.user, event=event, state=state), _("状态已更新。"))
+    return run(
+        request,
+        pk,
+        lambda event: events.event_set_state(curator=request.user, event=event, state=state),
+        _("状态已更新。"),
+    )
 
 
 @curator_required
@@ -209,8 +245,12 @@ def meeting_record(request, pk: int):
             for message in errors:
                 messages.error(request, message)
         return redirect("curation_events:detail", pk=pk)
-    return run(request, pk, lambda event: events.meeting_record(
-        curator=request.user, event=event, **form.cleaned_data), _("已记录对接情况。"))
+    return run(
+        request,
+        pk,
+        lambda event: events.meeting_record(curator=request.user, event=event, **form.cleaned_data),
+        _("已记录对接情况。"),
+    )
 
 
 # -- member views (mounted at /workspace/events/ by marketplace/curation/urls.py) ------------
@@ -218,10 +258,15 @@ def meeting_record(request, pk: int):
 
 @login_required
 def invitations(request):
-    return render(request, "curation/events/invitations.html", {
-        "invitations": events.invitation_list_for(request.user),
-        "states": MatchmakingEvent.State, "statuses": EventInvitation.Status,
-    })
+    return render(
+        request,
+        "curation/events/invitations.html",
+        {
+            "invitations": events.invitation_list_for(request.user),
+            "states": MatchmakingEvent.State,
+            "statuses": EventInvitation.Status,
+        },
+    )
 
 
 @login_required
@@ -235,8 +280,9 @@ def invitation_respond(request, pk: int):
         messages.error(request, _("请选择参加或不参加。"))
         return redirect("events:list")
     try:
-        events.invitation_respond(user=request.user, invitation=invitation,
-                                  accept=answer == "accept")
+        events.invitation_respond(
+            user=request.user, invitation=invitation, accept=answer == "accept"
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -79,8 +79,12 @@ def gap_suggestions(*, industry_chain: IndustryChain | None = None) -> GapSugges
     )
     demands = list(open_demands().filter(industry_chain=chain))
     demands.sort(key=lambda d: (supply[d.technology_field_id], d.bid_deadline or timezone.now()))
-    return GapSuggestions(industry_chain=chain, demands=demands[:SUGGESTION_LIMIT],
-                          technologies=unmatched_technologies(chain), supply=dict(supply))
+    return GapSuggestions(
+        industry_chain=chain,
+        demands=demands[:SUGGESTION_LIMIT],
+        technologies=unmatched_technologies(chain),
+        supply=dict(supply),
+    )
 
 
 def unmatched_technologies(chain: IndustryChain | None) -> list[TechnologyPage]:
@@ -100,9 +104,13 @@ def event_list() -> QuerySet[MatchmakingEvent]:
 def event_get(pk: int) -> MatchmakingEvent:
     return (
         event_list()
-        .prefetch_related("demands__organisation", "technologies__organisation",
-                          "invitations__organisation", "meetings__demand",
-                          "meetings__technology")
+        .prefetch_related(
+            "demands__organisation",
+            "technologies__organisation",
+            "invitations__organisation",
+            "meetings__demand",
+            "meetings__technology",
+        )
         .get(pk=pk)
     )
 
@@ -143,29 +151,49 @@ def check_listings(demands: Iterable[DemandPage], technologies: Iterable[Technol
 
 @transaction.atomic
 def event_create(
-    *, curator, title: str, date: datetime.date, place: str, description: str = "",
-    industry_chain: IndustryChain | None = None, demands: Iterable[DemandPage] = (),
+    *,
+    curator,
+    title: str,
+    date: datetime.date,
+    place: str,
+    description: str = "",
+    industry_chain: IndustryChain | None = None,
+    demands: Iterable[DemandPage] = (),
     technologies: Iterable[TechnologyPage] = (),
 ) -> MatchmakingEvent:
     """Plan an event with its demands and technologies."""
     check_curator(curator)
     demands, technologies = list(demands), list(technologies)
     check_listings(demands, technologies)
-    event = MatchmakingEvent(title=title, date=date, place=place, description=description,
-                             industry_chain=industry_chain, organiser=curator)
+    event = MatchmakingEvent(
+        title=title,
+        date=date,
+        place=place,
+        description=description,
+        industry_chain=industry_chain,
+        organiser=curator,
+    )
     event.full_clean()
     event.save()
     event.demands.set(demands)
     event.technologies.set(technologies)
-    audit_record(actor=curator, action="event.create", obj=event,
-                 details=listing_details(demands, technologies))
+    audit_record(
+        actor=curator,
+        action="event.create",
+        obj=event,
+        details=listing_details(demands, technologies),
+    )
     return event
 
 
 @transaction.atomic
 def event_update(
-    *, curator, event: MatchmakingEvent, data: dict[str, Any],
-    demands: Iterable[DemandPage], technologies: Iterable[TechnologyPage],
+    *,
+    curator,
+    event: MatchmakingEvent,
+    data: dict[str, Any],
+    demands: Iterable[DemandPage],
+    technologies: Iterable[TechnologyPage],
 ) -> MatchmakingEvent:
     """Change an event's details and its picks; listings already on it may stay if unpublished."""
     check_curator(curator)
@@ -174,16 +202,21 @@ def event_update(
     demands, technologies = list(demands), list(technologies)
     kept_d = set(event.demands.values_list("pk", flat=True))
     kept_t = set(event.technologies.values_list("pk", flat=True))
-    check_listings([d for d in demands if d.pk not in kept_d],
-                   [t for t in technologies if t.pk not in kept_t])
+    check_listings(
+        [d for d in demands if d.pk not in kept_d], [t for t in technologies if t.pk not in kept_t]
+    )
     for name, value in data.items():
         setattr(event, name, value)
     event.full_clean()
     event.save()
     event.demands.set(demands)
     event.technologies.set(technologies)
-    audit_record(actor=curator, action="event.update", obj=event,
-                 details=listing_details(demands, technologies))
+    audit_record(
+        actor=curator,
+        action="event.update",
+        obj=event,
+        details=listing_details(demands, technologies),
+    )
     return event
 
 
@@ -202,21 +235,29 @@ def event_invite(
         raise EventError(_("只有筹备中的对接会可以发出邀请。"), code="state")
     targets = list(organisations) if organisations is not None else event_organisations(event)
     invited = set(event.invitations.values_list("organisation_id", flat=True))
-    created = [EventInvitation.objects.create(event=event, organisation=org)
-               for org in targets if org.pk not in invited]
+    created = [
+        EventInvitation.objects.create(event=event, organisation=org)
+        for org in targets
+        if org.pk not in invited
+    ]
     for invitation in created:
         notify_invitation(event, invitation.organisation)
-    audit_record(actor=curator, action="event.invite", obj=event,
-                 details={"organisations": [i.organisation_id for i in created]})
+    audit_record(
+        actor=curator,
+        action="event.invite",
+        obj=event,
+        details={"organisations": [i.organisation_id for i in created]},
+    )
     return created
 
 
 def notify_invitation(event: MatchmakingEvent, organisation: Organisation) -> None:
     notification_send(
-        recipients=organisation_members(organisation.pk), verb="event_invited",
+        recipients=organisation_members(organisation.pk),
+        verb="event_invited",
         title=_("邀请参加供需对接会：%(title)s") % {"title": event.title},
-        body=_("%(date)s 在 %(place)s 举行。请在工作台答复是否参加。") % {
-            "date": event.date.isoformat(), "place": event.place},
+        body=_("%(date)s 在 %(place)s 举行。请在工作台答复是否参加。")
+        % {"date": event.date.isoformat(), "place": event.place},
         target_url=member_events_url(),
     )
 
@@ -229,27 +270,32 @@ def member_events_url() -> str:
         return "/workspace/events/"
 
 
-
 @transaction.atomic
 def invitation_respond(*, user, invitation: EventInvitation, accept: bool) -> EventInvitation:
     """A member of the invited organisation accepts or declines on its behalf."""
-    invitation = EventInvitation.objects.select_for_update().select_related("event").get(
-        pk=invitation.pk)
+    invitation = (
+        EventInvitation.objects.select_for_update().select_related("event").get(pk=invitation.pk)
+    )
     if not is_member_of(user, invitation.organisation_id):
         raise PermissionDenied
     if invitation.event.state != State.PLANNED:
         raise EventError(_("对接会已举办或结束，不能再答复。"), code="state")
-    invitation.status = (EventInvitation.Status.ACCEPTED if accept
-                         else EventInvitation.Status.DECLINED)
+    invitation.status = (
+        EventInvitation.Status.ACCEPTED if accept else EventInvitation.Status.DECLINED
+    )
     invitation.responded_at = timezone.now()
     invitation.responded_by = user
     invitation.save(update_fields=["status", "responded_at", "responded_by"])
     if invitation.event.organiser_id:
         notification_send(
-            recipients=[invitation.event.organiser], verb="event_answered",
-            title=_("%(org)s %(answer)s：%(title)s") % {
-                "org": invitation.organisation.name, "answer": invitation.get_status_display(),
-                "title": invitation.event.title},
+            recipients=[invitation.event.organiser],
+            verb="event_answered",
+            title=_("%(org)s %(answer)s：%(title)s")
+            % {
+                "org": invitation.organisation.name,
+                "answer": invitation.get_status_display(),
+                "title": invitation.event.title,
+            },
             target_url=reverse("curation_events:detail", args=[invitation.event_id]),
         )
     return invitation
@@ -261,19 +307,27 @@ def event_set_state(*, curator, event: MatchmakingEvent, state: str) -> Matchmak
     check_curator(curator)
     event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
     if state not in TRANSITIONS.get(event.state, set()):
-        raise EventError(_("对接会不能从“%(from)s”变为该状态。") % {"from": event.get_state_display()},
-                         code="state")
+        raise EventError(
+            _("对接会不能从“%(from)s”变为该状态。") % {"from": event.get_state_display()},
+            code="state",
+        )
     previous, event.state = event.state, state
     event.save(update_fields=["state"])
-    audit_record(actor=curator, action="event.state", obj=event,
-                 details={"from": previous, "to": state})
+    audit_record(
+        actor=curator, action="event.state", obj=event, details={"from": previous, "to": state}
+    )
     return event
 
 
 @transaction.atomic
 def meeting_record(
-    *, curator, event: MatchmakingEvent, demand: DemandPage, technology: TechnologyPage,
-    outcome: str = "", follow_up: str = EventMeeting.FollowUp.NONE,
+    *,
+    curator,
+    event: MatchmakingEvent,
+    demand: DemandPage,
+    technology: TechnologyPage,
+    outcome: str = "",
+    follow_up: str = EventMeeting.FollowUp.NONE,
 ) -> EventMeeting:
     """Record (or update) that a demand and a technology met at the event, and what followed."""
     check_curator(curator)
@@ -281,8 +335,10 @@ def meeting_record(
     check_open(event)
     if event.state == State.PLANNED and event.date > timezone.localdate():
         raise EventError(_("对接会尚未举办，不能记录对接情况。"), code="not_held")
-    if not event.demands.filter(pk=demand.pk).exists() or \
-            not event.technologies.filter(pk=technology.pk).exists():
+    if (
+        not event.demands.filter(pk=demand.pk).exists()
+        or not event.technologies.filter(pk=technology.pk).exists()
+    ):
         raise EventError(_("只能记录本场对接会上的需求与成果。"), code="not_in_event")
     meeting = EventMeeting.objects.filter(event=event, demand=demand, technology=technology).first()
     meeting = meeting or EventMeeting(event=event, demand=demand, technology=technology)
@@ -292,7 +348,16 @@ def meeting_record(
     if event.state == State.PLANNED:
         event.state = State.HELD
         event.save(update_fields=["state"])
-    audit_record(actor=curator, action="event.meeting", obj=event, note=outcome,
-                 details={"demand": demand.pk, "technology": technology.pk,
-                          "follow_up": follow_up, "meeting": meeting.pk})
+    audit_record(
+        actor=curator,
+        action="event.meeting",
+        obj=event,
+        note=outcome,
+        details={
+            "demand": demand.pk,
+            "technology": technology.pk,
+            "follow_up": follow_up,
+            "meeting": meeting.pk,
+        },
+    )
     return meeting

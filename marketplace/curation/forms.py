@@ -14,7 +14,8 @@ class CatalogueImportForm(forms.Form):
     file = forms.FileField(label=_("目录工作簿（.xlsx）"))
     dry_run = forms.BooleanField(label=_("仅校验，不导入"), required=False, initial=True)
     partial = forms.BooleanField(
-        label=_("跳过有错误的行"), required=False,
+        label=_("跳过有错误的行"),
+        required=False,
         help_text=_("默认整批导入：任何一行有错则不导入任何数据。"),
     )
 

@@ -63,7 +63,9 @@ class RowError:
 
     def __str__(self) -> str:
         return _("第%(row)d行 [%(column)s] %(message)s") % {
-            "row": self.row, "column": self.column or _("整行"), "message": self.message,
+            "row": self.row,
+            "column": self.column or _("整行"),
+            "message": self.message,
         }
 
 
@@ -104,10 +106,17 @@ class ImportReport:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "file": self.filename, "sha256": self.sha256, "rows": self.rows,
-            "created": self.created, "updated": self.updated, "errors": len(self.errors),
-            "error_rows": self.error_rows, "organisations_created": self.organisations_created,
-            "partial": self.partial, "dry_run": self.dry_run,
+            "kind": self.kind,
+            "file": self.filename,
+            "sha256": self.sha256,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": len(self.errors),
+            "error_rows": self.error_rows,
+            "organisations_created": self.organisations_created,
+            "partial": self.partial,
+            "dry_run": self.dry_run,
         }
 
 
@@ -145,8 +154,9 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_row(number: int, cells: tuple, header: dict[int, Column], lookups: Lookups,
-               report: ImportReport) -> ParsedRow | None:
+def _parse_row(
+    number: int, cells: tuple, header: dict[int, Column], lookups: Lookups, report: ImportReport
+) -> ParsedRow | None:
     values: dict[str, Any] = {}
     ok = True
     for index, column in header.items():
@@ -155,7 +165,9 @@ def _parse_row(number: int, cells: tuple, header: dict[int, Column], lookups: Lo
             if column.required:
                 report.errors.append(RowError(number, column.header, _("必填项不能为空。")))
                 ok = False
-            values[column.field] = list(column.empty) if isinstance(column.empty, list) else column.empty
+            values[column.field] = (
+                list(column.empty) if isinstance(column.empty, list) else column.empty
+            )
             continue
         try:
             values[column.field] = column.parse(value, lookups)
@@ -184,15 +196,23 @@ def parse_workbook(source: str | IO[bytes], kind: str, report: ImportReport) -> 
     for number, cells in rows:
         if all(_is_empty(value) for value in cells):
             continue
-        ref = str(cells[ref_index] if ref_index < len(cells) and cells[ref_index] is not None else "").strip()
+        ref = str(
+            cells[ref_index] if ref_index < len(cells) and cells[ref_index] is not None else ""
+        ).strip()
         if ref.startswith(EXAMPLE_PREFIX):
             report.skipped_examples += 1
             continue
         report.rows += 1
         row = _parse_row(number, cells, header, lookups, report)
         if ref and ref in first_seen:
-            report.errors.append(RowError(number, "外部编号", _("外部编号“%(ref)s”与第%(row)d行重复。")
-                                          % {"ref": ref, "row": first_seen[ref]}))
+            report.errors.append(
+                RowError(
+                    number,
+                    "外部编号",
+                    _("外部编号“%(ref)s”与第%(row)d行重复。")
+                    % {"ref": ref, "row": first_seen[ref]},
+                )
+            )
             continue
         if ref:
             first_seen[ref] = number
@@ -223,12 +243,17 @@ def _resolve_existing(ctx: _Context, rows: list[ParsedRow]) -> None:
     refs = {row.values["external_ref"] for row in rows}
     for page in model.objects.filter(external_ref__in=refs).order_by("pk"):
         ctx.existing.setdefault(page.external_ref, page)
-    ids = {int(m.group(1)): ref for ref in refs - set(ctx.existing)
-           if (m := GENERATED_REF[ctx.kind].match(ref))}
+    ids = {
+        int(m.group(1)): ref
+        for ref in refs - set(ctx.existing)
+        if (m := GENERATED_REF[ctx.kind].match(ref))
+    }
     for page in model.objects.filter(pk__in=ids, external_ref=""):
         ctx.existing[ids[page.pk]] = page
     codes = {row.values["credit_code"] for row in rows}
-    ctx.organisations = {org.credit_code: org for org in Organisation.objects.filter(credit_code__in=codes)}
+    ctx.organisations = {
+        org.credit_code: org for org in Organisation.objects.filter(credit_code__in=codes)
+    }
 
 
 def _check_organisation_kinds(ctx: _Context, rows: list[ParsedRow]) -> list[ParsedRow]:
@@ -236,11 +261,14 @@ def _check_organisation_kinds(ctx: _Context, rows: list[ParsedRow]) -> list[Pars
     for row in rows:
         org = ctx.organisations.get(row.values["credit_code"])
         if org is not None and org.kind not in ORG_KINDS[ctx.kind]:
-            ctx.report.errors.append(RowError(
-                row.number, "统一社会信用代码",
-                _("该信用代码属于“%(name)s”（%(kind)s），不能在本目录发布。")
-                % {"name": org.name, "kind": org.get_kind_display()},
-            ))
+            ctx.report.errors.append(
+                RowError(
+                    row.number,
+                    "统一社会信用代码",
+                    _("该信用代码属于“%(name)s”（%(kind)s），不能在本目录发布。")
+                    % {"name": org.name, "kind": org.get_kind_display()},
+                )
+            )
         else:
             good.append(row)
     return good
@@ -250,7 +278,8 @@ def _bureau_label(actor: Any) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return _("平台（命令行导入）")
     bureau = Organisation.objects.filter(
-        kind=Organisation.Kind.BUREAU, memberships__user=actor,
+        kind=Organisation.Kind.BUREAU,
+        memberships__user=actor,
         memberships__status=Membership.Status.ACTIVE,
     ).first()
     return bureau.name if bureau else str(actor)
@@ -266,8 +295,11 @@ def _create_organisations(ctx: _Context, rows: list[ParsedRow]) -> None:
             first = new.setdefault(code, row)
             if first.values["org_name"] != row.values["org_name"]:
                 ctx.report.warnings.append(
-                    _("第%(row)d行：信用代码 %(code)s 的单位名称与第%(first)d行不同，以第%(first)d行为准。")
-                    % {"row": row.number, "code": code, "first": first.number})
+                    _(
+                        "第%(row)d行：信用代码 %(code)s 的单位名称与第%(first)d行不同，以第%(first)d行为准。"
+                    )
+                    % {"row": row.number, "code": code, "first": first.number}
+                )
     if not new:
         return
     bureau = _bureau_label(ctx.actor)
@@ -275,29 +307,49 @@ def _create_organisations(ctx: _Context, rows: list[ParsedRow]) -> None:
     for code, row in new.items():
         values = row.values
         org = Organisation(
-            kind=values.get("org_kind") or next(iter(ORG_KINDS[ctx.kind])), name=values["org_name"],
-            credit_code=code, district=values["district"], contact_name=values.get("contact_name", ""),
-            contact_phone=values.get("contact_phone", ""), contact_email=values.get("contact_email", ""),
-            verification=Organisation.Verification.VERIFIED, verified_at=timezone.now(), verified_by=actor,
+            kind=values.get("org_kind") or next(iter(ORG_KINDS[ctx.kind])),
+            name=values["org_name"],
+            credit_code=code,
+            district=values["district"],
+            contact_name=values.get("contact_name", ""),
+            contact_phone=values.get("contact_phone", ""),
+            contact_email=values.get("contact_email", ""),
+            verification=Organisation.Verification.VERIFIED,
+            verified_at=timezone.now(),
+            verified_by=actor,
             verification_note=_("由%(bureau)s通过目录导入认证。") % {"bureau": bureau},
         )
         try:
             org.full_clean()
         except ValidationError as exc:
-            _record_validation(ctx, row, exc, {
-                "name": "需求单位" if ctx.kind == "demand" else "完成单位", "contact_name": "联系人",
-                "contact_phone": "联系电话", "contact_email": "联系邮箱", "district": "所在区县",
-            })
+            _record_validation(
+                ctx,
+                row,
+                exc,
+                {
+                    "name": "需求单位" if ctx.kind == "demand" else "完成单位",
+                    "contact_name": "联系人",
+                    "contact_phone": "联系电话",
+                    "contact_email": "联系邮箱",
+                    "district": "所在区县",
+                },
+            )
             continue
         org.save()
         ctx.organisations[code] = org
         ctx.report.organisations_created += 1
-        audit_record(actor=actor, action="organisation.import_verified", obj=org,
-                     note=org.verification_note, details={"file": ctx.report.filename, "row": row.number})
+        audit_record(
+            actor=actor,
+            action="organisation.import_verified",
+            obj=org,
+            note=org.verification_note,
+            details={"file": ctx.report.filename, "row": row.number},
+        )
 
 
-def _record_validation(ctx: _Context, row: ParsedRow, exc: ValidationError,
-                       headers: dict[str, str]) -> None:
+def _record_validation(
+    ctx: _Context, row: ParsedRow, exc: ValidationError, headers: dict[str, str]
+) -> None:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {WHOLE_ROW: exc.messages}
     for name, messages in errors.items():
         column = headers.get(name, WHOLE_ROW if name in ("__all__", WHOLE_ROW) else name)
@@ -324,8 +376,19 @@ def _apply(page: Any, values: dict[str, Any], columns: list[Column]) -> None:
 
 
 # Foreign keys point at rows this import just looked up; checking each again costs a query.
-TRUSTED_FIELDS = ["organisation", "industry_chain", "technology_field", "owner", "locale", "content_type",
-                  "live_revision", "latest_revision", "locked_by", "alias_of", "page_ptr"]
+TRUSTED_FIELDS = [
+    "organisation",
+    "industry_chain",
+    "technology_field",
+    "owner",
+    "locale",
+    "content_type",
+    "live_revision",
+    "latest_revision",
+    "locked_by",
+    "alias_of",
+    "page_ptr",
+]
 
 
 def _no_check() -> None:
@@ -334,9 +397,14 @@ def _no_check() -> None:
 
 def _new_page(ctx: _Context, values: dict[str, Any], organisation: Organisation) -> Any:
     model = MODELS[ctx.kind]
-    page = model(owner=ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None,
-                 slug=_unique_slug(ctx, values["external_ref"]), live=False, locale=ctx.locale,
-                 status=PUBLISHED_STATE[ctx.kind], organisation=organisation)
+    page = model(
+        owner=ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None,
+        slug=_unique_slug(ctx, values["external_ref"]),
+        live=False,
+        locale=ctx.locale,
+        status=PUBLISHED_STATE[ctx.kind],
+        organisation=organisation,
+    )
     _apply(page, values, COLUMNS[ctx.kind])
     # A provisional place in the tree so Wagtail's validation can find the parent;
     # bulk.publish_new_pages assigns the real paths.
@@ -379,16 +447,21 @@ def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
     new = [row for row in rows if row.created]
     updated = [row for row in rows if not row.created]
     publish_new_pages(
-        parent=ctx.parent, pages=[row.page for row in new], user=_user(ctx.actor), progress=ctx.progress,
+        parent=ctx.parent,
+        pages=[row.page for row in new],
+        user=_user(ctx.actor),
+        progress=ctx.progress,
         m2m={i: _related(row, "m2m", ctx.kind) for i, row in enumerate(new)},
         children={i: _related(row, "children", ctx.kind) for i, row in enumerate(new)},
     )
     # Page-wide fields live only on the page row, so they change by update, not by revision.
     for row in updated:
         model.objects.filter(pk=row.page.pk).update(
-            organisation=row.page.organisation, external_ref=row.values["external_ref"])
+            organisation=row.page.organisation, external_ref=row.values["external_ref"]
+        )
     model.objects.filter(pk__in=[row.page.pk for row in updated], status__in=REPUBLISH_FROM).update(
-        status=PUBLISHED_STATE[ctx.kind])
+        status=PUBLISHED_STATE[ctx.kind]
+    )
     for row in ctx.progress(updated, desc=_("更新"), unit=_("条")):
         if row.page.status in REPUBLISH_FROM:
             row.page.status = PUBLISHED_STATE[ctx.kind]  # the revision carries this object as is
@@ -399,8 +472,11 @@ def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
 
 
 def _related(row: ParsedRow, target: str, kind: str) -> dict[str, list]:
-    return {column.field: row.values[column.field] for column in COLUMNS[kind]
-            if column.target == target and column.field in row.values}
+    return {
+        column.field: row.values[column.field]
+        for column in COLUMNS[kind]
+        if column.target == target and column.field in row.values
+    }
 
 
 def _user(actor: Any) -> Any:
@@ -429,8 +505,16 @@ class _Rollback(Exception):
     pass
 
 
-def run_import(*, source: str | IO[bytes], kind: str, actor: Any = None, dry_run: bool = False,
-               partial: bool = False, filename: str = "", progress: Progress | None = None) -> ImportReport:
+def run_import(
+    *,
+    source: str | IO[bytes],
+    kind: str,
+    actor: Any = None,
+    dry_run: bool = False,
+    partial: bool = False,
+    filename: str = "",
+    progress: Progress | None = None,
+) -> ImportReport:
     """Validate and import one workbook; see the module docstring for the passes."""
     from .services import audit_record
 
@@ -439,8 +523,13 @@ def run_import(*, source: str | IO[bytes], kind: str, actor: Any = None, dry_run
     rows = parse_workbook(source, kind, report)
     if not rows:
         return report
-    ctx = _Context(kind=kind, actor=actor, report=report, parent=PARENTS[kind].objects.get(),
-                   progress=progress or _no_progress)
+    ctx = _Context(
+        kind=kind,
+        actor=actor,
+        report=report,
+        parent=PARENTS[kind].objects.get(),
+        progress=progress or _no_progress,
+    )
     try:
         with transaction.atomic():
             saved = import_rows(ctx, rows)
@@ -451,8 +540,13 @@ def run_import(*, source: str | IO[bytes], kind: str, actor: Any = None, dry_run
             if dry_run or (report.errors and not partial):
                 raise _Rollback
             _publish(ctx, saved)
-            audit_record(actor=actor, action="catalogue.import", obj=None,
-                         note=_("导入%(file)s") % {"file": filename}, details=report.summary())
+            audit_record(
+                actor=actor,
+                action="catalogue.import",
+                obj=None,
+                note=_("导入%(file)s") % {"file": filename},
+                details=report.summary(),
+            )
             report.committed = True
     except _Rollback:
         if not dry_run:

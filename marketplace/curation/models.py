@@ -14,8 +14,12 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # A snapshot, so the entry still names the person after the account is gone.
     actor_label = models.CharField(_("操作人"), max_length=255, blank=True)
@@ -34,7 +38,9 @@ class AuditEntry(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
+        )
 
     def save(self, *args, **kwargs):
         # Append-only: an entry is written once and never rewritten.
@@ -44,4 +50,6 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("审计日志不可删除。"))
+
+
 from .models_events import Diagnosis, EventInvitation, EventMeeting, MatchmakingEvent  # noqa: E402, F401

@@ -15,17 +15,27 @@ class Diagnosis(models.Model):
 
     # The base page, so one table serves both catalogues.
     page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("项目"), on_delete=models.CASCADE,
+        "wagtailcore.Page",
+        verbose_name=_("项目"),
+        on_delete=models.CASCADE,
         related_name="+",
     )
     curator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("诊断人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("诊断人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # The rejected review task: the feedback applies until the member resubmits (a new task).
     task_state = models.ForeignKey(
-        "wagtailcore.TaskState", verbose_name=_("审核任务"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtailcore.TaskState",
+        verbose_name=_("审核任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     score = models.PositiveSmallIntegerField(_("诊断时完整度"), default=0)
     # [{"kind": "vague" | "indicator", "field": str, "label": str, "comment": str}, ...]
@@ -63,16 +73,24 @@ class MatchmakingEvent(models.Model):
     place = models.CharField(_("地点"), max_length=200)
     description = models.TextField(_("简介"), blank=True)
     organiser = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("组织人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("组织人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     state = models.CharField(
         _("状态"), max_length=16, choices=State.choices, default=State.PLANNED, db_index=True
     )
     # The chain the event was planned around (its gap suggestions); optional.
     industry_chain = models.ForeignKey(
-        IndustryChain, verbose_name=_("产业链"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        IndustryChain,
+        verbose_name=_("产业链"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     demands = models.ManyToManyField(
         DemandPage, verbose_name=_("技术需求"), blank=True, related_name="+"
@@ -111,8 +129,12 @@ class EventInvitation(models.Model):
     invited_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)
     responded_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("答复人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -120,7 +142,9 @@ class EventInvitation(models.Model):
         verbose_name_plural = _("对接会邀请")
         ordering = ["event", "organisation__name"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "organisation"], name="unique_event_invitation"),
+            models.UniqueConstraint(
+                fields=["event", "organisation"], name="unique_event_invitation"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,9 +160,7 @@ class EventMeeting(models.Model):
         BID = "bid", _("揭榜")
         DEAL = "deal", _("成交")
 
-    event = models.ForeignKey(
-        MatchmakingEvent, on_delete=models.CASCADE, related_name="meetings"
-    )
+    event = models.ForeignKey(MatchmakingEvent, on_delete=models.CASCADE, related_name="meetings")
     demand = models.ForeignKey(
         DemandPage, verbose_name=_("技术需求"), on_delete=models.CASCADE, related_name="+"
     )
@@ -150,8 +172,12 @@ class EventMeeting(models.Model):
         _("后续"), max_length=16, choices=FollowUp.choices, default=FollowUp.NONE
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now=True)
 

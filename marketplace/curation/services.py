@@ -55,8 +55,15 @@ def catalogue_import(
     """Import a catalogue workbook: all rows or none (``partial`` keeps the valid ones)."""
     if kind not in KINDS:
         raise ValueError(f"unknown catalogue kind {kind!r}")
-    return run_import(source=source, kind=kind, actor=actor, dry_run=dry_run, partial=partial,
-                      filename=filename, progress=progress)
+    return run_import(
+        source=source,
+        kind=kind,
+        actor=actor,
+        dry_run=dry_run,
+        partial=partial,
+        filename=filename,
+        progress=progress,
+    )
 
 
 def catalogue_template(*, kind: str) -> bytes:
@@ -74,10 +81,14 @@ def catalogue_export(*, kind: str, actor: Any = None) -> bytes:
     elif kind == "bids":
         data = build_table(_("揭榜"), BID_HEADERS, (_bid_row(bid) for bid in bid_export_queryset()))
     elif kind == "deals":
-        data = build_table(_("成交"), DEAL_HEADERS, (_deal_row(deal) for deal in deal_export_queryset()))
+        data = build_table(
+            _("成交"), DEAL_HEADERS, (_deal_row(deal) for deal in deal_export_queryset())
+        )
     else:
         raise ValueError(f"unknown export kind {kind!r}")
-    audit_record(actor=actor, action="catalogue.export", obj=None, note=kind, details={"kind": kind})
+    audit_record(
+        actor=actor, action="catalogue.export", obj=None, note=kind, details={"kind": kind}
+    )
     return data
 
 
@@ -85,7 +96,8 @@ def listing_export_queryset(*, kind: str) -> QuerySet:
     """Live listings of one catalogue with everything the export reads fetched up front."""
     children = "indicators" if kind == "demand" else "ip_items"
     return (
-        MODELS[kind].objects.live()
+        MODELS[kind]
+        .objects.live()
         .select_related("organisation", "industry_chain", "technology_field")
         .prefetch_related("cooperation_modes", children)
         .order_by("path")
@@ -110,10 +122,34 @@ def deal_export_queryset() -> QuerySet:
     ).order_by("pk")
 
 
-BID_HEADERS = ["揭榜编号", "类型", "项目外部编号", "项目名称", "项目单位", "揭榜单位",
-               "揭榜单位统一社会信用代码", "状态", "报价（万元）", "提交时间", "决定时间", "未中榜原因"]
-DEAL_HEADERS = ["成交编号", "类型", "项目外部编号", "项目名称", "项目单位", "揭榜单位",
-                "成交金额（万元）", "定榜日期", "签约日期", "合同登记编号", "状态", "备注"]
+BID_HEADERS = [
+    "揭榜编号",
+    "类型",
+    "项目外部编号",
+    "项目名称",
+    "项目单位",
+    "揭榜单位",
+    "揭榜单位统一社会信用代码",
+    "状态",
+    "报价（万元）",
+    "提交时间",
+    "决定时间",
+    "未中榜原因",
+]
+DEAL_HEADERS = [
+    "成交编号",
+    "类型",
+    "项目外部编号",
+    "项目名称",
+    "项目单位",
+    "揭榜单位",
+    "成交金额（万元）",
+    "定榜日期",
+    "签约日期",
+    "合同登记编号",
+    "状态",
+    "备注",
+]
 
 
 def _wan(yuan: int | None) -> Any:
@@ -131,10 +167,18 @@ def _naive(value: Any) -> Any:
 def _bid_row(bid) -> list[Any]:
     listing = bid.listing
     return [
-        bid.pk, str(bid.get_kind_display()), listing_ref(listing), listing.title,
-        listing.organisation.name, bid.organisation.name, bid.organisation.credit_code,
-        str(bid.get_status_display()), _wan(bid.price), _naive(bid.submitted_at),
-        _naive(bid.decided_at), str(bid.get_decline_reason_display()) if bid.decline_reason else "",
+        bid.pk,
+        str(bid.get_kind_display()),
+        listing_ref(listing),
+        listing.title,
+        listing.organisation.name,
+        bid.organisation.name,
+        bid.organisation.credit_code,
+        str(bid.get_status_display()),
+        _wan(bid.price),
+        _naive(bid.submitted_at),
+        _naive(bid.decided_at),
+        str(bid.get_decline_reason_display()) if bid.decline_reason else "",
     ]
 
 
@@ -142,7 +186,16 @@ def _deal_row(deal) -> list[Any]:
     bid = deal.bid
     listing = bid.listing
     return [
-        deal.pk, str(bid.get_kind_display()), listing_ref(listing), listing.title,
-        listing.organisation.name, bid.organisation.name, _wan(deal.amount), deal.awarded_on,
-        deal.signed_on, deal.contract_number, str(deal.get_status_display()), deal.note,
+        deal.pk,
+        str(bid.get_kind_display()),
+        listing_ref(listing),
+        listing.title,
+        listing.organisation.name,
+        bid.organisation.name,
+        _wan(deal.amount),
+        deal.awarded_on,
+        deal.signed_on,
+        deal.contract_number,
+        str(deal.get_status_display()),
+        deal.note,
     ]

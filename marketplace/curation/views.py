@@ -17,7 +17,12 @@ from .forms import CatalogueImportForm
 from .services import EXPORT_KINDS, catalogue_export, catalogue_import, catalogue_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FILENAMES = {"demand": "技术需求目录", "technology": "科技成果目录", "bids": "揭榜记录", "deals": "成交记录"}
+FILENAMES = {
+    "demand": "技术需求目录",
+    "technology": "科技成果目录",
+    "bids": "揭榜记录",
+    "deals": "成交记录",
+}
 
 
 def curator_required(view):
@@ -50,17 +55,25 @@ def catalogue(request):
         upload = form.cleaned_data["file"]
         try:
             report = catalogue_import(
-                source=upload.file, kind=form.cleaned_data["kind"], actor=request.user,
-                dry_run=form.cleaned_data["dry_run"], partial=form.cleaned_data["partial"],
+                source=upload.file,
+                kind=form.cleaned_data["kind"],
+                actor=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                partial=form.cleaned_data["partial"],
                 filename=upload.name,
             )
         except (BadZipFile, OSError, KeyError, ValueError):
             form.add_error("file", _("无法读取该工作簿，请使用导入模板重新保存后再试。"))
         else:
             return render(request, "curation/import_result.html", {"report": report})
-    return render(request, "curation/catalogue.html", {
-        "form": form, "export_links": [(kind, FILENAMES[kind]) for kind in EXPORT_KINDS],
-    })
+    return render(
+        request,
+        "curation/catalogue.html",
+        {
+            "form": form,
+            "export_links": [(kind, FILENAMES[kind]) for kind in EXPORT_KINDS],
+        },
+    )
 
 
 @curator_required

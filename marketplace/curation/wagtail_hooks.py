@@ -29,9 +29,14 @@ class ViewOnlyForCurators(BasePermissionPolicy):
 
         if "view" not in actions:
             return get_user_model().objects.none()
-        return get_user_model().objects.filter(
-            Q(is_superuser=True) | Q(groups__name=settings.JIEBANG_CURATORS_GROUP), is_active=True
-        ).distinct()
+        return (
+            get_user_model()
+            .objects.filter(
+                Q(is_superuser=True) | Q(groups__name=settings.JIEBANG_CURATORS_GROUP),
+                is_active=True,
+            )
+            .distinct()
+        )
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action)
@@ -56,8 +61,16 @@ class AuditEntryViewSet(ModelViewSet):
     form_fields: list[str] = []  # no form view is routed; Wagtail still asks for the list
     list_display = ["created_at", "actor_label", "action", "object_label", "note"]
     list_filter = ["action", "object_type"]
-    inspect_view_fields = ["created_at", "actor_label", "action", "object_type", "object_id",
-                           "object_label", "note", "details"]
+    inspect_view_fields = [
+        "created_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "note",
+        "details",
+    ]
 
     def get_urlpatterns(self):
         # Listing and inspecting only: no add, edit, delete, copy, reorder or history URLs exist.
@@ -82,10 +95,16 @@ class CuratorMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_catalogue_menu_item():
-    return CuratorMenuItem(_("目录导入导出"), reverse("curation:catalogue"), icon_name="table", order=900)
+    return CuratorMenuItem(
+        _("目录导入导出"), reverse("curation:catalogue"), icon_name="table", order=900
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
-    return CuratorMenuItem(_("市场看板"), reverse("curation:dashboard"), icon_name="table", order=890)
+    return CuratorMenuItem(
+        _("市场看板"), reverse("curation:dashboard"), icon_name="table", order=890
+    )
+
+
 from . import event_hooks  # noqa

@@ -20,27 +20,50 @@ EXAMPLE_FONT = Font(italic=True, color="808080")
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "demand": {
-        "external_ref": f"{EXAMPLE_PREFIX}-001", "title": "高温合金薄壁件激光焊接变形控制技术",
-        "org_name": "济南精工装备有限公司", "credit_code": "91370100MA3C5X1J2Q", "district": "历城区",
-        "industry_chain": "智能制造与高端装备", "technology_field": "先进制造与自动化",
+        "external_ref": f"{EXAMPLE_PREFIX}-001",
+        "title": "高温合金薄壁件激光焊接变形控制技术",
+        "org_name": "济南精工装备有限公司",
+        "credit_code": "91370100MA3C5X1J2Q",
+        "district": "历城区",
+        "industry_chain": "智能制造与高端装备",
+        "technology_field": "先进制造与自动化",
         "keywords": "激光焊接、变形控制、高温合金",
         "problem": "我公司生产的高温合金薄壁件在激光焊接后变形超差，需要工艺优化方案。",
         "indicators": "焊后变形量|≤0.2|mm|第三方检测\n焊缝合格率|≥99|%|批量试制验证",
-        "bid_deadline": dt.date(2026, 12, 31), "delivery_deadline": dt.date(2027, 12, 31),
-        "ip_ownership": "按合同约定", "budget_kind": "预算区间", "budget_min": 50, "budget_max": 100,
-        "cooperation_modes": "技术开发（合作）、技术服务", "winners_count": 1, "sealed_bids": "否",
-        "contact_name": "张工", "contact_phone": "0531-88888888",
+        "bid_deadline": dt.date(2026, 12, 31),
+        "delivery_deadline": dt.date(2027, 12, 31),
+        "ip_ownership": "按合同约定",
+        "budget_kind": "预算区间",
+        "budget_min": 50,
+        "budget_max": 100,
+        "cooperation_modes": "技术开发（合作）、技术服务",
+        "winners_count": 1,
+        "sealed_bids": "否",
+        "contact_name": "张工",
+        "contact_phone": "0531-88888888",
     },
     "technology": {
-        "external_ref": f"{EXAMPLE_PREFIX}-001", "title": "高镍三元正极材料共沉淀制备技术",
-        "org_name": "山东某某大学", "credit_code": "12370000MB0000000X", "org_kind": "高校",
-        "district": "历下区", "technology_field": "新能源与节能", "industry_chain": "新能源汽车",
+        "external_ref": f"{EXAMPLE_PREFIX}-001",
+        "title": "高镍三元正极材料共沉淀制备技术",
+        "org_name": "山东某某大学",
+        "credit_code": "12370000MB0000000X",
+        "org_kind": "高校",
+        "district": "历下区",
+        "technology_field": "新能源与节能",
+        "industry_chain": "新能源汽车",
         "keywords": "锂离子电池、正极材料、共沉淀",
         "summary": "本成果提出一种高镍三元正极材料的共沉淀制备方法，循环寿命提升30%。",
-        "attribute": "原始性创新", "level": "国内领先", "stage": "中试", "trl": 6,
+        "attribute": "原始性创新",
+        "level": "国内领先",
+        "stage": "中试",
+        "trl": 6,
         "ip_items": "发明专利|ZL202310000000.1|一种高镍正极材料的制备方法|已授权",
-        "cooperation_modes": "技术转让、技术许可", "price_kind": "标价", "asking_price": 200,
-        "team_lead": "李教授", "contact_name": "王老师", "contact_phone": "0531-86666666",
+        "cooperation_modes": "技术转让、技术许可",
+        "price_kind": "标价",
+        "asking_price": 200,
+        "team_lead": "李教授",
+        "contact_name": "王老师",
+        "contact_phone": "0531-86666666",
     },
 }
 
@@ -72,7 +95,9 @@ def _instructions(workbook: Workbook, kind: str) -> None:
         cell.fill = HEADER_FILL
     for column in COLUMNS[kind]:
         allowed = "、".join(column.allowed()) if column.allowed else ""
-        sheet.append([column.header, _("必填") if column.required else _("选填"), str(column.note), allowed])
+        sheet.append(
+            [column.header, _("必填") if column.required else _("选填"), str(column.note), allowed]
+        )
     sheet.append([])
     for line in (
         _("说明："),

@@ -41,19 +41,35 @@ def queue(request):
     form = BulkForm(request.POST or None, match_ids=ids)
     if request.method == "POST" and form.is_valid():
         return _bulk(request, form)
-    rows = [(m, selectors.listing_public_summary(m.demand),
-             selectors.listing_public_summary(m.technology)) for m in page]
-    return render(request, "matches/admin/queue.html", {
-        "page_obj": page, "rows": rows, "form": form, "min_score": selectors.match_min_score(),
-    }, status=400 if form.is_bound else 200)
+    rows = [
+        (
+            m,
+            selectors.listing_public_summary(m.demand),
+            selectors.listing_public_summary(m.technology),
+        )
+        for m in page
+    ]
+    return render(
+        request,
+        "matches/admin/queue.html",
+        {
+            "page_obj": page,
+            "rows": rows,
+            "form": form,
+            "min_score": selectors.match_min_score(),
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 def _bulk(request, form):
     data = form.cleaned_data
     if data["action"] == "recommend":
         result = services.matches_recommend_bulk(
-            matches=data["matches"], curator=request.user,
-            note_demand=data["note_demand"], note_technology=data["note_technology"],
+            matches=data["matches"],
+            curator=request.user,
+            note_demand=data["note_demand"],
+            note_technology=data["note_technology"],
         )
         messages.success(request, _("已推荐 %(n)d 条。") % {"n": len(result.done)})
     else:
@@ -69,9 +85,13 @@ def _bulk(request, form):
 @curator_required
 @require_GET
 def recommended(request):
-    return render(request, "matches/admin/recommended.html", {
-        "page_obj": _page(request, selectors.match_recommended_list()),
-    })
+    return render(
+        request,
+        "matches/admin/recommended.html",
+        {
+            "page_obj": _page(request, selectors.match_recommended_list()),
+        },
+    )
 
 
 def _detail(request, match, status=200, **forms):
@@ -81,9 +101,13 @@ def _detail(request, match, status=200, **forms):
         "technology": selectors.listing_public_summary(match.technology),
         "recommend_form": RecommendForm(),
         "dismiss_form": DismissForm(),
-        "deal_form": DealForm(initial={"amount": match.deal_amount,
-                                       "signed_on": match.deal_signed_on,
-                                       "note": match.deal_note}),
+        "deal_form": DealForm(
+            initial={
+                "amount": match.deal_amount,
+                "signed_on": match.deal_signed_on,
+                "note": match.deal_note,
+            }
+        ),
         "message_form": MessageForm(),
         "conversation": selectors.match_messages(match=match) if match.is_conversation_open else [],
         **forms,
@@ -115,9 +139,18 @@ def _act(request, pk: int, form_class, form_name: str, call):
 @curator_required
 @require_POST
 def recommend(request, pk: int):
-    refused = _act(request, pk, RecommendForm, "recommend_form", lambda m, d: services.match_recommend(
-        match=m, curator=request.user, note_demand=d["note_demand"],
-        note_technology=d["note_technology"]))
+    refused = _act(
+        request,
+        pk,
+        RecommendForm,
+        "recommend_form",
+        lambda m, d: services.match_recommend(
+            match=m,
+            curator=request.user,
+            note_demand=d["note_demand"],
+            note_technology=d["note_technology"],
+        ),
+    )
     if refused:
         return refused
     messages.success(request, _("已推荐给双方单位。"))
@@ -127,8 +160,13 @@ def recommend(request, pk: int):
 @curator_required
 @require_POST
 def dismiss(request, pk: int):
-    refused = _act(request, pk, DismissForm, "dismiss_form", lambda m, d: services.match_dismiss(
-        match=m, curator=request.user, note=d["note"]))
+    refused = _act(
+        request,
+        pk,
+        DismissForm,
+        "dismiss_form",
+        lambda m, d: services.match_dismiss(match=m, curator=request.user, note=d["note"]),
+    )
     if refused:
         return refused
     messages.success(request, _("已忽略，匹配引擎不会再推荐该组合。"))
@@ -138,9 +176,19 @@ def dismiss(request, pk: int):
 @curator_required
 @require_POST
 def deal(request, pk: int):
-    refused = _act(request, pk, DealForm, "deal_form", lambda m, d: services.match_record_deal(
-        match=m, curator=request.user, amount=d["amount"], signed_on=d["signed_on"],
-        note=d["note"]))
+    refused = _act(
+        request,
+        pk,
+        DealForm,
+        "deal_form",
+        lambda m, d: services.match_record_deal(
+            match=m,
+            curator=request.user,
+            amount=d["amount"],
+            signed_on=d["signed_on"],
+            note=d["note"],
+        ),
+    )
     if refused:
         return refused
     messages.success(request, _("已登记成交。"))
@@ -150,8 +198,13 @@ def deal(request, pk: int):
 @curator_required
 @require_POST
 def message(request, pk: int):
-    refused = _act(request, pk, MessageForm, "message_form", lambda m, d: services.match_message_post(
-        match=m, user=request.user, body=d["body"]))
+    refused = _act(
+        request,
+        pk,
+        MessageForm,
+        "message_form",
+        lambda m, d: services.match_message_post(match=m, user=request.user, body=d["body"]),
+    )
     return refused or redirect("matches_admin:detail", pk=pk)
 
 
@@ -162,13 +215,16 @@ def propose(request):
     if request.method == "POST" and form.is_valid():
         try:
             match = services.match_propose_manual(
-                demand=form.cleaned_data["demand"], technology=form.cleaned_data["technology"],
-                curator=request.user, note=form.cleaned_data["note"],
+                demand=form.cleaned_data["demand"],
+                technology=form.cleaned_data["technology"],
+                curator=request.user,
+                note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
             messages.success(request, _("已加入待审核队列。"))
             return redirect("matches_admin:detail", pk=match.pk)
-    return render(request, "matches/admin/propose.html", {"form": form},
-                  status=400 if form.is_bound else 200)
+    return render(
+        request, "matches/admin/propose.html", {"form": form}, status=400 if form.is_bound else 200
+    )

@@ -30,7 +30,9 @@ class ListingSummarySerializer(serializers.Serializer):
     district = serializers.CharField()
     status = serializers.CharField()
     summary = serializers.CharField()
-    url = serializers.CharField(help_text="Public page path; empty once the listing is no longer public")
+    url = serializers.CharField(
+        help_text="Public page path; empty once the listing is no longer public"
+    )
 
 
 class CriterionSerializer(serializers.Serializer):
@@ -45,28 +47,41 @@ class MatchSerializer(serializers.Serializer):
     side = serializers.CharField(help_text="The caller's side of the match: demand or technology")
     own_listing = ListingSummarySerializer(source="own")
     counterpart = ListingSummarySerializer()
-    score = serializers.FloatField(source="match.score", allow_null=True,
-                                   help_text="0–100; null for a pair a curator proposed by hand")
+    score = serializers.FloatField(
+        source="match.score",
+        allow_null=True,
+        help_text="0–100; null for a pair a curator proposed by hand",
+    )
     explanation = serializers.CharField(source="match.explanation")
     shared_terms = serializers.ListField(child=serializers.CharField(), source="match.shared_terms")
     criteria = CriterionSerializer(many=True, source="match.criteria")
     note = serializers.CharField(help_text="The curator's note to the caller's side")
     answer = serializers.ChoiceField(choices=MatchAnswer.choices)
     answered_at = serializers.DateTimeField(allow_null=True)
-    conversation_open = serializers.BooleanField(source="match.is_conversation_open",
-                                                 help_text="Both sides are interested")
+    conversation_open = serializers.BooleanField(
+        source="match.is_conversation_open", help_text="Both sides are interested"
+    )
     recommended_at = serializers.DateTimeField(source="match.decided_at")
     deal_recorded = serializers.BooleanField(source="match.has_deal")
 
 
 class AnswerSerializer(serializers.Serializer):
-    answer = serializers.ChoiceField(choices=MatchAnswer.choices,
-                                     help_text="interested or not_interested")
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
-                                 help_text="Seen by curators only")
-    side = serializers.CharField(required=False, allow_null=True, default=None,
-                                 help_text="demand or technology; needed only by a member of "
-                                 "both organisations")
+    answer = serializers.ChoiceField(
+        choices=MatchAnswer.choices, help_text="interested or not_interested"
+    )
+    note = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Seen by curators only",
+    )
+    side = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="demand or technology; needed only by a member of both organisations",
+    )
 
     def validate_answer(self, value: str) -> str:
         if value == MatchAnswer.PENDING:
@@ -97,8 +112,11 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        return None if page is None else selectors.side_views_for_user(
-            user=self.request.user, matches=page)
+        return (
+            None
+            if page is None
+            else selectors.side_views_for_user(user=self.request.user, matches=page)
+        )
 
     def get_object(self):
         try:
@@ -113,8 +131,11 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         side = side or sides_of(self.request.user, match)[0]
         return MatchSerializer(selectors.side_view(match, side)).data
 
-    @extend_schema(request=AnswerSerializer, responses=MatchSerializer,
-                   summary="Answer interested / not interested for my organisation")
+    @extend_schema(
+        request=AnswerSerializer,
+        responses=MatchSerializer,
+        summary="Answer interested / not interested for my organisation",
+    )
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         match = self.get_object()
@@ -123,7 +144,10 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         d = data.validated_data
         try:
             match = services.match_answer(
-                match=match, user=request.user, note=d["note"], side=d["side"],
+                match=match,
+                user=request.user,
+                note=d["note"],
+                side=d["side"],
                 interested=d["answer"] == MatchAnswer.INTERESTED,
             )
         except PermissionDenied:
@@ -131,5 +155,6 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except DjangoValidationError as exc:
             raise ValidationError({"detail": exc.messages}) from None
         side = d["side"] or sides_of(request.user, match)[0]
-        return Response(self._view(selectors.match_get_for_user(user=request.user, pk=match.pk),
-                                   side))
+        return Response(
+            self._view(selectors.match_get_for_user(user=request.user, pk=match.pk), side)
+        )

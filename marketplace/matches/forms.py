@@ -16,11 +16,13 @@ NOTE = forms.Textarea(attrs={"rows": 3})
 
 class AnswerForm(forms.Form):
     answer = forms.ChoiceField(
-        label=_("是否有意向对接"), widget=forms.RadioSelect,
+        label=_("是否有意向对接"),
+        widget=forms.RadioSelect,
         choices=[(MatchAnswer.INTERESTED, _("有意向")), (MatchAnswer.NOT_INTERESTED, _("无意向"))],
     )
-    note = forms.CharField(label=_("说明（仅平台审核人员可见）"), required=False, max_length=2000,
-                           widget=NOTE)
+    note = forms.CharField(
+        label=_("说明（仅平台审核人员可见）"), required=False, max_length=2000, widget=NOTE
+    )
     side = forms.ChoiceField(choices=Side.choices, required=False, widget=forms.HiddenInput)
 
     @property
@@ -29,14 +31,18 @@ class AnswerForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=_("消息"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("消息"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class RecommendForm(forms.Form):
-    note_demand = forms.CharField(label=_("致需求方的推荐说明"), required=False, max_length=2000,
-                                  widget=NOTE)
-    note_technology = forms.CharField(label=_("致成果方的推荐说明"), required=False,
-                                      max_length=2000, widget=NOTE)
+    note_demand = forms.CharField(
+        label=_("致需求方的推荐说明"), required=False, max_length=2000, widget=NOTE
+    )
+    note_technology = forms.CharField(
+        label=_("致成果方的推荐说明"), required=False, max_length=2000, widget=NOTE
+    )
 
 
 class DismissForm(forms.Form):

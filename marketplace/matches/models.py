@@ -44,7 +44,9 @@ class Match(models.Model):
         DemandPage, verbose_name=_("技术需求"), on_delete=models.CASCADE, related_name="matches"
     )
     technology = models.ForeignKey(
-        TechnologyPage, verbose_name=_("科技成果"), on_delete=models.CASCADE,
+        TechnologyPage,
+        verbose_name=_("科技成果"),
+        on_delete=models.CASCADE,
         related_name="matches",
     )
     source = models.CharField(
@@ -52,7 +54,9 @@ class Match(models.Model):
     )
     # 0–100, the engine's match percentage; empty for a pair a curator proposed by hand.
     score = models.FloatField(
-        _("匹配度"), null=True, blank=True,
+        _("匹配度"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
     )
     # Snapshot of the engine's reasons when the pair was (last) proposed.
@@ -60,16 +64,27 @@ class Match(models.Model):
     shared_terms = models.JSONField(_("共同关键词"), default=list, blank=True)
     criteria = models.JSONField(_("符合条件"), default=list, blank=True)
     state = models.CharField(
-        _("状态"), max_length=16, choices=MatchState.choices, default=MatchState.PROPOSED,
+        _("状态"),
+        max_length=16,
+        choices=MatchState.choices,
+        default=MatchState.PROPOSED,
         db_index=True,
     )
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("推荐人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("推荐人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     dismiss_note = models.TextField(_("忽略原因"), blank=True)
@@ -81,7 +96,10 @@ class Match(models.Model):
     )
     demand_answered_at = models.DateTimeField(_("需求方答复时间"), null=True, blank=True)
     demand_answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     demand_answer_note = models.TextField(_("需求方答复说明"), blank=True, max_length=2000)
@@ -90,7 +108,10 @@ class Match(models.Model):
     )
     technology_answered_at = models.DateTimeField(_("成果方答复时间"), null=True, blank=True)
     technology_answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     technology_answer_note = models.TextField(_("成果方答复说明"), blank=True, max_length=2000)
@@ -104,12 +125,20 @@ class Match(models.Model):
     deal_note = models.TextField(_("成交备注"), blank=True)
     deal_recorded_at = models.DateTimeField(_("成交登记时间"), null=True, blank=True)
     deal_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("成交登记人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("成交登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     bid_deal = models.ForeignKey(
-        "bidding.Deal", verbose_name=_("关联揭榜成交"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="matches",
+        "bidding.Deal",
+        verbose_name=_("关联揭榜成交"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="matches",
     )
 
     created_at = models.DateTimeField(_("推荐时间"), auto_now_add=True, db_index=True)
@@ -121,7 +150,8 @@ class Match(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["demand", "technology"], name="one_match_per_pair",
+                fields=["demand", "technology"],
+                name="one_match_per_pair",
                 violation_error_message=_("该需求与成果的对接推荐已存在。"),
             ),
             models.CheckConstraint(
@@ -147,7 +177,9 @@ class Match(models.Model):
         return getattr(self, f"note_to_{side}")
 
     def organisation_id_of(self, side: str) -> int:
-        return self.demand.organisation_id if side == Side.DEMAND else self.technology.organisation_id
+        return (
+            self.demand.organisation_id if side == Side.DEMAND else self.technology.organisation_id
+        )
 
     @property
     def is_mutual(self) -> bool:

@@ -23,8 +23,12 @@ DEFAULT_MIN_SCORE = 60.0
 SUMMARY_CHARS = 200
 
 _RELATED = (
-    "demand__organisation", "demand__industry_chain", "demand__technology_field",
-    "technology__organisation", "technology__industry_chain", "technology__technology_field",
+    "demand__organisation",
+    "demand__industry_chain",
+    "demand__technology_field",
+    "technology__organisation",
+    "technology__industry_chain",
+    "technology__technology_field",
 )
 
 
@@ -40,8 +44,10 @@ def _base() -> QuerySet[Match]:
 def available_pairs() -> Q:
     """Return the condition that both listings may still be brokered: an open demand, a public technology."""
     return Q(
-        demand__live=True, demand__status=DemandStatus.OPEN,
-        technology__live=True, technology__status__in=PUBLIC_TECHNOLOGY_STATES,
+        demand__live=True,
+        demand__status=DemandStatus.OPEN,
+        technology__live=True,
+        technology__status__in=PUBLIC_TECHNOLOGY_STATES,
     )
 
 
@@ -61,7 +67,8 @@ def match_queue(*, min_score: float | None = None) -> QuerySet[Match]:
 def match_recommended_list() -> QuerySet[Match]:
     """Recommended matches with both answers, newest decision first (curators)."""
     return (
-        _base().filter(state=MatchState.RECOMMENDED)
+        _base()
+        .filter(state=MatchState.RECOMMENDED)
         .select_related("decided_by", "deal_recorded_by")
         .order_by("-decided_at", "-pk")
     )

@@ -92,9 +92,11 @@ def _other(side: str) -> str:
 
 def _is_available(demand: DemandPage, technology: TechnologyPage) -> bool:
     return (
-        demand.live and demand.status == DemandStatus.OPEN
+        demand.live
+        and demand.status == DemandStatus.OPEN
         and (demand.bid_deadline is None or demand.bid_deadline > _now())
-        and technology.live and technology.status in PUBLIC_TECHNOLOGY_STATES
+        and technology.live
+        and technology.status in PUBLIC_TECHNOLOGY_STATES
     )
 
 
@@ -114,14 +116,20 @@ def _require_state(match: Match, state: str) -> None:
 
 def _audit(curator, action: str, match: Match, note: str = "", **details: Any) -> None:
     audit_record(
-        actor=curator, action=action, obj=match, note=note,
+        actor=curator,
+        action=action,
+        obj=match,
+        note=note,
         details={"demand": match.demand_id, "technology": match.technology_id, **details},
     )
 
 
 def _notify_side(match: Match, side: str, verb: str, title: str, body: str = "") -> None:
     notification_send(
-        recipients=_members(match.organisation_id_of(side)), verb=verb, title=title, body=body,
+        recipients=_members(match.organisation_id_of(side)),
+        verb=verb,
+        title=title,
+        body=body,
         target_url=_url(match),
     )
 
@@ -129,7 +137,10 @@ def _notify_side(match: Match, side: str, verb: str, title: str, body: str = "")
 def _notify_curator(match: Match, verb: str, title: str, body: str = "") -> None:
     if match.decided_by_id:
         notification_send(
-            recipients=[match.decided_by], verb=verb, title=title, body=body,
+            recipients=[match.decided_by],
+            verb=verb,
+            title=title,
+            body=body,
             target_url=_admin_url(match),
         )
 
@@ -150,8 +161,10 @@ class Candidate:
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "score": self.score, "explanation": self.explanation,
-            "shared_terms": self.shared_terms, "criteria": self.criteria,
+            "score": self.score,
+            "explanation": self.explanation,
+            "shared_terms": self.shared_terms,
+            "criteria": self.criteria,
         }
 
 
@@ -173,25 +186,34 @@ def _percent(score: float) -> float:
     return round(100 * min(score / (1 + matching.COMPATIBILITY_WEIGHT), 1.0), 1)
 
 
-def _collect(listing, limit: int, found: dict[tuple[int, int], Candidate], result: ProposeResult) -> None:
+def _collect(
+    listing, limit: int, found: dict[tuple[int, int], Candidate], result: ProposeResult
+) -> None:
     matches = listing_matches(listing, limit=limit)
     if matches.unavailable:
         result.failed_listings += 1
         return
     for item in matches.listings:
-        demand, technology = (listing, item.page) if matches.source_kind == "demand" else (item.page, listing)
+        demand, technology = (
+            (listing, item.page) if matches.source_kind == "demand" else (item.page, listing)
+        )
         key = (demand.pk, technology.pk)
         score = _percent(item.score)
         if key not in found or found[key].score < score:
             found[key] = Candidate(
-                demand.pk, technology.pk, score, item.explanation, list(item.shared_terms),
+                demand.pk,
+                technology.pk,
+                score,
+                item.explanation,
+                list(item.shared_terms),
                 item.criteria,
             )
 
 
 def _upsert(candidate: Candidate, result: ProposeResult) -> None:
     match, created = Match.objects.get_or_create(
-        demand_id=candidate.demand_id, technology_id=candidate.technology_id,
+        demand_id=candidate.demand_id,
+        technology_id=candidate.technology_id,
         defaults={"source": MatchSource.ENGINE, **candidate.snapshot()},
     )
     if created:
@@ -238,9 +260,12 @@ def matches_propose(
             result.below_threshold += 1
             continue
         _upsert(candidate, result)
-    audit_record(actor=None, action="match.engine_run", obj=None,
-                 details={"min_score": threshold, "limit_per_listing": limit_per_listing,
-                          **asdict(result)})
+    audit_record(
+        actor=None,
+        action="match.engine_run",
+        obj=None,
+        details={"min_score": threshold, "limit_per_listing": limit_per_listing, **asdict(result)},
+    )
     return result
 
 
@@ -255,13 +280,21 @@ def _recommend(match: Match, curator, note_demand: str, note_technology: str) ->
     match.note_to_technology = (note_technology or "").strip()
     match.full_clean()
     match.save()
-    _audit(curator, "match.recommend", match, note=match.note_to_demand,
-           note_to_demand=match.note_to_demand, note_to_technology=match.note_to_technology,
-           score=match.score)
+    _audit(
+        curator,
+        "match.recommend",
+        match,
+        note=match.note_to_demand,
+        note_to_demand=match.note_to_demand,
+        note_to_technology=match.note_to_technology,
+        score=match.score,
+    )
     for side in (Side.DEMAND, Side.TECHNOLOGY):
         counterpart = getattr(match, _other(side))
         _notify_side(
-            match, side, "match_recommended",
+            match,
+            side,
+            "match_recommended",
             _("平台为您推荐了对接项目：%(title)s") % {"title": counterpart.title},
             match.note_to(side) or _("请在工作台查看并答复是否有意向对接。"),
         )
@@ -309,9 +342,13 @@ def _bulk(matches: Iterable[Match | int], curator, apply: Callable[[Match], None
     result = BulkResult()
     with transaction.atomic():
         # One lock order for every bulk action, so two curators' batches cannot deadlock.
-        locked = {m.pk: m for m in Match.objects.select_for_update(of=("self",))
-                  .select_related("demand__organisation", "technology__organisation")
-                  .filter(pk__in=ids).order_by("pk")}
+        locked = {
+            m.pk: m
+            for m in Match.objects.select_for_update(of=("self",))
+            .select_related("demand__organisation", "technology__organisation")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
         for pk in ids:
             match = locked.get(pk)
             if match is None:
@@ -343,10 +380,12 @@ def _manual_snapshot(demand: DemandPage, technology: TechnologyPage) -> dict[str
     source, target = document_from_page(demand), document_from_page(technology)
     criteria = matching.criteria_met(source, target)
     words = [w for w, _n in Counter(analysis.words(source.full_text())).most_common()]
-    found = matching.Match(target, 0.0, 0.0, matching.compatibility(criteria), criteria=criteria,
-                           query_words=words)
+    found = matching.Match(
+        target, 0.0, 0.0, matching.compatibility(criteria), criteria=criteria, query_words=words
+    )
     return {
-        "score": None, "explanation": str(found.explanation),
+        "score": None,
+        "explanation": str(found.explanation),
         "shared_terms": list(found.shared_terms),
         "criteria": [{"code": c.code, "label": str(c.label)} for c in criteria],
     }
@@ -362,8 +401,11 @@ def match_propose_manual(
         raise MatchError(_("需求与成果属于同一单位，不能推荐对接。"), code="same_organisation")
     if not _is_available(demand, technology):
         raise MatchError(_("只能推荐揭榜中的需求和已发布的成果。"), code="unavailable")
-    snapshot = {"source": MatchSource.CURATOR, "proposed_by": curator,
-                **_manual_snapshot(demand, technology)}
+    snapshot = {
+        "source": MatchSource.CURATOR,
+        "proposed_by": curator,
+        **_manual_snapshot(demand, technology),
+    }
     with transaction.atomic():
         match, created = Match.objects.get_or_create(
             demand=demand, technology=technology, defaults=snapshot
@@ -383,7 +425,11 @@ def _reopen(match: Match, snapshot: dict[str, Any]) -> Match:
     for key, value in snapshot.items():
         setattr(match, key, value)
     match.state, match.decided_by, match.decided_at, match.dismiss_note = (
-        MatchState.PROPOSED, None, None, "")
+        MatchState.PROPOSED,
+        None,
+        None,
+        "",
+    )
     match.save()
     return match
 
@@ -429,14 +475,21 @@ def match_answer(
 def _after_answer(match: Match, side: str) -> None:
     org = getattr(match, side).organisation.name
     label = MatchAnswer(match.answer_of(side)).label
-    _notify_curator(match, "match_answered",
-                    _("%(org)s 答复了对接推荐：%(answer)s") % {"org": org, "answer": label},
-                    str(match))
+    _notify_curator(
+        match,
+        "match_answered",
+        _("%(org)s 答复了对接推荐：%(answer)s") % {"org": org, "answer": label},
+        str(match),
+    )
     if match.is_conversation_open:
         for each in (Side.DEMAND, Side.TECHNOLOGY):
-            _notify_side(match, each, "match_mutual",
-                         _("双方均有意向，对接沟通已开启：%(match)s") % {"match": match},
-                         _("现在可以在对接页面与对方直接沟通。"))
+            _notify_side(
+                match,
+                each,
+                "match_mutual",
+                _("双方均有意向，对接沟通已开启：%(match)s") % {"match": match},
+                _("现在可以在对接页面与对方直接沟通。"),
+            )
 
 
 def match_message_post(*, match: Match, user, body: str) -> MatchMessage:
@@ -447,7 +500,8 @@ def match_message_post(*, match: Match, user, body: str) -> MatchMessage:
     if len(body) > MAX_MESSAGE_CHARS:
         raise ValidationError({"body": [_("内容不超过4000字。")]})
     match = Match.objects.select_related("demand__organisation", "technology__organisation").get(
-        pk=match.pk)
+        pk=match.pk
+    )
     if not can_post_message(user, match):
         raise PermissionDenied
     sides = sides_of(user, match)
@@ -457,8 +511,13 @@ def match_message_post(*, match: Match, user, body: str) -> MatchMessage:
             match=match, author=user, author_side=author_side, body=body
         )
         for side in [_other(author_side)] if author_side else [Side.DEMAND, Side.TECHNOLOGY]:
-            _notify_side(match, side, "match_message",
-                         _("对接沟通有新消息：%(match)s") % {"match": match}, body[:200])
+            _notify_side(
+                match,
+                side,
+                "match_message",
+                _("对接沟通有新消息：%(match)s") % {"match": match},
+                body[:200],
+            )
         if not author_side:
             _audit(user, "match.message", match, note=body[:200], message=message.pk)
     return message
@@ -469,10 +528,11 @@ def _bid_deal_between(match: Match):
 
     return (
         Deal.objects.filter(
-            Q(bid__demand_id=match.demand_id,
-              bid__organisation_id=match.technology.organisation_id)
-            | Q(bid__technology_id=match.technology_id,
-                bid__organisation_id=match.demand.organisation_id)
+            Q(bid__demand_id=match.demand_id, bid__organisation_id=match.technology.organisation_id)
+            | Q(
+                bid__technology_id=match.technology_id,
+                bid__organisation_id=match.demand.organisation_id,
+            )
         )
         .order_by("-awarded_on", "-pk")
         .first()
@@ -489,17 +549,29 @@ def match_record_deal(
         _require_state(match, MatchState.RECOMMENDED)
         if not match.is_conversation_open:
             raise MatchError(_("双方均表示有意向后才能登记成交。"), code="not_mutual")
-        previous = {"amount": match.deal_amount, "signed_on": match.deal_signed_on} \
-            if match.has_deal else None
+        previous = (
+            {"amount": match.deal_amount, "signed_on": match.deal_signed_on}
+            if match.has_deal
+            else None
+        )
         match.deal_amount, match.deal_signed_on = amount, signed_on
         match.deal_note = (note or "").strip()
         match.deal_recorded_at, match.deal_recorded_by = _now(), curator
         match.bid_deal = _bid_deal_between(match)
         match.full_clean()
         match.save()
-        _audit(curator, "match.deal", match, note=match.deal_note, amount=amount,
-               signed_on=signed_on, previous=previous, bid_deal=match.bid_deal_id)
+        _audit(
+            curator,
+            "match.deal",
+            match,
+            note=match.deal_note,
+            amount=amount,
+            signed_on=signed_on,
+            previous=previous,
+            bid_deal=match.bid_deal_id,
+        )
         for side in (Side.DEMAND, Side.TECHNOLOGY):
-            _notify_side(match, side, "match_deal",
-                         _("对接成交已登记：%(match)s") % {"match": match})
+            _notify_side(
+                match, side, "match_deal", _("对接成交已登记：%(match)s") % {"match": match}
+            )
     return match

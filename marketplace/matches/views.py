@@ -32,14 +32,21 @@ def _render_detail(request, match, answer_form=None, message_form=None, status=2
     user = request.user
     views = [selectors.side_view(match, side) for side in sides_of(user, match)]
     can_message = can_post_message(user, match)
-    return render(request, "matches/detail.html", {
-        "match": match,
-        "views": views,
-        "answer_form": answer_form or AnswerForm(),
-        "message_form": message_form or MessageForm(),
-        "can_message": can_message,
-        "conversation": selectors.match_messages(match=match) if match.is_conversation_open else [],
-    }, status=status)
+    return render(
+        request,
+        "matches/detail.html",
+        {
+            "match": match,
+            "views": views,
+            "answer_form": answer_form or AnswerForm(),
+            "message_form": message_form or MessageForm(),
+            "can_message": can_message,
+            "conversation": selectors.match_messages(match=match)
+            if match.is_conversation_open
+            else [],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -51,8 +58,11 @@ def match_answer(request, pk: int):
         return _render_detail(request, match, answer_form=form, status=400)
     try:
         match = services.match_answer(
-            match=match, user=request.user, interested=form.interested,
-            note=form.cleaned_data["note"], side=form.cleaned_data["side"] or None,
+            match=match,
+            user=request.user,
+            interested=form.interested,
+            note=form.cleaned_data["note"],
+            side=form.cleaned_data["side"] or None,
         )
     except PermissionDenied:
         raise Http404 from None

@@ -24,10 +24,18 @@ def register_match_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_match_menu():
-    menu = Menu(items=[
-        CuratorMenuItem(_("待审核队列"), reverse("matches_admin:queue"), icon_name="list-ul", order=1),
-        CuratorMenuItem(_("已推荐"), reverse("matches_admin:recommended"), icon_name="success", order=2),
-        CuratorMenuItem(_("人工推荐"), reverse("matches_admin:propose"), icon_name="plus", order=3),
-    ])
+    menu = Menu(
+        items=[
+            CuratorMenuItem(
+                _("待审核队列"), reverse("matches_admin:queue"), icon_name="list-ul", order=1
+            ),
+            CuratorMenuItem(
+                _("已推荐"), reverse("matches_admin:recommended"), icon_name="success", order=2
+            ),
+            CuratorMenuItem(
+                _("人工推荐"), reverse("matches_admin:propose"), icon_name="plus", order=3
+            ),
+        ]
+    )
     # A submenu is shown only when one of its (curator-only) items is.
     return SubmenuMenuItem(_("对接推荐"), menu, icon_name="link", order=905)

@@ -73,8 +73,12 @@ def listing_row(user, page) -> ListingRow:
     review = review_state(page)
     editable = can_edit_listing(user, page) and not review.in_moderation
     return ListingRow(
-        page=page, draft=draft, kind=listing_kind(page), review=review,
-        completeness=listing_completeness(draft), can_edit=editable,
+        page=page,
+        draft=draft,
+        kind=listing_kind(page),
+        review=review,
+        completeness=listing_completeness(draft),
+        can_edit=editable,
         can_submit=editable and page.organisation.is_verified and page.has_unpublished_changes,
         can_withdraw=page.status in WITHDRAWABLE,
     )

@@ -24,10 +24,14 @@ def dashboard(request):
     memberships = list(membership_list(request.user))
     if not memberships:
         return redirect("organisations:onboard")
-    return render(request, "workspace/dashboard.html", {
-        "blocks": workspace_blocks(request.user, memberships),
-        "pending": [m for m in memberships if not m.is_active],
-    })
+    return render(
+        request,
+        "workspace/dashboard.html",
+        {
+            "blocks": workspace_blocks(request.user, memberships),
+            "pending": [m for m in memberships if not m.is_active],
+        },
+    )
 
 
 def member_listing(request, kind: str, pk: int):
@@ -74,10 +78,18 @@ def save_listing(request, form, formsets, save):
 
 
 def render_editor(request, kind, page, form, formsets, organisation):
-    return render(request, "workspace/listing_form.html", {
-        "kind": kind, "page": page, "form": form, "formsets": formsets,
-        "organisation": organisation, "completeness": listing_completeness(page),
-    })
+    return render(
+        request,
+        "workspace/listing_form.html",
+        {
+            "kind": kind,
+            "page": page,
+            "form": form,
+            "formsets": formsets,
+            "organisation": organisation,
+            "completeness": listing_completeness(page),
+        },
+    )
 
 
 @login_required
@@ -87,8 +99,14 @@ def listing_create(request, organisation_id: int):
     blank = LISTING_MODELS[kind](organisation=organisation)
     form, formsets = listing_forms(kind, blank, request.POST or None, request.FILES or None)
     if request.method == "POST":
-        page = save_listing(request, form, formsets, lambda **kw: services.listing_create(
-            user=request.user, organisation=organisation, **kw))
+        page = save_listing(
+            request,
+            form,
+            formsets,
+            lambda **kw: services.listing_create(
+                user=request.user, organisation=organisation, **kw
+            ),
+        )
         if page is not None:
             messages.success(request, _("草稿已保存。"))
             return redirect("workspace:listing_edit", kind=kind, pk=page.pk)
@@ -99,14 +117,20 @@ def listing_create(request, organisation_id: int):
 def listing_edit(request, kind, pk):
     page = member_listing(request, kind, pk)
     if not can_edit_listing(request.user, page) or page.workflow_in_progress:
-        messages.warning(request, _("该项目当前状态（%(status)s）不能修改。") % {
-            "status": page.get_status_display()})
+        messages.warning(
+            request,
+            _("该项目当前状态（%(status)s）不能修改。") % {"status": page.get_status_display()},
+        )
         return redirect("workspace:dashboard")
     draft = services.listing_draft(page)
     form, formsets = listing_forms(kind, draft, request.POST or None, request.FILES or None)
     if request.method == "POST":
-        saved = save_listing(request, form, formsets, lambda **kw: services.listing_update(
-            user=request.user, page=page, **kw))
+        saved = save_listing(
+            request,
+            form,
+            formsets,
+            lambda **kw: services.listing_update(user=request.user, page=page, **kw),
+        )
         if saved is not None:
             messages.success(request, _("已保存为新版本；提交审核并通过后才会公开。"))
             return redirect("workspace:listing_edit", kind=kind, pk=page.pk)

@@ -198,9 +198,7 @@ def highlight_document(doc: ListingDocument, terms: WeightedTerms) -> dict[str, 
     wanted = highlight_terms(terms)
     summary = doc.summary or doc.body
     shown = analysis.normalise(summary)
-    first = min(
-        (i for i in (shown.find(t) for t in wanted) if i >= 0), default=0
-    )
+    first = min((i for i in (shown.find(t) for t in wanted) if i >= 0), default=0)
     start = max(first - HIGHLIGHT_FRAGMENT_CHARS // 4, 0)
     fragment = summary[start : start + HIGHLIGHT_FRAGMENT_CHARS]
     return {

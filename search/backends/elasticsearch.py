@@ -119,7 +119,9 @@ def mlt_query(terms: WeightedTerms, boosts: Mapping[str, float]) -> Q:
     """Return the more-like-this query: a boosted term per query term and field."""
     should = []
     for rank, (term, weight) in enumerate(terms.words.items()):
-        fields = ("words", "title_words", "keyword_words") if rank < SMALL_FIELD_TERMS else ("words",)
+        fields = (
+            ("words", "title_words", "keyword_words") if rank < SMALL_FIELD_TERMS else ("words",)
+        )
         for field in fields:
             if boosts.get(field):
                 should.append(_term(field, term, weight * boosts[field]))
@@ -136,8 +138,14 @@ def text_query(terms: WeightedTerms, boosts: Mapping[str, float]) -> Q:
     if terms.words:
         # One either-or clause per word: a synonym variant and its canonical form.
         per_word = [
-            Q("bool", should=[_term(f, t, boosts[f]) for t in group
-                              for f in ("words", "title_words", "keyword_words")])
+            Q(
+                "bool",
+                should=[
+                    _term(f, t, boosts[f])
+                    for t in group
+                    for f in ("words", "title_words", "keyword_words")
+                ],
+            )
             for group in terms.word_groups()
         ]
         parts.append(Q("bool", should=per_word, minimum_should_match="60%"))
@@ -167,13 +175,21 @@ def compile_mlt(
 ) -> dict[str, Any]:
     """Return the search body of a more-like-this match."""
     query = with_filters(mlt_query(terms, boosts), clauses, exclude_ids)
-    return Search().query(query).extra(size=limit, track_total_hits=False).source(["source"]).to_dict()
+    return (
+        Search().query(query).extra(size=limit, track_total_hits=False).source(["source"]).to_dict()
+    )
 
 
 def compile_search(query: SearchQuery, boosts: Mapping[str, float]) -> dict[str, Any]:
     """Return the search body of a catalogue query with facet aggregations."""
-    compiled = with_filters(text_query(search_terms(query.text), boosts), parse_filters(query.filters))
-    s = Search().query(compiled).extra(from_=query.offset, size=query.page_size, track_total_hits=True)
+    compiled = with_filters(
+        text_query(search_terms(query.text), boosts), parse_filters(query.filters)
+    )
+    s = (
+        Search()
+        .query(compiled)
+        .extra(from_=query.offset, size=query.page_size, track_total_hits=True)
+    )
     s = s.source(False if query.ids_only else ["source"])
     for name in query.facets:
         if name in FACET_FIELDS:
@@ -209,7 +225,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         super().__init__(params)
-        urls = self.params.get("URLS") or self.params.get("URL") or os.environ.get("ELASTICSEARCH_URL")
+        urls = (
+            self.params.get("URLS") or self.params.get("URL") or os.environ.get("ELASTICSEARCH_URL")
+        )
         self.urls = [urls] if isinstance(urls, str) else list(urls or [])
         self.prefix = self.params.get("INDEX_PREFIX", "jiebang-")
         self.timeout = float(self.params.get("TIMEOUT", 10))
@@ -283,8 +301,13 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         count = 0
         for kind, docs in by_kind.items():
             index = self._ensure(kind)
-            ok, _errors = bulk(self.client, self._actions(index, docs), chunk_size=self.chunk_size,
-                               max_retries=self.max_retries, refresh="wait_for")
+            ok, _errors = bulk(
+                self.client,
+                self._actions(index, docs),
+                chunk_size=self.chunk_size,
+                max_retries=self.max_retries,
+                refresh="wait_for",
+            )
             count += ok
         return count
 
@@ -305,8 +328,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     def clear(self, kind: Kind | None = None) -> None:
         """Remove every document of ``kind`` (or of every kind)."""
         for k in [kind] if kind else KINDS:
-            self.client.delete_by_query(index=self._ensure(k), query={"match_all": {}},
-                                        refresh=True, conflicts="proceed")
+            self.client.delete_by_query(
+                index=self._ensure(k), query={"match_all": {}}, refresh=True, conflicts="proceed"
+            )
 
     def rebuild(
         self,
@@ -319,8 +343,12 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
         alias, name = self.alias(kind), self._new_index(kind)
         count = 0
-        for ok, _item in streaming_bulk(self.client, self._actions(name, documents),
-                                        chunk_size=self.chunk_size, max_retries=self.max_retries):
+        for ok, _item in streaming_bulk(
+            self.client,
+            self._actions(name, documents),
+            chunk_size=self.chunk_size,
+            max_retries=self.max_retries,
+        ):
             count += ok
             if progress and ok:
                 progress(1)
@@ -358,7 +386,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         prefix = self.analyser.normalise(prefix).strip()
         if not prefix:
             return []
-        response = self.client.search(index=self._ensure(kind), body=compile_autocomplete(prefix, limit))
+        response = self.client.search(
+            index=self._ensure(kind), body=compile_autocomplete(prefix, limit)
+        )
         return [b["key"] for b in response["aggregations"]["suggest"]["buckets"]]
 
     def search(self, query: SearchQuery) -> SearchResults:
@@ -395,8 +425,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         """Return the listings of ``kind`` most similar to weighted query terms."""
         if not terms:
             return []
-        body = compile_mlt(terms, field_boosts or self.mlt_field_boosts,
-                           parse_filters(filters), exclude_ids, limit)
+        body = compile_mlt(
+            terms, field_boosts or self.mlt_field_boosts, parse_filters(filters), exclude_ids, limit
+        )
         response = self.client.search(index=self._ensure(kind), body=body)
         return [
             Hit(ListingDocument.from_dict(h["_source"]["source"]), float(h["_score"]))

@@ -437,9 +437,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         terms = search_terms(query.text)
         compiled = self._filtered(self._text_query(terms), parse_filters(query.filters))
         # Tantivy panics on a limit of 0: count-only queries fetch one hit and drop it.
-        result = searcher.search(
-            compiled, max(query.page_size, 1), count=True, offset=query.offset
-        )
+        result = searcher.search(compiled, max(query.page_size, 1), count=True, offset=query.offset)
         found = result.hits if query.page_size > 0 else []
         if query.ids_only:
             ids = self._ids(searcher, [address for _score, address in found])
@@ -506,7 +504,11 @@ class EmbeddedSearchBackend(BaseSearchBackend):
     def _mlt_query(self, terms: WeightedTerms, boosts: Mapping[str, float]) -> tantivy.Query:
         clauses = []
         for rank, (term, weight) in enumerate(terms.words.items()):
-            fields = ("words", "title_words", "keyword_words") if rank < SMALL_FIELD_TERMS else ("words",)
+            fields = (
+                ("words", "title_words", "keyword_words")
+                if rank < SMALL_FIELD_TERMS
+                else ("words",)
+            )
             for field in fields:
                 if boosts.get(field):
                     clauses.append(self._term(field, term, weight * boosts[field]))
@@ -577,10 +579,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             return {}
         aggs = {n: {"terms": {"field": n, "size": FACET_SIZE}} for n in names}
         result = searcher.aggregate(query, aggs)
-        return {
-            n: [(b["key"], int(b["doc_count"])) for b in result[n]["buckets"]]
-            for n in names
-        }
+        return {n: [(b["key"], int(b["doc_count"])) for b in result[n]["buckets"]] for n in names}
 
     def check(self) -> list[str]:
         """Return human-readable problems with this backend's configuration."""
@@ -593,7 +592,9 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         for kind in KINDS:
             meta = self._dir(kind) / "meta.json"
             if meta.exists() and not tantivy.Index.is_compatible(str(self._dir(kind))):
-                problems.append(f"the {kind} index in {self._dir(kind)} is incompatible; rebuild it")
+                problems.append(
+                    f"the {kind} index in {self._dir(kind)} is incompatible; rebuild it"
+                )
         return problems
 
 

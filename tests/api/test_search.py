@@ -20,21 +20,36 @@ def ids(response) -> list[int]:
 @pytest.fixture
 def catalogue(published, enterprise, university):
     welding = published(
-        DemandPageFactory, organisation=enterprise, title="高温合金薄壁件激光焊接变形控制",
-        keywords="激光焊接,变形控制", confidential_details=SECRET, district="370112",
+        DemandPageFactory,
+        organisation=enterprise,
+        title="高温合金薄壁件激光焊接变形控制",
+        keywords="激光焊接,变形控制",
+        confidential_details=SECRET,
+        district="370112",
         problem="<p>薄壁件激光焊接后变形超差，需要焊接工艺与夹具优化。</p>",
     )
     cutting = published(
-        DemandPageFactory, title="激光切割机床精度提升", keywords="激光切割", district="370102",
-        status="closed", budget_kind="negotiable", budget_min=None, budget_max=None,
+        DemandPageFactory,
+        title="激光切割机床精度提升",
+        keywords="激光切割",
+        district="370102",
+        status="closed",
+        budget_kind="negotiable",
+        budget_min=None,
+        budget_max=None,
     )
     battery = published(
-        DemandPageFactory, title="动力锂电池热管理", keywords="锂电池,热管理",
+        DemandPageFactory,
+        title="动力锂电池热管理",
+        keywords="锂电池,热管理",
         problem="<p>快充时电芯温升过高，需要液冷方案。</p>",
     )
     tech = published(
-        TechnologyPageFactory, organisation=university, title="薄壁件激光焊接变形控制工艺",
-        keywords="激光焊接,变形控制", summary="焊接路径规划与随形夹具控制高温合金薄壁件激光焊接变形。",
+        TechnologyPageFactory,
+        organisation=university,
+        title="薄壁件激光焊接变形控制工艺",
+        keywords="激光焊接,变形控制",
+        summary="焊接路径规划与随形夹具控制高温合金薄壁件激光焊接变形。",
     )
     return {"welding": welding, "cutting": cutting, "battery": battery, "tech": tech}
 
@@ -71,7 +86,12 @@ def test_list_responses_carry_facet_counts(api, catalogue):
     assert facets["status"] == {"open": 1, "closed": 1}
     assert facets["budget_band"] == {"1m-5m": 1, "negotiable": 1}  # 100万 is the 1m–5m band
     assert set(body["facets"]) == {
-        "industry_chain", "technology_field", "district", "cooperation_mode", "budget_band", "status"
+        "industry_chain",
+        "technology_field",
+        "district",
+        "cooperation_mode",
+        "budget_band",
+        "status",
     }
     label = next(v["label"] for v in body["facets"]["status"] if v["value"] == "open")
     assert label == "揭榜中"
@@ -106,7 +126,9 @@ def test_demand_matches_for_the_owner(api, catalogue, enterprise_member, univers
     assert body["organisations"][0]["organisation"]["id"] == university.pk
 
 
-def test_technology_matches_never_carry_confidential_details(api, catalogue, research_member, curator):
+def test_technology_matches_never_carry_confidential_details(
+    api, catalogue, research_member, curator
+):
     for user in (research_member, curator):
         api.force_login(user)
         response = api.get(f"/api/v1/technologies/{catalogue['tech'].pk}/matches/")
@@ -150,10 +172,19 @@ def test_schema_documents_facets_and_matches(api):
     assert {"q", "budget_band"} <= params
 
 
-def test_organisations_of_the_wrong_kind_are_not_proposed_as_research_partners(api, published, enterprise, enterprise_member):
-    demand = published(DemandPageFactory, organisation=enterprise, title="激光焊接变形", keywords="激光焊接")
+def test_organisations_of_the_wrong_kind_are_not_proposed_as_research_partners(
+    api, published, enterprise, enterprise_member
+):
+    demand = published(
+        DemandPageFactory, organisation=enterprise, title="激光焊接变形", keywords="激光焊接"
+    )
     other_enterprise = OrganisationFactory(name="另一家激光设备公司")
-    published(TechnologyPageFactory, organisation=other_enterprise, title="激光焊接设备", keywords="激光焊接")
+    published(
+        TechnologyPageFactory,
+        organisation=other_enterprise,
+        title="激光焊接设备",
+        keywords="激光焊接",
+    )
     api.force_login(enterprise_member)
     body = api.get(f"/api/v1/demands/{demand.pk}/matches/").json()
     assert body["results"] and body["organisations"] == []

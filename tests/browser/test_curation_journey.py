@@ -32,7 +32,14 @@ def signed_in(new_page, live_server, user):
 
 
 def test_curator_brokers_a_match_from_import_to_deal(
-    new_page, live_server, tmp_path, curator, enterprise, enterprise_member, university, research_member
+    new_page,
+    live_server,
+    tmp_path,
+    curator,
+    enterprise,
+    enterprise_member,
+    university,
+    research_member,
 ):
     technology = TechnologyPageFactory(
         organisation=university,

@@ -21,7 +21,9 @@ def login(page, email, password):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.locator("form").filter(has=page.locator("input[name=password]")).locator("button[type=submit]").click()
+    page.locator("form").filter(has=page.locator("input[name=password]")).locator(
+        "button[type=submit]"
+    ).click()
 
 
 def test_member_publishes_a_demand_that_a_visitor_finds(new_page, curator):
@@ -32,10 +34,14 @@ def test_member_publishes_a_demand_that_a_visitor_finds(new_page, curator):
     member.fill("input[name=email]", "wang.gong@jn-motor.example.com")
     member.fill("input[name=password1]", "Quancheng-2026!")
     member.fill("input[name=password2]", "Quancheng-2026!")
-    member.locator("form").filter(has=member.locator("input[name=password2]")).locator("button[type=submit]").click()
+    member.locator("form").filter(has=member.locator("input[name=password2]")).locator(
+        "button[type=submit]"
+    ).click()
     member.wait_for_load_state()
     assert len(mail.outbox) == 1
-    confirm_url = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+", mail.outbox[0].body).group(0)
+    confirm_url = re.search(
+        r"https?://[^\s]+/accounts/confirm-email/[^\s]+", mail.outbox[0].body
+    ).group(0)
     member.goto(re.sub(r"^https?://[^/]+", "", confirm_url))
     member.locator("main form button[type=submit]").click()
     member.wait_for_url("**/organisations/onboard/")

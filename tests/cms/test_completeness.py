@@ -29,11 +29,17 @@ def fields(result):
 
 def full_demand(**overrides):
     page = DemandPage(
-        title="需求", problem=f"<p>{PROBLEM}</p>", keywords="激光焊接,变形控制,高温合金",
+        title="需求",
+        problem=f"<p>{PROBLEM}</p>",
+        keywords="激光焊接,变形控制,高温合金",
         bid_deadline=timezone.now() + datetime.timedelta(days=30),
-        delivery_deadline=datetime.date(2031, 1, 1), budget_kind="range", budget_max=1_000_000,
-        technology_field=TechnologyField.objects.first(), expected_outcome="工艺规范",
-        contact_name="王工", contact_phone="0531-1",
+        delivery_deadline=datetime.date(2031, 1, 1),
+        budget_kind="range",
+        budget_max=1_000_000,
+        technology_field=TechnologyField.objects.first(),
+        expected_outcome="工艺规范",
+        contact_name="王工",
+        contact_phone="0531-1",
     )
     page.cooperation_modes = [CooperationMode.objects.first()]
     page.indicators = [DemandIndicator(name="变形量", target_value="≤0.2", unit="mm")]
@@ -44,9 +50,16 @@ def full_demand(**overrides):
 
 def full_technology(**overrides):
     page = TechnologyPage(
-        title="成果", summary=PROBLEM, keywords="电池,正极,材料", stage="pilot", trl=6,
-        indicators="容量保持率95%", application_scenarios="动力电池",
-        technology_field=TechnologyField.objects.first(), contact_name="李", contact_phone="1",
+        title="成果",
+        summary=PROBLEM,
+        keywords="电池,正极,材料",
+        stage="pilot",
+        trl=6,
+        indicators="容量保持率95%",
+        application_scenarios="动力电池",
+        technology_field=TechnologyField.objects.first(),
+        contact_name="李",
+        contact_phone="1",
     )
     page.cooperation_modes = [CooperationMode.objects.first()]
     page.ip_items = [TechnologyIP(ip_type="invention", number="ZL1")]

@@ -50,7 +50,9 @@ def test_owner_members_and_curators_see_them(client, request, demand, who):
     assert b"".join(response.streaming_content) == PDF_BYTES
 
 
-def test_private_technology_evidence_hidden_from_others(client, university, research_member, outsider):
+def test_private_technology_evidence_hidden_from_others(
+    client, university, research_member, outsider
+):
     page = TechnologyPageFactory(organisation=university)
     attach(TechnologyAttachment, page, "中试报告原件", False)
     client.force_login(outsider)

@@ -18,11 +18,13 @@ def workspace_url(name, page, kind="demand"):
 
 def curator_action(client, curator, page, action, comment=""):
     task_state = TaskState.objects.get(
-        workflow_state__object_id=str(page.pk), status=TaskState.STATUS_IN_PROGRESS)
+        workflow_state__object_id=str(page.pk), status=TaskState.STATUS_IN_PROGRESS
+    )
     client.force_login(curator)
     path = f"/admin/pages/workflow/action/{page.pk}/{action}/{task_state.pk}/"
-    assert path == reverse("wagtailadmin_pages:workflow_action",
-                           args=[page.pk, action, task_state.pk])
+    assert path == reverse(
+        "wagtailadmin_pages:workflow_action", args=[page.pk, action, task_state.pk]
+    )
     response = client.post(path, {"comment": comment})
     assert response.status_code == 302
     client.logout()
@@ -99,7 +101,9 @@ def test_edit_of_live_listing_goes_live_only_after_approval(
     assert page.title == "新标题" and page.status == "open" and not page.has_unpublished_changes
 
 
-def test_rejected_edit_of_live_listing_keeps_it_open(client, enterprise_member, enterprise, curator):
+def test_rejected_edit_of_live_listing_keeps_it_open(
+    client, enterprise_member, enterprise, curator
+):
     page = DemandPageFactory(organisation=enterprise, title="旧标题")
     client.force_login(enterprise_member)
     client.post(workspace_url("listing_edit", page), demand_data(title="新标题"))

@@ -59,7 +59,11 @@ def test_upload_dry_run_then_import(client, curator):
     assert "已导入并发布" in response.content.decode()
     assert DemandPage.objects.live().count() == 2
     entry = AuditEntry.objects.get(action="catalogue.import")
-    assert entry.actor == curator and entry.details["created"] == 2 and entry.details["file"] == "目录.xlsx"
+    assert (
+        entry.actor == curator
+        and entry.details["created"] == 2
+        and entry.details["file"] == "目录.xlsx"
+    )
 
 
 def test_upload_lists_every_error_and_changes_nothing(client, curator):
@@ -75,14 +79,25 @@ def test_upload_lists_every_error_and_changes_nothing(client, curator):
 
 def test_upload_rejects_non_xlsx(client, curator):
     client.force_login(curator)
-    response = client.post(CATALOGUE, {"kind": "demand", "file": _file(io.BytesIO(b"a,b,c"), "x.csv")})
+    response = client.post(
+        CATALOGUE, {"kind": "demand", "file": _file(io.BytesIO(b"a,b,c"), "x.csv")}
+    )
     assert response.status_code == 200 and "请上传 .xlsx" in response.content.decode()
-    response = client.post(CATALOGUE, {"kind": "demand", "file": _file(io.BytesIO(b"PK\x03\x04junk"))})
+    response = client.post(
+        CATALOGUE, {"kind": "demand", "file": _file(io.BytesIO(b"PK\x03\x04junk"))}
+    )
     assert "无法读取该工作簿" in response.content.decode()
 
 
-@pytest.mark.parametrize("path", [CATALOGUE, "/admin/curation/template/demand.xlsx",
-                                  "/admin/curation/export/demand.xlsx", AUDIT])
+@pytest.mark.parametrize(
+    "path",
+    [
+        CATALOGUE,
+        "/admin/curation/template/demand.xlsx",
+        "/admin/curation/export/demand.xlsx",
+        AUDIT,
+    ],
+)
 def test_members_never_reach_the_desk_or_the_log(client, enterprise_member, path):
     client.force_login(enterprise_member)
     response = client.get(path)
@@ -110,8 +125,13 @@ def test_admin_user_who_is_not_a_curator_gets_403(client, enterprise_member):
 
 
 def test_audit_log_is_listed_and_inspectable_but_not_editable(client, curator):
-    entry = audit_record(actor=curator, action="match.recommend", obj=curator, note="供需高度匹配",
-                         details={"score": 0.91})
+    entry = audit_record(
+        actor=curator,
+        action="match.recommend",
+        obj=curator,
+        note="供需高度匹配",
+        details={"score": 0.91},
+    )
     client.force_login(curator)
     listing = client.get(AUDIT)
     assert listing.status_code == 200 and "match.recommend" in listing.content.decode()
@@ -139,8 +159,15 @@ def test_audit_entries_cannot_be_changed_or_deleted_in_code(curator):
 
 
 def test_audit_record_names_the_object(curator, enterprise):
-    entry = audit_record(actor=curator, action="organisation.verify", obj=enterprise,
-                         details={"credit_code": enterprise.credit_code})
+    entry = audit_record(
+        actor=curator,
+        action="organisation.verify",
+        obj=enterprise,
+        details={"credit_code": enterprise.credit_code},
+    )
     assert (entry.object_type, entry.object_id, entry.object_label) == (
-        "organisations.organisation", str(enterprise.pk), enterprise.name)
+        "organisations.organisation",
+        str(enterprise.pk),
+        enterprise.name,
+    )
     assert entry.details == {"credit_code": enterprise.credit_code}

@@ -57,11 +57,16 @@ def test_diagnosis_sends_back_and_member_sees_items_until_resubmitting(
     # Pre-filled from cms.completeness: the factory demand has no indicators.
     assert "核心技术指标（未填写）" in body and "没有核心技术指标" in body
 
-    response = client.post(diagnose_url(page), {
-        "check_problem": "on", "note_problem": "问题背景太笼统，请说明现有工艺与失效方式",
-        "check_indicators": "on", "note_indicators": "请给出焊后变形量的量化目标",
-        "comment": "请按诊断意见补充后重新提交。",
-    })
+    response = client.post(
+        diagnose_url(page),
+        {
+            "check_problem": "on",
+            "note_problem": "问题背景太笼统，请说明现有工艺与失效方式",
+            "check_indicators": "on",
+            "note_indicators": "请给出焊后变形量的量化目标",
+            "comment": "请按诊断意见补充后重新提交。",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("curation_diagnosis:queue")
 
@@ -77,7 +82,9 @@ def test_diagnosis_sends_back_and_member_sees_items_until_resubmitting(
     assert diagnosis.page_id == page.pk and diagnosis.curator == curator
     assert diagnosis.task_state_id == task_state.pk
     assert {(i["kind"], i["field"]) for i in diagnosis.items} == {
-        ("vague", "problem"), ("indicator", "indicators")}
+        ("vague", "problem"),
+        ("indicator", "indicators"),
+    }
 
     notice = Notification.objects.get(recipient=enterprise_member)
     assert notice.verb == "listing_diagnosed" and "焊接变形控制需求" in notice.title
@@ -115,8 +122,12 @@ def test_indicator_without_a_number_is_prefilled(enterprise_member, enterprise):
 def test_technology_can_be_diagnosed(client, curator, research_member, university):
     page = TechnologyPageFactory(organisation=university, live=False, status="draft")
     listing_submit(user=research_member, page=page)
-    diagnosis_send(curator=curator, page=page, comment="请补充知识产权与证明材料。", items=[
-        {"kind": "vague", "field": "ip_items", "label": "知识产权", "comment": ""}])
+    diagnosis_send(
+        curator=curator,
+        page=page,
+        comment="请补充知识产权与证明材料。",
+        items=[{"kind": "vague", "field": "ip_items", "label": "知识产权", "comment": ""}],
+    )
     page.refresh_from_db()
     assert page.status == "rejected"
     assert Diagnosis.objects.get().items[0]["field"] == "ip_items"
@@ -125,9 +136,11 @@ def test_technology_can_be_diagnosed(client, curator, research_member, universit
 def test_member_cannot_diagnose(client, enterprise_member, enterprise):
     page = submitted_demand(enterprise_member, enterprise)
     client.force_login(enterprise_member)
-    for response in (client.get(diagnose_url(page)),
-                     client.post(diagnose_url(page), {"comment": "自己退回"}),
-                     client.get(reverse("curation_diagnosis:queue"))):
+    for response in (
+        client.get(diagnose_url(page)),
+        client.post(diagnose_url(page), {"comment": "自己退回"}),
+        client.get(reverse("curation_diagnosis:queue")),
+    ):
         assert response.status_code in (302, 403, 404)
         if response.status_code == 302:
             assert "/admin/login/" in response["Location"]
@@ -150,7 +163,9 @@ def test_listing_not_in_review_cannot_be_diagnosed(client, curator, enterprise):
     assert not Notification.objects.exists()
 
 
-def test_already_sent_back_listing_cannot_be_diagnosed_twice(curator, enterprise_member, enterprise):
+def test_already_sent_back_listing_cannot_be_diagnosed_twice(
+    curator, enterprise_member, enterprise
+):
     page = submitted_demand(enterprise_member, enterprise)
     diagnosis_send(curator=curator, page=page, items=[], comment="第一次")
     with pytest.raises(DiagnosisError):

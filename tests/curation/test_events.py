@@ -29,16 +29,30 @@ def market(enterprise, university):
     covered, thin, orphan = TechnologyField.objects.order_by("pk")[:3]
     data = {
         "chain": chain,
-        "covered_demand": DemandPageFactory(organisation=enterprise, title="有成果覆盖的需求",
-                                            industry_chain=chain, technology_field=covered),
-        "thin_demand": DemandPageFactory(organisation=enterprise, title="缺少成果的需求",
-                                         industry_chain=chain, technology_field=thin),
-        "other_demand": DemandPageFactory(title="别的产业链的需求", industry_chain=other_chain,
-                                          technology_field=covered),
-        "matched_tech": TechnologyPageFactory(title="已有需求的成果", industry_chain=chain,
-                                              technology_field=covered),
-        "orphan_tech": TechnologyPageFactory(organisation=university, title="没有需求的成果",
-                                             industry_chain=chain, technology_field=orphan),
+        "covered_demand": DemandPageFactory(
+            organisation=enterprise,
+            title="有成果覆盖的需求",
+            industry_chain=chain,
+            technology_field=covered,
+        ),
+        "thin_demand": DemandPageFactory(
+            organisation=enterprise,
+            title="缺少成果的需求",
+            industry_chain=chain,
+            technology_field=thin,
+        ),
+        "other_demand": DemandPageFactory(
+            title="别的产业链的需求", industry_chain=other_chain, technology_field=covered
+        ),
+        "matched_tech": TechnologyPageFactory(
+            title="已有需求的成果", industry_chain=chain, technology_field=covered
+        ),
+        "orphan_tech": TechnologyPageFactory(
+            organisation=university,
+            title="没有需求的成果",
+            industry_chain=chain,
+            technology_field=orphan,
+        ),
     }
     TechnologyPageFactory(title="第二项覆盖成果", industry_chain=chain, technology_field=covered)
     return data
@@ -47,8 +61,12 @@ def market(enterprise, university):
 @pytest.fixture
 def event(curator, market):
     return events.event_create(
-        curator=curator, title="智能制造供需对接会", date=timezone.localdate(), place="济南市科技局",
-        industry_chain=market["chain"], demands=[market["thin_demand"]],
+        curator=curator,
+        title="智能制造供需对接会",
+        date=timezone.localdate(),
+        place="济南市科技局",
+        industry_chain=market["chain"],
+        demands=[market["thin_demand"]],
         technologies=[market["orphan_tech"]],
     )
 
@@ -70,11 +88,17 @@ def test_curator_creates_event_from_suggestions(client, curator, market):
     page = client.get(url, {"industry_chain": market["chain"].pk}).content.decode()
     assert "缺少成果的需求" in page and "没有需求的成果" in page
     assert "别的产业链的需求" not in page
-    response = client.post(f"{url}?industry_chain={market['chain'].pk}", {
-        "title": "智能制造专场", "date": "2031-05-20", "place": "齐鲁科创大走廊",
-        "industry_chain": market["chain"].pk,
-        "demands": [market["thin_demand"].pk], "technologies": [market["orphan_tech"].pk],
-    })
+    response = client.post(
+        f"{url}?industry_chain={market['chain'].pk}",
+        {
+            "title": "智能制造专场",
+            "date": "2031-05-20",
+            "place": "齐鲁科创大走廊",
+            "industry_chain": market["chain"].pk,
+            "demands": [market["thin_demand"].pk],
+            "technologies": [market["orphan_tech"].pk],
+        },
+    )
     event = MatchmakingEvent.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("curation_events:detail", args=[event.pk])
@@ -89,8 +113,9 @@ def test_curator_creates_event_from_suggestions(client, curator, market):
 def test_unpublished_listing_cannot_be_picked(curator, enterprise):
     draft = DemandPageFactory(organisation=enterprise, live=False, status="draft")
     with pytest.raises(events.EventError):
-        events.event_create(curator=curator, title="x", date=timezone.localdate(), place="y",
-                            demands=[draft])
+        events.event_create(
+            curator=curator, title="x", date=timezone.localdate(), place="y", demands=[draft]
+        )
     assert not MatchmakingEvent.objects.exists()
 
 
@@ -159,20 +184,40 @@ def test_answers_close_once_the_event_is_held(curator, event, enterprise, enterp
 def test_curator_records_meetings_and_outcomes(client, curator, event, market):
     client.force_login(curator)
     url = reverse("curation_events:meeting", args=[event.pk])
-    client.post(url, {"demand": market["thin_demand"].pk, "technology": market["orphan_tech"].pk,
-                      "outcome": "双方约定下月实地考察", "follow_up": "talks"})
+    client.post(
+        url,
+        {
+            "demand": market["thin_demand"].pk,
+            "technology": market["orphan_tech"].pk,
+            "outcome": "双方约定下月实地考察",
+            "follow_up": "talks",
+        },
+    )
     meeting = EventMeeting.objects.get()
     assert meeting.follow_up == "talks" and meeting.recorded_by == curator
     event.refresh_from_db()
     assert event.state == "held"
     # The same pair again updates the record instead of duplicating it.
-    client.post(url, {"demand": market["thin_demand"].pk, "technology": market["orphan_tech"].pk,
-                      "outcome": "已提交揭榜方案", "follow_up": "bid"})
+    client.post(
+        url,
+        {
+            "demand": market["thin_demand"].pk,
+            "technology": market["orphan_tech"].pk,
+            "outcome": "已提交揭榜方案",
+            "follow_up": "bid",
+        },
+    )
     meeting = EventMeeting.objects.get()
     assert meeting.follow_up == "bid" and meeting.outcome == "已提交揭榜方案"
     # A listing that was not at the event cannot be recorded.
-    client.post(url, {"demand": market["covered_demand"].pk,
-                      "technology": market["orphan_tech"].pk, "follow_up": "none"})
+    client.post(
+        url,
+        {
+            "demand": market["covered_demand"].pk,
+            "technology": market["orphan_tech"].pk,
+            "follow_up": "none",
+        },
+    )
     assert EventMeeting.objects.count() == 1
     assert AuditEntry.objects.filter(action="event.meeting").count() == 2
     body = client.get(reverse("curation_events:detail", args=[event.pk])).content.decode()
@@ -181,27 +226,42 @@ def test_curator_records_meetings_and_outcomes(client, curator, event, market):
 
 def test_future_event_cannot_get_meeting_records(curator, market):
     future = events.event_create(
-        curator=curator, title="下月对接会", place="高新区",
+        curator=curator,
+        title="下月对接会",
+        place="高新区",
         date=timezone.localdate() + datetime.timedelta(days=30),
-        demands=[market["thin_demand"]], technologies=[market["orphan_tech"]])
+        demands=[market["thin_demand"]],
+        technologies=[market["orphan_tech"]],
+    )
     with pytest.raises(events.EventError):
-        events.meeting_record(curator=curator, event=future, demand=market["thin_demand"],
-                              technology=market["orphan_tech"])
+        events.meeting_record(
+            curator=curator,
+            event=future,
+            demand=market["thin_demand"],
+            technology=market["orphan_tech"],
+        )
 
 
 def test_closed_event_is_frozen(curator, event, market):
     events.event_set_state(curator=curator, event=event, state="closed")
     with pytest.raises(events.EventError):
-        events.meeting_record(curator=curator, event=event, demand=market["thin_demand"],
-                              technology=market["orphan_tech"])
+        events.meeting_record(
+            curator=curator,
+            event=event,
+            demand=market["thin_demand"],
+            technology=market["orphan_tech"],
+        )
     with pytest.raises(events.EventError):
         events.event_set_state(curator=curator, event=event, state="planned")
 
 
 def test_only_curators_reach_the_event_desk(client, event, enterprise_member, market):
     client.force_login(enterprise_member)
-    for url in (reverse("curation_events:list"), reverse("curation_events:create"),
-                reverse("curation_events:detail", args=[event.pk])):
+    for url in (
+        reverse("curation_events:list"),
+        reverse("curation_events:create"),
+        reverse("curation_events:detail", args=[event.pk]),
+    ):
         assert client.get(url).status_code in (302, 403)
     response = client.post(reverse("curation_events:invite", args=[event.pk]))
     assert response.status_code in (302, 403)
@@ -209,11 +269,15 @@ def test_only_curators_reach_the_event_desk(client, event, enterprise_member, ma
     for call in (
         lambda: events.event_invite(curator=enterprise_member, event=event),
         lambda: events.event_set_state(curator=enterprise_member, event=event, state="held"),
-        lambda: events.meeting_record(curator=enterprise_member, event=event,
-                                      demand=market["thin_demand"],
-                                      technology=market["orphan_tech"]),
-        lambda: events.event_create(curator=enterprise_member, title="x",
-                                    date=timezone.localdate(), place="y"),
+        lambda: events.meeting_record(
+            curator=enterprise_member,
+            event=event,
+            demand=market["thin_demand"],
+            technology=market["orphan_tech"],
+        ),
+        lambda: events.event_create(
+            curator=enterprise_member, title="x", date=timezone.localdate(), place="y"
+        ),
     ):
         with pytest.raises(PermissionDenied):
             call()

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 def _state():
     return (
-        DemandPage.objects.count(), TechnologyPage.objects.count(), Organisation.objects.count(),
+        DemandPage.objects.count(),
+        TechnologyPage.objects.count(),
+        Organisation.objects.count(),
         AuditEntry.objects.count(),
     )
 
@@ -36,8 +38,12 @@ def _errors(report):
 
 
 def test_good_file_imports_publishes_and_lists_on_demands(client, bureau_curator):
-    report = catalogue_import(source=build("demand", [demand_row(n) for n in range(3)]), kind="demand",
-                              actor=bureau_curator, filename="d.xlsx")
+    report = catalogue_import(
+        source=build("demand", [demand_row(n) for n in range(3)]),
+        kind="demand",
+        actor=bureau_curator,
+        filename="d.xlsx",
+    )
     assert report.committed and report.created == 3 and not report.errors
     page = DemandPage.objects.get(external_ref="JN-D-00001")
     assert page.live and page.status == "open" and page.live_revision_id
@@ -58,8 +64,11 @@ def test_good_file_imports_publishes_and_lists_on_demands(client, bureau_curator
 
 
 def test_technology_file_imports(curator):
-    report = catalogue_import(source=build("technology", [technology_row(n) for n in range(2)]),
-                              kind="technology", actor=curator)
+    report = catalogue_import(
+        source=build("technology", [technology_row(n) for n in range(2)]),
+        kind="technology",
+        actor=curator,
+    )
     assert report.committed and report.created == 2
     page = TechnologyPage.objects.get(external_ref="SD-T-00001")
     assert page.status == "published" and page.live and page.asking_price == 2_000_000
@@ -70,8 +79,9 @@ def test_technology_file_imports(curator):
 def test_missing_required_column_reports_and_changes_nothing(curator):
     headers = [c.label for c in COLUMNS["demand"] if c.header != "需求名称"]
     before = _state()
-    report = catalogue_import(source=build("demand", [demand_row(1)], headers=headers), kind="demand",
-                              actor=curator)
+    report = catalogue_import(
+        source=build("demand", [demand_row(1)], headers=headers), kind="demand", actor=curator
+    )
     assert _errors(report) == [(1, "需求名称", "缺少必填列。")]
     assert not report.committed and _state() == before
 
@@ -109,7 +119,10 @@ def test_required_cell_empty_and_wrong_type(curator):
     rows[0]["需求名称"] = "  "
     rows[1]["拟择优揭榜方数量"] = 2.5
     report = catalogue_import(source=build("demand", rows), kind="demand", actor=curator)
-    assert _errors(report) == [(2, "需求名称", "必填项不能为空。"), (3, "拟择优揭榜方数量", "应为整数。")]
+    assert _errors(report) == [
+        (2, "需求名称", "必填项不能为空。"),
+        (3, "拟择优揭榜方数量", "应为整数。"),
+    ]
 
 
 def test_organisation_of_wrong_kind_is_rejected(curator):
@@ -121,8 +134,12 @@ def test_organisation_of_wrong_kind_is_rejected(curator):
 
 def test_dry_run_changes_nothing(curator):
     before = _state()
-    report = catalogue_import(source=build("demand", [demand_row(n) for n in range(4)]), kind="demand",
-                              actor=curator, dry_run=True)
+    report = catalogue_import(
+        source=build("demand", [demand_row(n) for n in range(4)]),
+        kind="demand",
+        actor=curator,
+        dry_run=True,
+    )
     assert report.ok and not report.committed and report.created == 4
     assert report.organisations_created == 4
     assert _state() == before
@@ -131,13 +148,17 @@ def test_dry_run_changes_nothing(curator):
 def test_partial_imports_valid_rows_only(curator):
     rows = [demand_row(n) for n in range(4)]
     rows[1]["产业链"] = "火星采矿"
-    report = catalogue_import(source=build("demand", rows), kind="demand", actor=curator, partial=True)
+    report = catalogue_import(
+        source=build("demand", rows), kind="demand", actor=curator, partial=True
+    )
     assert report.committed and report.created == 3 and len(report.errors) == 1
     assert not DemandPage.objects.filter(external_ref="JN-D-00001").exists()
 
 
 def test_reimport_updates_in_place(curator):
-    catalogue_import(source=build("demand", [demand_row(n) for n in range(3)]), kind="demand", actor=curator)
+    catalogue_import(
+        source=build("demand", [demand_row(n) for n in range(3)]), kind="demand", actor=curator
+    )
     ids = set(DemandPage.objects.values_list("pk", flat=True))
     rows = [demand_row(n) for n in range(3)]
     rows[1]["需求名称"] = "改过的需求名称"
@@ -154,23 +175,39 @@ def test_reimport_updates_in_place(curator):
 
 
 def test_reimport_republishes_withdrawn_but_keeps_later_states(curator):
-    catalogue_import(source=build("demand", [demand_row(n) for n in range(2)]), kind="demand", actor=curator)
+    catalogue_import(
+        source=build("demand", [demand_row(n) for n in range(2)]), kind="demand", actor=curator
+    )
     DemandPage.objects.filter(external_ref="JN-D-00000").update(status="withdrawn")
     DemandPage.objects.filter(external_ref="JN-D-00001").update(status="awarded")
-    catalogue_import(source=build("demand", [demand_row(n) for n in range(2)]), kind="demand", actor=curator)
+    catalogue_import(
+        source=build("demand", [demand_row(n) for n in range(2)]), kind="demand", actor=curator
+    )
     assert DemandPage.objects.get(external_ref="JN-D-00000").status == "open"
     assert DemandPage.objects.get(external_ref="JN-D-00001").status == "awarded"
 
 
 def test_export_reimports_cleanly_round_trip(curator):
-    catalogue_import(source=build("demand", [demand_row(n) for n in range(3)]), kind="demand", actor=curator)
+    catalogue_import(
+        source=build("demand", [demand_row(n) for n in range(3)]), kind="demand", actor=curator
+    )
     listed = DemandPageFactory(title="工厂创建的需求", external_ref="")  # no external reference
-    fields = ("title", "budget_min", "budget_max", "district", "industry_chain_id", "problem", "keywords")
+    fields = (
+        "title",
+        "budget_min",
+        "budget_max",
+        "district",
+        "industry_chain_id",
+        "problem",
+        "keywords",
+    )
 
     def snapshot():
         # Deadlines travel as dates (the workbook's 揭榜截止日期 means the end of that day).
-        return {p.pk: [getattr(p, f) for f in fields] + [timezone.localdate(p.bid_deadline)]
-                for p in DemandPage.objects.all()}
+        return {
+            p.pk: [getattr(p, f) for f in fields] + [timezone.localdate(p.bid_deadline)]
+            for p in DemandPage.objects.all()
+        }
 
     before = snapshot()
     data = catalogue_export(kind="demand", actor=curator)
@@ -185,7 +222,9 @@ def test_export_reimports_cleanly_round_trip(curator):
 def test_technology_round_trip(curator):
     TechnologyPageFactory(external_ref="T-1", price_kind="fixed", asking_price=1_234_567)
     data = catalogue_export(kind="technology", actor=curator)
-    report = catalogue_import(source=__import__("io").BytesIO(data), kind="technology", actor=curator)
+    report = catalogue_import(
+        source=__import__("io").BytesIO(data), kind="technology", actor=curator
+    )
     assert report.committed and report.updated == 1, report.errors
     assert TechnologyPage.objects.get(external_ref="T-1").asking_price == 1_234_567
 
@@ -198,7 +237,9 @@ def test_template_has_headers_instructions_and_a_skipped_example(curator):
         assert str(data["A2"].value).startswith("示例")
         text = "\n".join(str(c.value) for row in instructions.iter_rows() for c in row if c.value)
         assert "万元" in text and "YYYY-MM-DD" in text and "历城区" in text and "技术转让" in text
-        report = catalogue_import(source=__import__("io").BytesIO(catalogue_template(kind=kind)), kind=kind)
+        report = catalogue_import(
+            source=__import__("io").BytesIO(catalogue_template(kind=kind)), kind=kind
+        )
         assert report.ok and report.rows == 0 and report.skipped_examples == 1
 
 
@@ -222,7 +263,10 @@ def test_command_imports_with_progress_and_fails_cleanly(tmp_path, curator, caps
 
 
 def test_two_thousand_rows_import(curator):
-    report = catalogue_import(source=build("demand", [demand_row(n, orgs=100) for n in range(2000)]),
-                              kind="demand", actor=curator)
+    report = catalogue_import(
+        source=build("demand", [demand_row(n, orgs=100) for n in range(2000)]),
+        kind="demand",
+        actor=curator,
+    )
     assert report.committed and report.created == 2000
     assert DemandPage.objects.live().filter(status="open").count() == 2000

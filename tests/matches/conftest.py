@@ -42,8 +42,11 @@ def published(django_capture_on_commit_callbacks):
 @pytest.fixture
 def demand(published, enterprise):
     return published(
-        DemandPageFactory, organisation=enterprise, title="高温合金薄壁件激光焊接变形控制",
-        keywords="激光焊接,变形控制,高温合金", confidential_details=SECRET,
+        DemandPageFactory,
+        organisation=enterprise,
+        title="高温合金薄壁件激光焊接变形控制",
+        keywords="激光焊接,变形控制,高温合金",
+        confidential_details=SECRET,
         contact_phone="13900001111",
         problem="<p>高温合金薄壁件激光焊接后变形超差，需要焊接工艺与夹具优化。</p>",
     )
@@ -52,8 +55,11 @@ def demand(published, enterprise):
 @pytest.fixture
 def technology(published, university):
     return published(
-        TechnologyPageFactory, organisation=university, title="薄壁件激光焊接变形控制工艺",
-        keywords="激光焊接,变形控制", contact_phone="13900002222",
+        TechnologyPageFactory,
+        organisation=university,
+        title="薄壁件激光焊接变形控制工艺",
+        keywords="激光焊接,变形控制",
+        contact_phone="13900002222",
         summary="通过焊接路径规划与随形夹具，控制高温合金薄壁件激光焊接变形。",
     )
 
@@ -65,8 +71,9 @@ def match(demand, technology):
 
 @pytest.fixture
 def second_enterprise_member(enterprise):
-    return MembershipFactory(organisation=enterprise, user=UserFactory(email="ent2@example.com"),
-                             role="member").user
+    return MembershipFactory(
+        organisation=enterprise, user=UserFactory(email="ent2@example.com"), role="member"
+    ).user
 
 
 @pytest.fixture

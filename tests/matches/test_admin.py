@@ -17,11 +17,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def techs(published, university):
-    return [published(TechnologyPageFactory, organisation=university, title=f"激光焊接成果{i}")
-            for i in range(4)]
+    return [
+        published(TechnologyPageFactory, organisation=university, title=f"激光焊接成果{i}")
+        for i in range(4)
+    ]
 
 
-def test_queue_shows_proposed_above_threshold_strongest_first(client, curator, demand, techs, settings):
+def test_queue_shows_proposed_above_threshold_strongest_first(
+    client, curator, demand, techs, settings
+):
     settings.JIEBANG_MATCH_MIN_SCORE = 50
     weak = MatchFactory(demand=demand, technology=techs[0], score=40)
     strong = MatchFactory(demand=demand, technology=techs[1], score=95)
@@ -38,7 +42,9 @@ def test_queue_shows_proposed_above_threshold_strongest_first(client, curator, d
 def test_queue_puts_newer_days_first(client, curator, demand, techs):
     older = MatchFactory(demand=demand, technology=techs[0], score=99)
     newer = MatchFactory(demand=demand, technology=techs[1], score=61)
-    Match.objects.filter(pk=older.pk).update(created_at=older.created_at - datetime.timedelta(days=2))
+    Match.objects.filter(pk=older.pk).update(
+        created_at=older.created_at - datetime.timedelta(days=2)
+    )
     client.force_login(curator)
     body = client.get(reverse("matches_admin:queue")).content.decode()
     assert body.index(newer.technology.title) < body.index(older.technology.title)
@@ -57,10 +63,14 @@ def test_queue_hides_decided_and_unavailable_pairs(client, curator, demand, tech
 def test_recommend_and_dismiss_singly(client, curator, demand, techs, enterprise_member):
     a, b = (MatchFactory(demand=demand, technology=t) for t in techs[:2])
     client.force_login(curator)
-    response = client.post(reverse("matches_admin:recommend", kwargs={"pk": a.pk}),
-                           {"note_demand": "请联系", "note_technology": "企业急需"})
+    response = client.post(
+        reverse("matches_admin:recommend", kwargs={"pk": a.pk}),
+        {"note_demand": "请联系", "note_technology": "企业急需"},
+    )
     assert response.status_code == 302
-    response = client.post(reverse("matches_admin:dismiss", kwargs={"pk": b.pk}), {"note": "不相关"})
+    response = client.post(
+        reverse("matches_admin:dismiss", kwargs={"pk": b.pk}), {"note": "不相关"}
+    )
     assert response.status_code == 302
     a.refresh_from_db()
     b.refresh_from_db()
@@ -74,14 +84,26 @@ def test_recommend_and_dismiss_singly(client, curator, demand, techs, enterprise
 def test_bulk_recommend_and_dismiss_with_checkboxes(client, curator, demand, techs):
     ms = [MatchFactory(demand=demand, technology=t) for t in techs[:3]]
     client.force_login(curator)
-    response = client.post(reverse("matches_admin:queue"), {
-        "matches": [ms[0].pk, ms[1].pk], "action": "recommend", "note_demand": "批量推荐",
-        "note_technology": "", "note": "",
-    })
+    response = client.post(
+        reverse("matches_admin:queue"),
+        {
+            "matches": [ms[0].pk, ms[1].pk],
+            "action": "recommend",
+            "note_demand": "批量推荐",
+            "note_technology": "",
+            "note": "",
+        },
+    )
     assert response.status_code == 302
-    response = client.post(reverse("matches_admin:queue"), {
-        "matches": [ms[1].pk, ms[2].pk], "action": "dismiss", "note": "重复",
-    }, follow=True)
+    response = client.post(
+        reverse("matches_admin:queue"),
+        {
+            "matches": [ms[1].pk, ms[2].pk],
+            "action": "dismiss",
+            "note": "重复",
+        },
+        follow=True,
+    )
     states = [Match.objects.get(pk=m.pk).state for m in ms]
     assert states == ["recommended", "recommended", "dismissed"]
     assert f"#{ms[1].pk}" in response.content.decode()  # skipped, with the reason
@@ -100,14 +122,23 @@ def test_manual_proposal_form(client, curator, demand, technology):
     client.force_login(curator)
     page = client.get(reverse("matches_admin:propose")).content.decode()
     assert demand.title in page and technology.title in page
-    response = client.post(reverse("matches_admin:propose"), {
-        "demand": demand.pk, "technology": technology.pk, "note": "对接会推荐",
-    })
+    response = client.post(
+        reverse("matches_admin:propose"),
+        {
+            "demand": demand.pk,
+            "technology": technology.pk,
+            "note": "对接会推荐",
+        },
+    )
     match = Match.objects.get()
     assert response.status_code == 302 and match.source == "curator"
-    response = client.post(reverse("matches_admin:propose"), {
-        "demand": demand.pk, "technology": technology.pk,
-    })
+    response = client.post(
+        reverse("matches_admin:propose"),
+        {
+            "demand": demand.pk,
+            "technology": technology.pk,
+        },
+    )
     assert response.status_code == 400 and "已在对接推荐中" in response.content.decode()
     assert match.technology.title in client.get(reverse("matches_admin:queue")).content.decode()
 
@@ -130,8 +161,12 @@ def test_recommended_view_shows_both_answers_and_deal_is_recorded(
     match.refresh_from_db()
     assert match.deal_amount == 300000 and match.stage == "deal"
     assert "30万元" in client.get(reverse("matches_admin:recommended")).content.decode()
-    assert client.post(reverse("matches_admin:message", kwargs={"pk": match.pk}),
-                       {"body": "平台来电协调"}).status_code == 302
+    assert (
+        client.post(
+            reverse("matches_admin:message", kwargs={"pk": match.pk}), {"body": "平台来电协调"}
+        ).status_code
+        == 302
+    )
     assert "平台来电协调" in client.get(detail).content.decode()
 
 

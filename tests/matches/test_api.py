@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def recommended(match, curator):
-    return services.match_recommend(match=match, curator=curator, note_demand="致企业",
-                                    note_technology="致高校")
+    return services.match_recommend(
+        match=match, curator=curator, note_demand="致企业", note_technology="致高校"
+    )
 
 
 def test_anonymous_callers_are_refused(api_client, recommended):
@@ -62,8 +63,9 @@ def test_answer_action(api_client, recommended, enterprise_member, research_memb
 
 def test_proposed_matches_cannot_be_answered(api_client, match, enterprise_member):
     api_client.force_login(enterprise_member)
-    response = api_client.post(f"/api/v1/matches/{match.pk}/answer/", {"answer": "interested"},
-                               format="json")
+    response = api_client.post(
+        f"/api/v1/matches/{match.pk}/answer/", {"answer": "interested"}, format="json"
+    )
     assert response.status_code == 404
 
 

@@ -30,8 +30,12 @@ def audits(action, match=None):
 
 
 def test_engine_proposes_related_pairs_above_the_threshold(demand, technology, published):
-    battery = published(TechnologyPageFactory, title="锂电池正极材料制备", keywords="锂电池,正极材料",
-                        summary="高镍三元正极材料共沉淀制备。")
+    battery = published(
+        TechnologyPageFactory,
+        title="锂电池正极材料制备",
+        keywords="锂电池,正极材料",
+        summary="高镍三元正极材料共沉淀制备。",
+    )
     result = services.matches_propose(min_score=50)
     match = Match.objects.get(demand=demand, technology=technology)
     assert match.source == MatchSource.ENGINE and match.state == MatchState.PROPOSED
@@ -52,12 +56,20 @@ def test_threshold_comes_from_settings(demand, technology, settings):
     assert Match.objects.filter(demand=demand, technology=technology).exists()
 
 
-def test_dismissed_is_sticky_and_recommended_keeps_its_snapshot(demand, technology, published, university):
-    other = published(TechnologyPageFactory, organisation=university, title="激光焊接变形在线监测",
-                      keywords="激光焊接,变形控制", summary="激光焊接过程变形在线监测与补偿。")
+def test_dismissed_is_sticky_and_recommended_keeps_its_snapshot(
+    demand, technology, published, university
+):
+    other = published(
+        TechnologyPageFactory,
+        organisation=university,
+        title="激光焊接变形在线监测",
+        keywords="激光焊接,变形控制",
+        summary="激光焊接过程变形在线监测与补偿。",
+    )
     dismissed = MatchFactory(demand=demand, technology=technology, state="dismissed", score=1.0)
-    recommended = MatchFactory(demand=demand, technology=other, state="recommended", score=2.0,
-                               explanation="旧理由")
+    recommended = MatchFactory(
+        demand=demand, technology=other, state="recommended", score=2.0, explanation="旧理由"
+    )
     result = services.matches_propose(min_score=0)
     dismissed.refresh_from_db()
     recommended.refresh_from_db()
@@ -86,8 +98,12 @@ def test_recommend_notifies_both_organisations_with_their_own_note(
     match, curator, enterprise_member, research_member, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.match_recommend(match=match, curator=curator, note_demand="致企业：请关注焊接工艺",
-                                 note_technology="致高校：企业急需")
+        services.match_recommend(
+            match=match,
+            curator=curator,
+            note_demand="致企业：请关注焊接工艺",
+            note_technology="致高校：企业急需",
+        )
     match.refresh_from_db()
     assert match.state == MatchState.RECOMMENDED and match.decided_by == curator
     to_ent = Notification.objects.get(recipient=enterprise_member, verb="match_recommended")
@@ -105,8 +121,9 @@ def test_only_curators_decide(match, enterprise_member):
         lambda: services.match_recommend(match=match, curator=enterprise_member),
         lambda: services.match_dismiss(match=match, curator=enterprise_member),
         lambda: services.matches_recommend_bulk(matches=[match], curator=enterprise_member),
-        lambda: services.match_propose_manual(demand=match.demand, technology=match.technology,
-                                              curator=enterprise_member),
+        lambda: services.match_propose_manual(
+            demand=match.demand, technology=match.technology, curator=enterprise_member
+        ),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -128,13 +145,18 @@ def test_recommend_refuses_a_closed_demand(match, curator):
         services.match_recommend(match=match, curator=curator)
 
 
-def test_bulk_actions_skip_what_they_cannot_apply(demand, technology, published, university, curator):
-    techs = [published(TechnologyPageFactory, organisation=university, title=f"激光焊接成果{i}")
-             for i in range(2)]
+def test_bulk_actions_skip_what_they_cannot_apply(
+    demand, technology, published, university, curator
+):
+    techs = [
+        published(TechnologyPageFactory, organisation=university, title=f"激光焊接成果{i}")
+        for i in range(2)
+    ]
     first, second = (MatchFactory(demand=demand, technology=t) for t in techs)
     done = MatchFactory(demand=demand, technology=technology, state="dismissed")
-    result = services.matches_recommend_bulk(matches=[first.pk, second, done.pk, 99999],
-                                             curator=curator, note_demand="批量")
+    result = services.matches_recommend_bulk(
+        matches=[first.pk, second, done.pk, 99999], curator=curator, note_demand="批量"
+    )
     assert [m.pk for m in result.done] == [first.pk, second.pk]
     assert {pk for pk, _reason in result.skipped} == {done.pk, 99999}
     assert audits("match.recommend").count() == 2
@@ -149,8 +171,9 @@ def test_bulk_dismiss(match, curator):
 
 
 def test_manual_proposal_joins_the_queue_and_reopens_dismissed_pairs(demand, technology, curator):
-    match = services.match_propose_manual(demand=demand, technology=technology, curator=curator,
-                                          note="对接会上双方提过")
+    match = services.match_propose_manual(
+        demand=demand, technology=technology, curator=curator, note="对接会上双方提过"
+    )
     assert match.source == MatchSource.CURATOR and match.score is None
     assert match.proposed_by == curator and "焊接" in match.shared_terms
     assert audits("match.propose", match).get().note == "对接会上双方提过"
@@ -173,16 +196,21 @@ def test_manual_proposal_refuses_one_organisation_on_both_sides(demand, publishe
 
 @pytest.fixture
 def recommended(match, curator):
-    return services.match_recommend(match=match, curator=curator, note_demand="a", note_technology="b")
+    return services.match_recommend(
+        match=match, curator=curator, note_demand="a", note_technology="b"
+    )
 
 
-def test_only_active_members_of_a_side_answer(recommended, outsider, curator, match, enterprise_member):
+def test_only_active_members_of_a_side_answer(
+    recommended, outsider, curator, match, enterprise_member
+):
     for user in (outsider, curator):
         with pytest.raises(PermissionDenied):
             services.match_answer(match=recommended, user=user, interested=True)
     with pytest.raises(PermissionDenied):
-        services.match_answer(match=recommended, user=enterprise_member, interested=True,
-                              side="technology")
+        services.match_answer(
+            match=recommended, user=enterprise_member, interested=True, side="technology"
+        )
 
 
 def test_proposed_or_dismissed_matches_cannot_be_answered(match, enterprise_member, curator):
@@ -193,8 +221,12 @@ def test_proposed_or_dismissed_matches_cannot_be_answered(match, enterprise_memb
         services.match_answer(match=match, user=enterprise_member, interested=True)
 
 
-def test_answers_can_change_until_mutual_interest(recommended, enterprise_member, research_member, curator):
-    m = services.match_answer(match=recommended, user=enterprise_member, interested=False, note="预算不足")
+def test_answers_can_change_until_mutual_interest(
+    recommended, enterprise_member, research_member, curator
+):
+    m = services.match_answer(
+        match=recommended, user=enterprise_member, interested=False, note="预算不足"
+    )
     assert m.demand_answer == MatchAnswer.NOT_INTERESTED and m.demand_answer_note == "预算不足"
     assert m.demand_answered_by == enterprise_member and m.demand_answered_at
     assert not m.is_conversation_open
@@ -207,13 +239,16 @@ def test_answers_can_change_until_mutual_interest(recommended, enterprise_member
         services.match_answer(match=recommended, user=research_member, interested=False)
 
 
-def test_mutual_interest_opens_the_conversation(recommended, enterprise_member, research_member,
-                                                second_enterprise_member, outsider, curator):
+def test_mutual_interest_opens_the_conversation(
+    recommended, enterprise_member, research_member, second_enterprise_member, outsider, curator
+):
     with pytest.raises(PermissionDenied):
         services.match_message_post(match=recommended, user=enterprise_member, body="你好")
     services.match_answer(match=recommended, user=second_enterprise_member, interested=True)
     services.match_answer(match=recommended, user=research_member, interested=True)
-    msg = services.match_message_post(match=recommended, user=enterprise_member, body="约个时间面谈？")
+    msg = services.match_message_post(
+        match=recommended, user=enterprise_member, body="约个时间面谈？"
+    )
     assert msg.author_side == "demand"
     note = Notification.objects.get(verb="match_message")
     assert note.recipient == research_member
@@ -224,20 +259,27 @@ def test_mutual_interest_opens_the_conversation(recommended, enterprise_member, 
     assert audits("match.message", recommended).exists()
 
 
-def test_deal_needs_mutual_interest_and_links_the_bid_deal(recommended, enterprise_member,
-                                                           research_member, curator, university):
+def test_deal_needs_mutual_interest_and_links_the_bid_deal(
+    recommended, enterprise_member, research_member, curator, university
+):
     day = datetime.date(2025, 6, 1)
     with pytest.raises(services.MatchError):
-        services.match_record_deal(match=recommended, curator=curator, amount=500_000, signed_on=day)
+        services.match_record_deal(
+            match=recommended, curator=curator, amount=500_000, signed_on=day
+        )
     services.match_answer(match=recommended, user=enterprise_member, interested=True)
     services.match_answer(match=recommended, user=research_member, interested=True)
     with pytest.raises(PermissionDenied):
-        services.match_record_deal(match=recommended, curator=enterprise_member, amount=1, signed_on=day)
-    bid = Bid.objects.create(kind="demand", demand=recommended.demand, organisation=university,
-                             status="awarded")
+        services.match_record_deal(
+            match=recommended, curator=enterprise_member, amount=1, signed_on=day
+        )
+    bid = Bid.objects.create(
+        kind="demand", demand=recommended.demand, organisation=university, status="awarded"
+    )
     bid_deal = Deal.objects.create(bid=bid, amount=480_000, awarded_on=day)
-    m = services.match_record_deal(match=recommended, curator=curator, amount=500_000,
-                                   signed_on=day, note="技术开发合同")
+    m = services.match_record_deal(
+        match=recommended, curator=curator, amount=500_000, signed_on=day, note="技术开发合同"
+    )
     assert (m.deal_amount, m.deal_signed_on, m.bid_deal) == (500_000, day, bid_deal)
     assert m.stage == "deal" and m.deal_recorded_by == curator
     entry = audits("match.deal", m).get()
@@ -246,7 +288,9 @@ def test_deal_needs_mutual_interest_and_links_the_bid_deal(recommended, enterpri
     assert audits("match.deal", m).first().details["previous"]["amount"] == 500_000
 
 
-def test_answering_races_are_serialised_by_the_row_lock(recommended, enterprise_member, research_member):
+def test_answering_races_are_serialised_by_the_row_lock(
+    recommended, enterprise_member, research_member
+):
     # On SQLite the lock is a no-op; the invariant checked is that state is re-read under it.
     stale = Match.objects.get(pk=recommended.pk)
     services.match_answer(match=recommended, user=enterprise_member, interested=True)
@@ -260,6 +304,7 @@ def test_member_of_both_sides_must_name_the_side(recommended, enterprise_member,
     MembershipFactory(organisation=university, user=enterprise_member)
     with pytest.raises(services.MatchError):
         services.match_answer(match=recommended, user=enterprise_member, interested=True)
-    m = services.match_answer(match=recommended, user=enterprise_member, interested=True,
-                              side="technology")
+    m = services.match_answer(
+        match=recommended, user=enterprise_member, interested=True, side="technology"
+    )
     assert m.technology_answer == MatchAnswer.INTERESTED and m.demand_answer == MatchAnswer.PENDING

@@ -81,5 +81,7 @@ def test_weigh_terms_drops_terms_in_too_many_documents_of_a_big_index():
     freqs = {"技术": 5000, "焊接": 40, "变形": 900}
     kept = weigh_terms(["技术", "焊接", "变形"], doc_freq=freqs, num_docs=10_000, max_df_ratio=0.1)
     assert set(kept) == {"焊接", "变形"}
-    small = weigh_terms(["技术", "焊接"], doc_freq={"技术": 30, "焊接": 2}, num_docs=40, max_df_ratio=0.1)
+    small = weigh_terms(
+        ["技术", "焊接"], doc_freq={"技术": 30, "焊接": 2}, num_docs=40, max_df_ratio=0.1
+    )
     assert set(small) == {"技术", "焊接"}  # a small index keeps every term

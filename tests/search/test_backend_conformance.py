@@ -61,8 +61,9 @@ def test_a_synonym_variant_and_its_canonical_form_are_one_clause(backend, techno
 
 def test_page_size_zero_counts_and_facets_only(backend, technologies):
     backend.index_documents(technologies)
-    results = backend.search(SearchQuery(kind="technology", text="电池", page_size=0,
-                                         facets=["industry_chain"]))
+    results = backend.search(
+        SearchQuery(kind="technology", text="电池", page_size=0, facets=["industry_chain"])
+    )
     assert results.hits == [] and results.total == 2
     assert dict(results.facets["industry_chain"]) == {"新能源汽车": 2}
 
@@ -93,7 +94,9 @@ def test_empty_text_lists_everything(backend, technologies):
 def test_facets_count_matching_documents(backend, technologies):
     backend.index_documents(technologies)
     results = backend.search(
-        SearchQuery(kind="technology", facets=["industry_chain", "cooperation_modes", "budget_band"])
+        SearchQuery(
+            kind="technology", facets=["industry_chain", "cooperation_modes", "budget_band"]
+        )
     )
     assert dict(results.facets["industry_chain"])["新能源汽车"] == 2
     assert dict(results.facets["cooperation_modes"])["技术转让"] == 3
@@ -102,7 +105,9 @@ def test_facets_count_matching_documents(backend, technologies):
 
 def test_filters_restrict_hits_and_facets(backend, technologies):
     backend.index_documents(technologies)
-    query = SearchQuery(kind="technology", filters={"industry_chain": "新能源汽车"}, facets=["maturity"])
+    query = SearchQuery(
+        kind="technology", filters={"industry_chain": "新能源汽车"}, facets=["maturity"]
+    )
     results = backend.search(query)
     assert sorted(ids(results.hits)) == ["t1", "t2"]
     assert sorted(results.facets["maturity"]) == [("industrial", 1), ("pilot", 1)]
@@ -115,7 +120,10 @@ def test_filters_restrict_hits_and_facets(backend, technologies):
         ({"district__not_in": ["历城区"]}, ["t2", "t3", "t5"]),
         ({"budget__lte": 500_000}, ["t3", "t5"]),
         ({"budget__gte": 500_000}, ["t1", "t2"]),
-        ({"deadline__gte_or_missing": dt.date.today() + dt.timedelta(days=90)}, ["t2", "t3", "t4", "t5"]),
+        (
+            {"deadline__gte_or_missing": dt.date.today() + dt.timedelta(days=90)},
+            ["t2", "t3", "t4", "t5"],
+        ),
     ],
 )
 def test_filter_lookups(backend, technologies, filters, expected):
@@ -136,7 +144,10 @@ def test_pagination(backend, technologies):
 def test_highlights_mark_query_words(backend, technologies):
     backend.index_documents(technologies)
     hit = backend.search(SearchQuery(kind="technology", text="缺陷检测")).hits[0]
-    assert "<mark>缺陷</mark>" in hit.highlights["title"] or "<mark>检测</mark>" in hit.highlights["title"]
+    assert (
+        "<mark>缺陷</mark>" in hit.highlights["title"]
+        or "<mark>检测</mark>" in hit.highlights["title"]
+    )
     assert "<mark>" in hit.highlights["summary"]
 
 

@@ -18,7 +18,11 @@ def test_index_body_has_whitespace_token_fields_and_keyword_facets():
         "analysis": {"analyzer": {"jiebang_tokens": {"type": "custom", "tokenizer": "whitespace"}}},
     }
     props = body["mappings"]["properties"]
-    assert props["words"] == {"type": "text", "analyzer": "jiebang_tokens", "index_options": "freqs"}
+    assert props["words"] == {
+        "type": "text",
+        "analyzer": "jiebang_tokens",
+        "index_options": "freqs",
+    }
     assert props["bigrams"]["analyzer"] == "jiebang_tokens"
     assert props["industry_chain"] == {"type": "keyword"}
     assert props["cooperation_modes"] == {"type": "keyword"}
@@ -29,8 +33,14 @@ def test_index_body_has_whitespace_token_fields_and_keyword_facets():
 
 
 def test_document_body_carries_the_analysers_tokens():
-    doc = ListingDocument(kind="demand", id="9", title="锂电池回收", budget=100, deadline=dt.date(2030, 1, 1),
-                          cooperation_modes=["合作开发"])
+    doc = ListingDocument(
+        kind="demand",
+        id="9",
+        title="锂电池回收",
+        budget=100,
+        deadline=dt.date(2030, 1, 1),
+        cooperation_modes=["合作开发"],
+    )
     from search.backends.base import document_tokens
 
     body = es.document_body(doc, document_tokens(doc))
@@ -44,7 +54,9 @@ def test_document_body_carries_the_analysers_tokens():
 
 def test_more_like_this_body():
     terms = WeightedTerms(words={"电池": 2.0}, bigrams={"电池": 1.0})
-    clauses = parse_filters({"status__not_in": ["closed"], "deadline__gte_or_missing": dt.date(2030, 1, 1)})
+    clauses = parse_filters(
+        {"status__not_in": ["closed"], "deadline__gte_or_missing": dt.date(2030, 1, 1)}
+    )
     body = es.compile_mlt(terms, BOOSTS, clauses, ["d1"], 30)
     assert body == {
         "query": {
@@ -75,9 +87,17 @@ def test_more_like_this_body():
 
 
 def test_search_body_with_filters_facets_and_page():
-    query = SearchQuery(kind="technology", text="回收", filters={"district": "历下区", "budget__lte": 10},
-                        facets=["district", "unknown"], page=3, page_size=5)
-    body = es.compile_search(query, {"words": 1, "bigrams": 0.5, "title_words": 2, "keyword_words": 1})
+    query = SearchQuery(
+        kind="technology",
+        text="回收",
+        filters={"district": "历下区", "budget__lte": 10},
+        facets=["district", "unknown"],
+        page=3,
+        page_size=5,
+    )
+    body = es.compile_search(
+        query, {"words": 1, "bigrams": 0.5, "title_words": 2, "keyword_words": 1}
+    )
     assert body["from"] == 10 and body["size"] == 5
     assert body["aggs"] == {"district": {"terms": {"field": "district", "size": 100}}}
     assert body["query"]["bool"]["filter"] == [
@@ -88,14 +108,20 @@ def test_search_body_with_filters_facets_and_page():
     words, grams = text["should"]
     assert words["bool"]["minimum_should_match"] == "60%"
     assert words["bool"]["should"][0] == {
-        "bool": {"should": [
-            {"term": {"words": {"value": "回收", "boost": 1}}},
-            {"term": {"title_words": {"value": "回收", "boost": 2}}},
-            {"term": {"keyword_words": {"value": "回收", "boost": 1}}},
-        ]}
+        "bool": {
+            "should": [
+                {"term": {"words": {"value": "回收", "boost": 1}}},
+                {"term": {"title_words": {"value": "回收", "boost": 2}}},
+                {"term": {"keyword_words": {"value": "回收", "boost": 1}}},
+            ]
+        }
     }
-    assert grams == {"bool": {"should": [{"term": {"bigrams": {"value": "回收", "boost": 0.5}}}],
-                              "minimum_should_match": "75%"}}
+    assert grams == {
+        "bool": {
+            "should": [{"term": {"bigrams": {"value": "回收", "boost": 0.5}}}],
+            "minimum_should_match": "75%",
+        }
+    }
 
 
 def test_empty_search_matches_all():
@@ -123,12 +149,19 @@ def test_term_statistics_body():
 
 
 def test_client_options_merge_settings_and_drop_unset():
-    backend = es.ElasticsearchSearchBackend({
-        "URLS": ["https://es:9200"], "TIMEOUT": 3, "MAX_RETRIES": 2,
-        "OPTIONS": {"api_key": None, "basic_auth": ("u", "p"), "request_timeout": 7.0},
-    })
+    backend = es.ElasticsearchSearchBackend(
+        {
+            "URLS": ["https://es:9200"],
+            "TIMEOUT": 3,
+            "MAX_RETRIES": 2,
+            "OPTIONS": {"api_key": None, "basic_auth": ("u", "p"), "request_timeout": 7.0},
+        }
+    )
     assert backend.client_options() == {
-        "request_timeout": 7.0, "max_retries": 2, "retry_on_timeout": True, "basic_auth": ("u", "p"),
+        "request_timeout": 7.0,
+        "max_retries": 2,
+        "retry_on_timeout": True,
+        "basic_auth": ("u", "p"),
     }
 
 
@@ -140,8 +173,10 @@ def test_check_requires_a_url(monkeypatch):
 
 
 def test_a_synonym_variant_and_its_canonical_form_compile_to_one_clause():
-    body = es.compile_search(SearchQuery(kind="technology", text="锂离子电芯", ids_only=True),
-                             {"words": 1, "bigrams": 0.5, "title_words": 2, "keyword_words": 1})
+    body = es.compile_search(
+        SearchQuery(kind="technology", text="锂离子电芯", ids_only=True),
+        {"words": 1, "bigrams": 0.5, "title_words": 2, "keyword_words": 1},
+    )
     assert body["_source"] is False
     words = body["query"]["bool"]["should"][0]["bool"]
     assert len(words["should"]) == 1  # one word, two spellings
@@ -150,5 +185,7 @@ def test_a_synonym_variant_and_its_canonical_form_compile_to_one_clause():
 
 
 def test_count_only_search_asks_for_no_hits():
-    body = es.compile_search(SearchQuery(kind="technology", text="电池", page_size=0), BOOSTS | {"keyword_words": 1})
+    body = es.compile_search(
+        SearchQuery(kind="technology", text="电池", page_size=0), BOOSTS | {"keyword_words": 1}
+    )
     assert body["size"] == 0

@@ -14,12 +14,16 @@ def _write(path, worker, batches):
     backend = EmbeddedSearchBackend({"PATH": path, "WRITER_HEAP_BYTES": 15_000_000})
     for b in range(batches):
         docs = [
-            ListingDocument(kind="demand", id=f"{worker}-{b}-{i}", title=f"需求{worker}", summary="电池回收")
+            ListingDocument(
+                kind="demand", id=f"{worker}-{b}-{i}", title=f"需求{worker}", summary="电池回收"
+            )
             for i in range(3)
         ]
         backend.index_documents(docs)
         # every writer also rewrites one shared listing: the last write must win whole
-        backend.index_documents([ListingDocument(kind="demand", id="shared", title=f"{worker}-{b}")])
+        backend.index_documents(
+            [ListingDocument(kind="demand", id="shared", title=f"{worker}-{b}")]
+        )
 
 
 def test_concurrent_writers_from_several_processes_lose_nothing(tmp_path):
@@ -82,15 +86,20 @@ def test_check_reports_a_path_that_is_not_a_folder(tmp_path):
 
 def test_big_batches_analysed_in_a_process_pool_index_the_same(tmp_path, technologies):
     serial = EmbeddedSearchBackend({"PATH": str(tmp_path / "serial")})
-    pooled = EmbeddedSearchBackend({"PATH": str(tmp_path / "pooled"), "PARALLEL_MIN_DOCS": 2,
-                                    "PARALLEL_WORKERS": 2})
-    many = [technology(f"{d.id}-{i}", d.title, d.summary, keywords=d.keywords)
-            for i in range(3) for d in technologies]
+    pooled = EmbeddedSearchBackend(
+        {"PATH": str(tmp_path / "pooled"), "PARALLEL_MIN_DOCS": 2, "PARALLEL_WORKERS": 2}
+    )
+    many = [
+        technology(f"{d.id}-{i}", d.title, d.summary, keywords=d.keywords)
+        for i in range(3)
+        for d in technologies
+    ]
     serial.index_documents(many)
     pooled.index_documents(many)
     assert pooled.count("technology") == serial.count("technology") == 15
     for text in ("锂电池", "缺陷检测", "污水"):
         query = SearchQuery(kind="technology", text=text, ids_only=True)
+
         def found(backend, query=query):  # copies tie: compare (score, id) sets
             return sorted((round(h.score, 4), h.id) for h in backend.search(query).hits)
 
@@ -105,16 +114,33 @@ def test_matching_filters_checked_after_an_unfiltered_fetch_stay_exact(tmp_path,
     backend = EmbeddedSearchBackend({"PATH": str(tmp_path / "index")})
     # The best text matches are closed: the unfiltered fetch finds too few open
     # ones and the filtered query must take over.
-    docs = [ListingDocument(kind="demand", id=f"c{i}", title="锂电池回收", summary="锂电池回收" * (5 - i % 3),
-                            status="closed") for i in range(6)]
-    docs += [ListingDocument(kind="demand", id=f"o{i}", title="电池", summary="废旧电池回收利用" + "说明" * i,
-                             status="open") for i in range(4)]
+    docs = [
+        ListingDocument(
+            kind="demand",
+            id=f"c{i}",
+            title="锂电池回收",
+            summary="锂电池回收" * (5 - i % 3),
+            status="closed",
+        )
+        for i in range(6)
+    ]
+    docs += [
+        ListingDocument(
+            kind="demand",
+            id=f"o{i}",
+            title="电池",
+            summary="废旧电池回收利用" + "说明" * i,
+            status="open",
+        )
+        for i in range(4)
+    ]
     backend.index_documents(docs)
     terms = backend.weighted_terms("demand", "锂电池回收")
     for factor in (2, 100):  # 100: everything fetched, filters checked in Python only
         monkeypatch.setattr(embedded, "PREFILTER_FACTOR", factor)
-        hits = backend.more_like_this("demand", terms, filters={"status__not_in": ["closed"]},
-                                      exclude_ids=["o0"], limit=2)
+        hits = backend.more_like_this(
+            "demand", terms, filters={"status__not_in": ["closed"]}, exclude_ids=["o0"], limit=2
+        )
         assert [h.id for h in hits] == ["o1", "o2"]
         assert all(h.document.status == "open" for h in hits)
 

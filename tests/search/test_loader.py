@@ -6,7 +6,9 @@ from search.backends.embedded import EmbeddedSearchBackend
 
 
 def test_default_backend_comes_from_settings(settings, tmp_path):
-    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.embedded", "PATH": str(tmp_path)}}
+    settings.SEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.embedded", "PATH": str(tmp_path)}
+    }
     backend = get_search_backend()
     assert isinstance(backend, EmbeddedSearchBackend)
     assert backend.path == tmp_path
@@ -16,8 +18,11 @@ def test_default_backend_comes_from_settings(settings, tmp_path):
 def test_named_elasticsearch_backend(settings):
     settings.SEARCH_BACKENDS = {
         "default": {"BACKEND": "search.backends.embedded", "PATH": "/tmp/x"},
-        "es": {"BACKEND": "search.backends.elasticsearch", "URLS": ["http://localhost:9200"],
-               "INDEX_PREFIX": "jiebang"},
+        "es": {
+            "BACKEND": "search.backends.elasticsearch",
+            "URLS": ["http://localhost:9200"],
+            "INDEX_PREFIX": "jiebang",
+        },
     }
     backend = get_search_backend("es")
     assert isinstance(backend, ElasticsearchSearchBackend)
@@ -25,7 +30,9 @@ def test_named_elasticsearch_backend(settings):
 
 
 def test_unknown_name_is_a_clear_configuration_error(settings):
-    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.embedded", "PATH": "/tmp/x"}}
+    settings.SEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.embedded", "PATH": "/tmp/x"}
+    }
     with pytest.raises(SearchBackendError, match="no search backend named 'nope'.*default"):
         get_search_backend("nope")
 
@@ -49,5 +56,7 @@ def test_broken_configs_raise_improperly_configured(config, message):
 def test_unsupported_feature_names_the_backend():
     from search.backends.base import BaseSearchBackend
 
-    with pytest.raises(NotImplementedError, match="base search backend does not support autocomplete"):
+    with pytest.raises(
+        NotImplementedError, match="base search backend does not support autocomplete"
+    ):
         BaseSearchBackend().autocomplete("demand", "x")

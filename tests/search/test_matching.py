@@ -16,9 +16,16 @@ def test_demand_finds_the_technology_that_answers_it(embedded, technologies):
 
 def test_explanation_lists_shared_terms_and_criteria_in_chinese(embedded, technologies):
     embedded.index_documents(technologies)
-    need = demand("d1", "电池热管理", "锂电池快充温升过高，需要液冷热管理系统", tech_field="新能源",
-                  maturity="prototype", cooperation_modes=["合作开发"], budget=1_000_000,
-                  deadline=dt.date.today() + dt.timedelta(days=10))
+    need = demand(
+        "d1",
+        "电池热管理",
+        "锂电池快充温升过高，需要液冷热管理系统",
+        tech_field="新能源",
+        maturity="prototype",
+        cooperation_modes=["合作开发"],
+        budget=1_000_000,
+        deadline=dt.date.today() + dt.timedelta(days=10),
+    )
     best = matching.match(need, backend=embedded, limit=1)[0]
     assert "热管理" in best.shared_terms
     codes = {c.code for c in best.criteria}
@@ -46,11 +53,13 @@ def test_compatibility_lifts_an_otherwise_equal_candidate(embedded):
 
 def test_closed_or_expired_demands_are_never_proposed(embedded):
     past = dt.date.today() - dt.timedelta(days=1)
-    embedded.index_documents([
-        demand("open", "污水处理", "工业污水处理需求"),
-        demand("expired", "污水处理", "工业污水处理需求", deadline=past),
-        demand("closed", "污水处理", "工业污水处理需求", status="closed"),
-    ])
+    embedded.index_documents(
+        [
+            demand("open", "污水处理", "工业污水处理需求"),
+            demand("expired", "污水处理", "工业污水处理需求", deadline=past),
+            demand("closed", "污水处理", "工业污水处理需求", status="closed"),
+        ]
+    )
     from tests.search.conftest import technology
 
     tech = technology("t", "污水处理", "工业污水处理技术")
@@ -59,7 +68,9 @@ def test_closed_or_expired_demands_are_never_proposed(embedded):
 
 def test_text_only_match_and_empty_text(embedded, technologies):
     embedded.index_documents(technologies)
-    assert matching.match_text("小麦抗旱育种", "technology", backend=embedded)[0].document.id == "t5"
+    assert (
+        matching.match_text("小麦抗旱育种", "technology", backend=embedded)[0].document.id == "t5"
+    )
     assert matching.match_text("", "technology", backend=embedded) == []
     lone = matching.match_text("锂电池", "technology", backend=embedded)[0]
     assert lone.criteria == []

@@ -29,8 +29,13 @@ def publish(factory, capture, **kwargs):
 
 
 def test_demand_page_maps_public_fields_only(enterprise):
-    page = DemandPageFactory(organisation=enterprise, confidential_details="机密配方X", contact_phone="123",
-                             problem="<p>薄壁件<b>焊接</b>变形</p>", current_state="现有工艺不稳定")
+    page = DemandPageFactory(
+        organisation=enterprise,
+        confidential_details="机密配方X",
+        contact_phone="123",
+        problem="<p>薄壁件<b>焊接</b>变形</p>",
+        current_state="现有工艺不稳定",
+    )
     DemandIndicatorFactory(page=page)
     doc = document_from_page(page)
     assert (doc.kind, doc.id, doc.title) == ("demand", str(page.pk), page.title)
@@ -44,16 +49,25 @@ def test_demand_page_maps_public_fields_only(enterprise):
 
 
 def test_technology_page_maps_stage_and_price(university):
-    page = TechnologyPageFactory(organisation=university, stage="small_pilot", price_kind="fixed",
-                                 asking_price=300_000, advantages="成本低")
+    page = TechnologyPageFactory(
+        organisation=university,
+        stage="small_pilot",
+        price_kind="fixed",
+        asking_price=300_000,
+        advantages="成本低",
+    )
     doc = document_from_page(page)
     assert doc.kind == "technology" and doc.maturity == "prototype"
     assert doc.budget == 300_000 and "成本低" in doc.body
-    negotiable = TechnologyPageFactory(organisation=university, price_kind="negotiable", asking_price=5)
+    negotiable = TechnologyPageFactory(
+        organisation=university, price_kind="negotiable", asking_price=5
+    )
     assert document_from_page(negotiable).budget is None
 
 
-def test_publishing_indexes_and_fills_admin_search_tokens(index, enterprise, django_capture_on_commit_callbacks):
+def test_publishing_indexes_and_fills_admin_search_tokens(
+    index, enterprise, django_capture_on_commit_callbacks
+):
     page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
     assert index.get_document("demand", str(page.pk)).title == page.title
     page.refresh_from_db()
@@ -68,14 +82,18 @@ def test_unpublishing_removes_from_index(index, enterprise, django_capture_on_co
 
 
 def test_deleting_removes_from_index(index, university, django_capture_on_commit_callbacks):
-    page = publish(TechnologyPageFactory, django_capture_on_commit_callbacks, organisation=university)
+    page = publish(
+        TechnologyPageFactory, django_capture_on_commit_callbacks, organisation=university
+    )
     assert index.count("technology") == 1
     with django_capture_on_commit_callbacks(execute=True):
         page.delete()
     assert index.count("technology") == 0
 
 
-def test_a_listing_that_stops_being_public_is_removed(index, enterprise, django_capture_on_commit_callbacks):
+def test_a_listing_that_stops_being_public_is_removed(
+    index, enterprise, django_capture_on_commit_callbacks
+):
     page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
     assert index.get_document("demand", str(page.pk)) is not None
     with django_capture_on_commit_callbacks(execute=True):
@@ -84,7 +102,9 @@ def test_a_listing_that_stops_being_public_is_removed(index, enterprise, django_
     assert index.get_document("demand", str(page.pk)) is None
 
 
-def test_a_status_saved_without_publishing_is_reindexed(index, enterprise, django_capture_on_commit_callbacks):
+def test_a_status_saved_without_publishing_is_reindexed(
+    index, enterprise, django_capture_on_commit_callbacks
+):
     page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
     page.status = "withdrawn"
     with django_capture_on_commit_callbacks(execute=True):
@@ -92,16 +112,21 @@ def test_a_status_saved_without_publishing_is_reindexed(index, enterprise, djang
     assert index.get_document("demand", str(page.pk)) is None
 
 
-def test_one_transaction_sends_one_task_per_kind(index, enterprise, university,
-                                                  django_capture_on_commit_callbacks, monkeypatch):
+def test_one_transaction_sends_one_task_per_kind(
+    index, enterprise, university, django_capture_on_commit_callbacks, monkeypatch
+):
     sent = []
     real = tasks._sync_many  # runs once per task (the immediate backend runs tasks at enqueue)
-    monkeypatch.setattr(tasks, "_sync_many", lambda kind, ids: sent.append((kind, list(ids))) or real(kind, ids))
+    monkeypatch.setattr(
+        tasks, "_sync_many", lambda kind, ids: sent.append((kind, list(ids))) or real(kind, ids)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         demands = [DemandPageFactory(organisation=enterprise) for _ in range(3)]
         techs = [TechnologyPageFactory(organisation=university) for _ in range(2)]
-    assert sorted(sent) == [("demand", sorted(p.pk for p in demands)),
-                            ("technology", sorted(p.pk for p in techs))]
+    assert sorted(sent) == [
+        ("demand", sorted(p.pk for p in demands)),
+        ("technology", sorted(p.pk for p in techs)),
+    ]
     assert index.count("demand") == 3 and index.count("technology") == 2
 
 
@@ -109,7 +134,9 @@ def test_batch_block_outside_a_transaction_sends_one_task(index, enterprise, mon
     pages = [DemandPageFactory(organisation=enterprise) for _ in range(3)]
     sent = []
     real = tasks._sync_many  # runs once per task (the immediate backend runs tasks at enqueue)
-    monkeypatch.setattr(tasks, "_sync_many", lambda kind, ids: sent.append((kind, list(ids))) or real(kind, ids))
+    monkeypatch.setattr(
+        tasks, "_sync_many", lambda kind, ids: sent.append((kind, list(ids))) or real(kind, ids)
+    )
     # pytest-django's test transaction counts as "inside atomic": run_on_commit
     # would wait for it, so emulate autocommit by running callbacks at once.
     monkeypatch.setattr(indexing.transaction, "on_commit", lambda fn, **kw: fn())
@@ -137,7 +164,9 @@ def test_index_pages_is_synchronous_and_fills_admin_search(index, enterprise):
     assert page.pk in [p.pk for p in found]
 
 
-def test_published_listing_is_searchable_within_a_second(index, enterprise, django_capture_on_commit_callbacks):
+def test_published_listing_is_searchable_within_a_second(
+    index, enterprise, django_capture_on_commit_callbacks
+):
     import time
 
     from search.backends.base import SearchQuery
@@ -173,7 +202,9 @@ def test_rebuild_index_command(index, enterprise, university, capsys):
     kept = DemandPageFactory(organisation=enterprise)
     DemandPageFactory(organisation=enterprise, live=False)
     TechnologyPageFactory(organisation=university)
-    index.index_documents([document_from_page(kept).__class__(kind="demand", id="stale", title="旧")])
+    index.index_documents(
+        [document_from_page(kept).__class__(kind="demand", id="stale", title="旧")]
+    )
     call_command("rebuild_index", "--no-progress")
     out = capsys.readouterr().out
     assert "demand: 1 documents" in out and "technology: 1 documents" in out
@@ -181,11 +212,19 @@ def test_rebuild_index_command(index, enterprise, university, capsys):
     assert index.get_document("demand", str(kept.pk)) is not None
 
 
-def test_matches_between_published_pages(index, enterprise, university, django_capture_on_commit_callbacks):
+def test_matches_between_published_pages(
+    index, enterprise, university, django_capture_on_commit_callbacks
+):
     from search import matching
 
-    tech = publish(TechnologyPageFactory, django_capture_on_commit_callbacks, organisation=university,
-                   title="激光焊接变形控制工艺", summary="通过焊接路径优化控制高温合金薄壁件的焊接变形", keywords="激光焊接")
+    tech = publish(
+        TechnologyPageFactory,
+        django_capture_on_commit_callbacks,
+        organisation=university,
+        title="激光焊接变形控制工艺",
+        summary="通过焊接路径优化控制高温合金薄壁件的焊接变形",
+        keywords="激光焊接",
+    )
     publish(TechnologyPageFactory, django_capture_on_commit_callbacks, organisation=university)
     demand = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
     found = matching.match(document_from_page(demand), backend=index)
@@ -199,16 +238,22 @@ def test_matches_between_published_pages(index, enterprise, university, django_c
 
 
 def test_system_check_reports_broken_configuration(settings, tmp_path):
-    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.embedded", "PATH": str(tmp_path)}}
+    settings.SEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.embedded", "PATH": str(tmp_path)}
+    }
     assert check_search_backends() == []
     settings.SEARCH_BACKENDS = {"other": {"BACKEND": "search.backends.nowhere"}}
     ids = {m.id for m in check_search_backends()}
     assert ids == {"jiebang_search.E001", "jiebang_search.E002"}
-    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.elasticsearch", "URLS": ["es:9200"]}}
+    settings.SEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.elasticsearch", "URLS": ["es:9200"]}
+    }
     assert [m.id for m in check_search_backends()] == ["jiebang_search.W001"]
 
 
-def test_a_recorded_deal_reindexes_the_awarded_listing(index, enterprise, django_capture_on_commit_callbacks):
+def test_a_recorded_deal_reindexes_the_awarded_listing(
+    index, enterprise, django_capture_on_commit_callbacks
+):
     from types import SimpleNamespace
 
     from django.db.models.signals import post_save
@@ -220,6 +265,8 @@ def test_a_recorded_deal_reindexes_the_awarded_listing(index, enterprise, django
     page = publish(DemandPageFactory, django_capture_on_commit_callbacks, organisation=enterprise)
     with django_capture_on_commit_callbacks(execute=True):
         type(page).objects.filter(pk=page.pk).update(status="awarded")  # as bid_award does
-        on_deal_saved(Deal, SimpleNamespace(bid=SimpleNamespace(demand_id=page.pk, technology_id=None)))
+        on_deal_saved(
+            Deal, SimpleNamespace(bid=SimpleNamespace(demand_id=page.pk, technology_id=None))
+        )
     doc = index.get_document("demand", str(page.pk))
     assert doc.status == "awarded"  # still public, no longer matchable

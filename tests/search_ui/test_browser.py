@@ -6,7 +6,11 @@ import pytest
 
 from tests.factories import DemandPageFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
 
 @pytest.fixture
 def chromium_page(new_page):

@@ -16,26 +16,45 @@ def results(response) -> list[str]:
     """Return the result titles (highlight markup removed), in order."""
     html = response.content.decode()
     section = html.split('class="search-results"', 1)[1]
-    return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<h3><a href="[^"]*">(.*?)</a>', section)]
+    return [
+        re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<h3><a href="[^"]*">(.*?)</a>', section)
+    ]
 
 
 @pytest.fixture
 def catalogue(published):
     chain = IndustryChain.objects.order_by("pk")
     welding = published(
-        DemandPageFactory, title="高温合金薄壁件激光焊接变形控制", keywords="激光焊接,变形控制",
-        industry_chain=chain[0], district="370112", budget_kind="range",
-        budget_min=500_000, budget_max=800_000,
+        DemandPageFactory,
+        title="高温合金薄壁件激光焊接变形控制",
+        keywords="激光焊接,变形控制",
+        industry_chain=chain[0],
+        district="370112",
+        budget_kind="range",
+        budget_min=500_000,
+        budget_max=800_000,
     )
     battery = published(
-        DemandPageFactory, title="动力锂电池热管理系统优化", keywords="锂电池,热管理",
-        problem="<p>快充时电芯温升过高，需要液冷热管理方案。</p>", industry_chain=chain[1],
-        district="370102", budget_kind="negotiable", budget_min=None, budget_max=None,
+        DemandPageFactory,
+        title="动力锂电池热管理系统优化",
+        keywords="锂电池,热管理",
+        problem="<p>快充时电芯温升过高，需要液冷热管理方案。</p>",
+        industry_chain=chain[1],
+        district="370102",
+        budget_kind="negotiable",
+        budget_min=None,
+        budget_max=None,
     )
     cutting = published(
-        DemandPageFactory, title="激光切割机床精度提升", keywords="激光切割,数控机床",
-        problem="<p>激光切割的热影响区过大，边缘精度不足。</p>", industry_chain=chain[0],
-        district="370102", status="closed", budget_kind="fixed", budget_min=None,
+        DemandPageFactory,
+        title="激光切割机床精度提升",
+        keywords="激光切割,数控机床",
+        problem="<p>激光切割的热影响区过大，边缘精度不足。</p>",
+        industry_chain=chain[0],
+        district="370102",
+        status="closed",
+        budget_kind="fixed",
+        budget_min=None,
         budget_max=3_000_000,
     )
     return {"welding": welding, "battery": battery, "cutting": cutting}
@@ -63,14 +82,26 @@ def test_full_width_query_finds_the_same_as_half_width(client, published):
 
 
 def test_mixed_chinese_english_query(client, published):
-    published(TechnologyPageFactory, title="基于AI的工业视觉缺陷检测", keywords="机器视觉,AI,缺陷检测",
-              summary="卷积神经网络实时检测金属零件表面缺陷。")
-    published(TechnologyPageFactory, title="小麦抗旱新品种选育", keywords="小麦,育种",
-              summary="分子标记辅助育种。")
-    assert results(client.get("/technologies/", {"q": "ＡＩ 缺陷检测"})) == ["基于AI的工业视觉缺陷检测"]
+    published(
+        TechnologyPageFactory,
+        title="基于AI的工业视觉缺陷检测",
+        keywords="机器视觉,AI,缺陷检测",
+        summary="卷积神经网络实时检测金属零件表面缺陷。",
+    )
+    published(
+        TechnologyPageFactory,
+        title="小麦抗旱新品种选育",
+        keywords="小麦,育种",
+        summary="分子标记辅助育种。",
+    )
+    assert results(client.get("/technologies/", {"q": "ＡＩ 缺陷检测"})) == [
+        "基于AI的工业视觉缺陷检测"
+    ]
 
 
-def test_a_freshly_published_listing_is_found_and_an_unpublished_one_is_not(client, published, committed):
+def test_a_freshly_published_listing_is_found_and_an_unpublished_one_is_not(
+    client, published, committed
+):
     page = published(DemandPageFactory, title="碳纤维复合材料热压成型", keywords="碳纤维")
     assert results(client.get("/demands/", {"q": "碳纤维"})) == [page.title]
     with committed():
@@ -89,8 +120,13 @@ def test_a_withdrawn_listing_is_not_shown_even_if_the_index_is_stale(client, pub
 
 
 def test_a_draft_is_never_indexed_or_shown(client, published):
-    published(DemandPageFactory, title="氢燃料电池双极板涂层", keywords="双极板", live=False,
-              status="draft")
+    published(
+        DemandPageFactory,
+        title="氢燃料电池双极板涂层",
+        keywords="双极板",
+        live=False,
+        status="draft",
+    )
     assert "氢燃料电池双极板涂层" not in client.get("/demands/", {"q": "双极板"}).content.decode()
 
 
@@ -125,29 +161,42 @@ def test_browsing_without_query_uses_the_database_with_facets(client, catalogue)
     assert sorted(results(response)) == ["动力锂电池热管理系统优化", "激光切割机床精度提升"]
     assert facet(response, "budget_band") == {"negotiable": 1, "1m-5m": 1}
     assert facet(response, "status") == {"open": 1, "closed": 1}
-    assert results(client.get("/demands/", {"budget_band": "negotiable"})) == ["动力锂电池热管理系统优化"]
+    assert results(client.get("/demands/", {"budget_band": "negotiable"})) == [
+        "动力锂电池热管理系统优化"
+    ]
 
 
 def test_technology_facets_include_maturity_and_cooperation_mode(client, published):
     mode = CooperationMode.objects.order_by("pk").first()
     field = TechnologyField.objects.order_by("pk").last()
-    published(TechnologyPageFactory, title="锂电池正极材料", keywords="锂电池", stage="pilot",
-              cooperation_modes=[mode], technology_field=field, price_kind="fixed",
-              asking_price=300_000)
+    published(
+        TechnologyPageFactory,
+        title="锂电池正极材料",
+        keywords="锂电池",
+        stage="pilot",
+        cooperation_modes=[mode],
+        technology_field=field,
+        price_kind="fixed",
+        asking_price=300_000,
+    )
     published(TechnologyPageFactory, title="锂电池回收工艺", keywords="锂电池,回收", stage="mature")
     response = client.get("/technologies/", {"q": "锂电池"})
     assert facet(response, "stage") == {"pilot": 1, "mature": 1}
     assert facet(response, "cooperation_mode") == {mode.slug: 1}
     assert facet(response, "technology_field")[field.slug] == 1
     assert facet(response, "budget_band") == {"100k-500k": 1, "negotiable": 1}
-    assert results(client.get("/technologies/", {"q": "锂电池", "stage": "mature"})) == ["锂电池回收工艺"]
+    assert results(client.get("/technologies/", {"q": "锂电池", "stage": "mature"})) == [
+        "锂电池回收工艺"
+    ]
     assert results(client.get("/technologies/", {"stage": "pilot"})) == ["锂电池正极材料"]
 
 
 def test_pagination_keeps_the_query_and_filters(client, published):
     org = OrganisationFactory()
     for n in range(23):
-        published(DemandPageFactory, title=f"陶瓷基板烧结工艺{n}", keywords="陶瓷基板", organisation=org)
+        published(
+            DemandPageFactory, title=f"陶瓷基板烧结工艺{n}", keywords="陶瓷基板", organisation=org
+        )
     first = client.get("/demands/", {"q": "陶瓷基板", "district": "370112"})
     assert len(results(first)) == 20 and first.context["search"].total == 23
     html = first.content.decode()
@@ -163,7 +212,10 @@ def test_empty_result_page_suggests_dropping_filters_and_popular_keywords(client
     response = client.get("/demands/", {"q": "锂电池", "district": "370112"})
     assert response.status_code == 200 and results(response) == []
     help = response.context["search"].help
-    assert help.without_filters.count == 1 and help.without_filters.url == "?q=%E9%94%82%E7%94%B5%E6%B1%A0"
+    assert (
+        help.without_filters.count == 1
+        and help.without_filters.url == "?q=%E9%94%82%E7%94%B5%E6%B1%A0"
+    )
     html = response.content.decode()
     assert "去掉全部筛选条件" in html and "（可找到 1 项）" in html and "热门关键词" in html
     assert "激光焊接" in [h.label for h in help.popular]
@@ -207,7 +259,9 @@ def test_invalid_filter_values_are_reported(client, catalogue):
     assert results(response) == []
 
 
-def test_engine_failure_shows_a_notice_and_serves_the_database_listing(client, catalogue, settings, tmp_path):
+def test_engine_failure_shows_a_notice_and_serves_the_database_listing(
+    client, catalogue, settings, tmp_path
+):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     settings.SEARCH_BACKENDS = {

@@ -16,16 +16,24 @@ SECRET = "机密工艺参数-ZX9-激光焊接"
 @pytest.fixture
 def listings(published, enterprise, university):
     demand = published(
-        DemandPageFactory, organisation=enterprise, title="高温合金薄壁件激光焊接变形控制",
-        keywords="激光焊接,变形控制,高温合金", confidential_details=SECRET,
+        DemandPageFactory,
+        organisation=enterprise,
+        title="高温合金薄壁件激光焊接变形控制",
+        keywords="激光焊接,变形控制,高温合金",
+        confidential_details=SECRET,
         problem="<p>高温合金薄壁件激光焊接后变形超差，需要焊接工艺与夹具优化。</p>",
     )
     welding = published(
-        TechnologyPageFactory, organisation=university, title="薄壁件激光焊接变形控制工艺",
-        keywords="激光焊接,变形控制", summary="通过焊接路径规划与随形夹具，控制高温合金薄壁件激光焊接变形。",
+        TechnologyPageFactory,
+        organisation=university,
+        title="薄壁件激光焊接变形控制工艺",
+        keywords="激光焊接,变形控制",
+        summary="通过焊接路径规划与随形夹具，控制高温合金薄壁件激光焊接变形。",
     )
     battery = published(
-        TechnologyPageFactory, title="锂电池正极材料制备", keywords="锂电池,正极材料",
+        TechnologyPageFactory,
+        title="锂电池正极材料制备",
+        keywords="锂电池,正极材料",
         summary="高镍三元正极材料共沉淀制备。",
     )
     return {"demand": demand, "welding": welding, "battery": battery}
@@ -38,16 +46,22 @@ def matches_html(response) -> str:
     return html.split('class="card search-matches"', 1)[1].split("</section>", 1)[0]
 
 
-def test_demand_owner_sees_fitting_technologies_and_research_organisations(client, listings, enterprise_member, university):
+def test_demand_owner_sees_fitting_technologies_and_research_organisations(
+    client, listings, enterprise_member, university
+):
     client.force_login(enterprise_member)
     block = matches_html(client.get(listings["demand"].url))
     assert "薄壁件激光焊接变形控制工艺" in block
-    assert "锂电池正极材料制备" not in block or block.index("薄壁件激光焊接") < block.index("锂电池正极材料制备")
+    assert "锂电池正极材料制备" not in block or block.index("薄壁件激光焊接") < block.index(
+        "锂电池正极材料制备"
+    )
     assert "匹配度" in block and "共同关键词" in block
     assert "推荐科研单位" in block and university.name in block
 
 
-def test_technology_owner_sees_demands_and_enterprises_without_their_confidential_details(client, listings, research_member, enterprise):
+def test_technology_owner_sees_demands_and_enterprises_without_their_confidential_details(
+    client, listings, research_member, enterprise
+):
     client.force_login(research_member)
     response = client.get(listings["welding"].url)
     block = matches_html(response)
@@ -70,11 +84,22 @@ def test_others_see_no_matches_block(client, listings, who, request):
     assert "search-matches" not in response.content.decode()
 
 
-def test_unavailable_counterparts_are_not_proposed(client, listings, published, enterprise, research_member):
-    closed = published(DemandPageFactory, organisation=OrganisationFactory(), status="closed",
-                       title="激光焊接变形控制已截止需求", keywords="激光焊接")
-    stale = published(DemandPageFactory, organisation=OrganisationFactory(),
-                      title="激光焊接变形控制撤回需求", keywords="激光焊接")
+def test_unavailable_counterparts_are_not_proposed(
+    client, listings, published, enterprise, research_member
+):
+    closed = published(
+        DemandPageFactory,
+        organisation=OrganisationFactory(),
+        status="closed",
+        title="激光焊接变形控制已截止需求",
+        keywords="激光焊接",
+    )
+    stale = published(
+        DemandPageFactory,
+        organisation=OrganisationFactory(),
+        title="激光焊接变形控制撤回需求",
+        keywords="激光焊接",
+    )
     type(stale).objects.filter(pk=stale.pk).update(status="withdrawn")  # index left stale
     client.force_login(research_member)
     block = matches_html(client.get(listings["welding"].url))
@@ -82,9 +107,18 @@ def test_unavailable_counterparts_are_not_proposed(client, listings, published, 
     assert "高温合金薄壁件激光焊接变形控制" in block
 
 
-def test_own_organisations_listings_are_not_proposed(client, published, enterprise, enterprise_member):
-    demand = published(DemandPageFactory, organisation=enterprise, title="激光焊接变形控制", keywords="激光焊接")
-    own = published(TechnologyPageFactory, organisation=enterprise, title="本单位激光焊接技术", keywords="激光焊接")
+def test_own_organisations_listings_are_not_proposed(
+    client, published, enterprise, enterprise_member
+):
+    demand = published(
+        DemandPageFactory, organisation=enterprise, title="激光焊接变形控制", keywords="激光焊接"
+    )
+    own = published(
+        TechnologyPageFactory,
+        organisation=enterprise,
+        title="本单位激光焊接技术",
+        keywords="激光焊接",
+    )
     client.force_login(enterprise_member)
     assert own.title not in matches_html(client.get(demand.url))
 
@@ -110,7 +144,11 @@ def test_organisation_kinds_follow_the_direction(listings, enterprise_member):
 
     found = listing_matches(listings["demand"])
     assert found.target_kind == "technology"
-    assert all(o.organisation.kind in (Organisation.Kind.UNIVERSITY, Organisation.Kind.INSTITUTE)
-               for o in found.organisations)
-    assert [m.score for m in found.listings] == sorted((m.score for m in found.listings), reverse=True)
+    assert all(
+        o.organisation.kind in (Organisation.Kind.UNIVERSITY, Organisation.Kind.INSTITUTE)
+        for o in found.organisations
+    )
+    assert [m.score for m in found.listings] == sorted(
+        (m.score for m in found.listings), reverse=True
+    )
     assert all(0 <= m.percent <= 100 for m in found.listings)

@@ -67,9 +67,21 @@ def demand_data(indicators=None, attachments=None, **overrides) -> dict:
         "contact_phone": "0531-66668888",
     }
     data.update(overrides)
-    data.update(rows("indicators", indicators if indicators is not None else [
-        {"name": "焊后变形量", "target_value": "≤0.2", "unit": "mm", "verification": "第三方检测"},
-    ]))
+    data.update(
+        rows(
+            "indicators",
+            indicators
+            if indicators is not None
+            else [
+                {
+                    "name": "焊后变形量",
+                    "target_value": "≤0.2",
+                    "unit": "mm",
+                    "verification": "第三方检测",
+                },
+            ],
+        )
+    )
     data.update(rows("attachments", attachments or []))
     return data
 
@@ -95,8 +107,20 @@ def technology_data(ip_items=None, attachments=None, **overrides) -> dict:
         "contact_phone": "0531-88889999",
     }
     data.update(overrides)
-    data.update(rows("ip_items", ip_items if ip_items is not None else [
-        {"ip_type": "invention", "number": "ZL202310000001.X", "title": "一种正极材料", "status": "granted"},
-    ]))
+    data.update(
+        rows(
+            "ip_items",
+            ip_items
+            if ip_items is not None
+            else [
+                {
+                    "ip_type": "invention",
+                    "number": "ZL202310000001.X",
+                    "title": "一种正极材料",
+                    "status": "granted",
+                },
+            ],
+        )
+    )
     data.update(rows("attachments", attachments or []))
     return data

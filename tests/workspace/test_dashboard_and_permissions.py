@@ -31,7 +31,9 @@ def test_user_without_membership_goes_to_onboarding(client):
 
 
 def test_dashboard_lists_own_listings_with_status_and_score(client, enterprise_member, enterprise):
-    mine = DemandPageFactory(organisation=enterprise, title="本单位的需求", live=False, status="draft")
+    mine = DemandPageFactory(
+        organisation=enterprise, title="本单位的需求", live=False, status="draft"
+    )
     DemandPageFactory(title="别人的需求")
     client.force_login(enterprise_member)
     body = client.get(reverse("workspace:dashboard")).content.decode()
@@ -107,7 +109,10 @@ def test_submit_then_submit_again_and_edit_are_refused(client, enterprise_member
     assert WorkflowState.objects.count() == 1
     response = client.get(url("listing_edit", page))
     assert response.status_code == 302 and response["Location"] == reverse("workspace:dashboard")
-    assert "badge review in_review\">审核中" in client.get(reverse("workspace:dashboard")).content.decode()
+    assert (
+        'badge review in_review">审核中'
+        in client.get(reverse("workspace:dashboard")).content.decode()
+    )
 
 
 def test_withdraw_live_listing(client, enterprise_member, enterprise):
@@ -134,7 +139,10 @@ def test_withdraw_during_review_cancels_the_workflow(client, enterprise_member, 
 def test_live_listing_without_changes_has_nothing_to_submit(client, enterprise_member, enterprise):
     page = DemandPageFactory(organisation=enterprise)
     client.force_login(enterprise_member)
-    assert url("listing_submit", page) not in client.get(reverse("workspace:dashboard")).content.decode()
+    assert (
+        url("listing_submit", page)
+        not in client.get(reverse("workspace:dashboard")).content.decode()
+    )
     response = client.post(url("listing_submit", page), follow=True)
     assert "无需提交审核" in response.content.decode()
     assert not WorkflowState.objects.exists()
@@ -145,7 +153,9 @@ def test_blank_and_existing_forms_render(client, request, kind):
     member = request.getfixturevalue("enterprise_member" if kind == "demand" else "research_member")
     organisation = member.memberships.get().organisation
     client.force_login(member)
-    response = client.get(reverse("workspace:listing_create", kwargs={"organisation_id": organisation.pk}))
+    response = client.get(
+        reverse("workspace:listing_create", kwargs={"organisation_id": organisation.pk})
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert 'enctype="multipart/form-data"' in body and "attachments-TOTAL_FORMS" in body

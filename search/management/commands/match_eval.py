@@ -59,7 +59,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--corpus", required=True, action="append",
+            "--corpus",
+            required=True,
+            action="append",
             help="JSON lines of listings to index (repeat to add more files)",
         )
         parser.add_argument("--queries", required=True, help="JSON lines of listings to match")

@@ -25,8 +25,13 @@ class Command(BaseCommand):
             queryset = listing_queryset(kind)
             total = queryset.count()
             started = time.perf_counter()
-            with tqdm(total=total, desc=kind, unit="doc", disable=opts["no_progress"],
-                      file=self.stderr._out) as bar:
+            with tqdm(
+                total=total,
+                desc=kind,
+                unit="doc",
+                disable=opts["no_progress"],
+                file=self.stderr._out,
+            ) as bar:
                 documents = (document_from_page(page) for page in queryset.iterator(chunk_size=500))
                 count = backend.rebuild(kind, documents, progress=bar.update)
             elapsed = time.perf_counter() - started

@@ -37,8 +37,13 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['user']} 不是审核人员。")
         try:
             report = catalogue_import(
-                source=str(path), kind=options["kind"], actor=actor, dry_run=options["dry_run"],
-                partial=options["partial"], filename=path.name, progress=_progress,
+                source=str(path),
+                kind=options["kind"],
+                actor=actor,
+                dry_run=options["dry_run"],
+                partial=options["partial"],
+                filename=path.name,
+                progress=_progress,
             )
         except (OSError, ValueError, KeyError) as exc:
             raise CommandError(f"无法读取工作簿：{exc}") from exc
@@ -52,7 +57,11 @@ class Command(BaseCommand):
 
     @staticmethod
     def _summary(report) -> str:
-        verb = "校验通过（试运行，未写入）" if report.dry_run else ("已导入" if report.committed else "未导入")
+        verb = (
+            "校验通过（试运行，未写入）"
+            if report.dry_run
+            else ("已导入" if report.committed else "未导入")
+        )
         return (
             f"{verb}：共 {report.rows} 行，新增 {report.created}，更新 {report.updated}，"
             f"新建单位 {report.organisations_created}，错误 {len(report.errors)} 处"

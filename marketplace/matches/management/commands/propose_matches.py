@@ -13,18 +13,29 @@ from marketplace.matches.services import DEFAULT_LIMIT_PER_LISTING, matches_prop
 
 
 class Command(BaseCommand):
-    help = "Propose demand–technology matches above JIEBANG_MATCH_MIN_SCORE for the curators' queue."
+    help = (
+        "Propose demand–technology matches above JIEBANG_MATCH_MIN_SCORE for the curators' queue."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--min-score", type=float, default=None,
-                            help=f"0–100 threshold (default: setting, now {match_min_score():g})")
-        parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT_PER_LISTING,
-                            help="counterparts considered per listing")
+        parser.add_argument(
+            "--min-score",
+            type=float,
+            default=None,
+            help=f"0–100 threshold (default: setting, now {match_min_score():g})",
+        )
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=DEFAULT_LIMIT_PER_LISTING,
+            help="counterparts considered per listing",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **opts):
-        with tqdm(desc="listings", unit="listing", disable=opts["no_progress"],
-                  file=self.stderr) as bar:
+        with tqdm(
+            desc="listings", unit="listing", disable=opts["no_progress"], file=self.stderr
+        ) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.total = total
