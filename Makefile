@@ -49,8 +49,8 @@ messages: venv ## Update and compile the translation catalogues (needs Debian's 
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=data --ignore=bench
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
-bench: venv ## Run the benchmarks in bench/ (see bench/README.md)
-	$(PY) bench/run.py
+bench: venv ## Search/matching benchmark vs the BM25 reference (others: bench/README.md)
+	$(PY) bench/bench_search.py --sizes 10000 100000 --queries 300 --rss
 
 clean-data: ## Delete the local database, index and uploads (data/)
 	rm -rf data
