@@ -1,17 +1,11 @@
+"""Organisations and people shared by the account and organisation tests (the cache is
+cleared for every test by tests/conftest.py)."""
+
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate limits live in the locmem cache; every test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
