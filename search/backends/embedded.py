@@ -586,7 +586,9 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         problems = []
         if self.path.exists() and not self.path.is_dir():
             return [f"search index path {self.path} exists but is not a folder"]
-        probe = self.path if self.path.exists() else self.path.parent
+        probe = self.path
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent  # the folder is created on first write
         if not os.access(probe, os.W_OK):
             problems.append(f"search index folder {self.path} is not writable")
         for kind in KINDS:

@@ -158,3 +158,8 @@ def test_rebuild_replaces_an_index_written_with_an_older_schema(tmp_path, techno
         backend.count("technology")
     assert backend.rebuild("technology", technologies) == len(technologies)
     assert backend.count("technology") == len(technologies)
+
+
+def test_check_accepts_a_path_whose_parents_are_created_on_first_write(tmp_path):
+    backend = EmbeddedSearchBackend({"PATH": str(tmp_path / "data" / "not-yet" / "search-index")})
+    assert backend.check() == []
