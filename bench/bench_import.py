@@ -81,6 +81,11 @@ def main() -> None:
     model = DemandPage if args.kind == "demand" else TechnologyPage
     live = model.objects.live().count()
     assert report.committed and live == args.rows, (report.errors[:5], live)
+    # The import's one transaction queues one batched index task per kind on commit
+    # (immediate under test settings), so the index must hold every row by now.
+    from search.backends import get_search_backend
+
+    indexed = get_search_backend().count(args.kind)
 
     print(
         json.dumps(
@@ -95,6 +100,7 @@ def main() -> None:
                 "migrate_seconds": round(migrate_s, 2),
                 "organisations_created": report.organisations_created,
                 "live_listings": live,
+                "indexed": indexed,
                 "target_seconds": 60,
                 "machine": f"{platform.node()} {platform.machine()} "
                 f"{os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}",
