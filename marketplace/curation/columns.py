@@ -409,30 +409,40 @@ DISTRICT = Column(
     note=_("济南市区县或功能区名称。"),
 )
 
+
+def _chain_column(*, required: bool) -> Column:
+    return Column(
+        "产业链",
+        "industry_chain",
+        taxonomy(IndustryChain),
+        export=lambda p: p.industry_chain and p.industry_chain.name,
+        required=required,
+        empty=None,
+        allowed=_names_of(IndustryChain),
+        width=22,
+    )
+
+
+def _field_column(*, required: bool) -> Column:
+    return Column(
+        "技术领域",
+        "technology_field",
+        taxonomy(TechnologyField),
+        export=lambda p: p.technology_field and p.technology_field.name,
+        required=required,
+        empty=None,
+        allowed=_names_of(TechnologyField),
+        width=18,
+    )
+
+
 DEMAND_COLUMNS: list[Column] = [
     *COMMON_HEAD,
     Column("需求名称", "title", text(255), required=True, width=36),
     *_org_columns("demand"),
     DISTRICT,
-    Column(
-        "产业链",
-        "industry_chain",
-        taxonomy(IndustryChain),
-        export=lambda p: p.industry_chain and p.industry_chain.name,
-        required=True,
-        empty=None,
-        allowed=_names_of(IndustryChain),
-        width=22,
-    ),
-    Column(
-        "技术领域",
-        "technology_field",
-        taxonomy(TechnologyField),
-        export=lambda p: p.technology_field and p.technology_field.name,
-        empty=None,
-        allowed=_names_of(TechnologyField),
-        width=18,
-    ),
+    _chain_column(required=True),
+    _field_column(required=False),
     Column("关键词", "keywords", text(200), note=_("3–8个，用逗号或顿号分隔。"), width=24),
     Column(
         "主要技术问题",
@@ -563,25 +573,8 @@ TECHNOLOGY_COLUMNS: list[Column] = [
         note=_("仅在新建单位时使用，默认“高校”。"),
     ),
     DISTRICT,
-    Column(
-        "技术领域",
-        "technology_field",
-        taxonomy(TechnologyField),
-        export=lambda p: p.technology_field and p.technology_field.name,
-        required=True,
-        empty=None,
-        allowed=_names_of(TechnologyField),
-        width=18,
-    ),
-    Column(
-        "产业链",
-        "industry_chain",
-        taxonomy(IndustryChain),
-        export=lambda p: p.industry_chain and p.industry_chain.name,
-        empty=None,
-        allowed=_names_of(IndustryChain),
-        width=22,
-    ),
+    _field_column(required=True),
+    _chain_column(required=False),
     Column("关键词", "keywords", text(200), note=_("3–8个，用逗号或顿号分隔。"), width=24),
     Column("成果简介", "summary", text(), required=True, width=48, note=_("200–500字为宜。")),
     Column(
