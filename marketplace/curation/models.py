@@ -53,3 +53,17 @@ class AuditEntry(models.Model):
 
 
 from .models_events import Diagnosis, EventInvitation, EventMeeting, MatchmakingEvent  # noqa: E402, F401
+
+
+class OverdueReminder(models.Model):
+    """One reminder per overdue item and due date, so the daily command is safe to repeat."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("逾期提醒记录")
+        verbose_name_plural = _("逾期提醒记录")
+
+    def __str__(self) -> str:
+        return self.key
