@@ -374,6 +374,35 @@ def _pending_table(key: str, title: str, loader) -> Callable[[Figures], Table]:
     return build
 
 
+def response_curators(figures: Figures) -> Table:
+    rows = [list(r) for r in selectors.curator_response_times(figures.filters)]
+    return Table(
+        "response_curators",
+        _("审核人员响应时间"),
+        [_("审核人员"), _("已办结审核"), _("中位用时（天）")],
+        rows,
+        _("从提交审核到审核人员作出决定；按提交时间筛选，不按区县筛选。"),
+        chart_columns=(2,),
+    )
+
+
+def response_organisations(figures: Figures) -> Table:
+    rows = [list(r) for r in selectors.organisation_response_times(figures.filters)]
+    return Table(
+        "response_organisations",
+        _("单位响应时间"),
+        [
+            _("单位"),
+            _("已决定的揭榜方案"),
+            _("决定中位用时（天）"),
+            _("已答复的推荐对接"),
+            _("答复中位用时（天）"),
+        ],
+        rows,
+        _("揭榜：从方案提交到入围、定榜或婉拒；对接：从平台推荐到该单位答复。"),
+    )
+
+
 def _local(moment):
     from django.utils import timezone
 
@@ -401,6 +430,8 @@ TABLES: dict[str, Callable[[Figures], Table | None]] = {
     "overdue_matches": _pending_table(
         "overdue_matches", _("待答复的推荐对接"), selectors.pending_match_answers
     ),
+    "response_curators": response_curators,
+    "response_organisations": response_organisations,
 }
 
 
@@ -426,7 +457,15 @@ PAGES = {
         ),
         DashboardPage("gap", _("供需缺口"), ("gap_chain", "gap_field")),
         DashboardPage(
-            "overdue", _("逾期事项"), ("overdue_reviews", "overdue_bids", "overdue_matches")
+            "overdue",
+            _("逾期事项"),
+            (
+                "overdue_reviews",
+                "overdue_bids",
+                "overdue_matches",
+                "response_curators",
+                "response_organisations",
+            ),
         ),
     )
 }

@@ -587,3 +587,72 @@ def pending_match_answers(
 
 def overdue_summary(items: list[PendingItem]) -> tuple[int, int]:
     return len(items), sum(1 for item in items if item.is_overdue)
+
+
+def _median_days(spans: list[dt.timedelta]) -> float | None:
+    return round(statistics.median(s.total_seconds() for s in spans) / 86400, 1) if spans else None
+
+
+def curator_response_times(filters: DashboardFilter) -> list[tuple[str, int, float | None]]:
+    """Per curator: reviews decided and the median days from submission to decision."""
+    from wagtail.models import TaskState
+
+    states = TaskState.objects.filter(
+        status__in=(TaskState.STATUS_APPROVED, TaskState.STATUS_REJECTED),
+        finished_by__isnull=False,
+        finished_at__isnull=False,
+    )
+    if filters.date_from:
+        states = states.filter(started_at__date__gte=filters.date_from)
+    if filters.date_to:
+        states = states.filter(started_at__date__lte=filters.date_to)
+    spans: dict[str, list[dt.timedelta]] = {}
+    for who, started, finished in states.values_list(
+        "finished_by__email", "started_at", "finished_at"
+    ):
+        spans.setdefault(who, []).append(finished - started)
+    return sorted(((who, len(s), _median_days(s)) for who, s in spans.items()), key=lambda r: -r[1])
+
+
+def organisation_response_times(
+    filters: DashboardFilter,
+) -> list[tuple[str, int, float | None, int, float | None]]:
+    """Per listing owner: bids decided and matches answered, with median days to respond."""
+    bids = Bid.objects.filter(
+        decided_at__isnull=False,
+        submitted_at__isnull=False,
+        status__in=(BidStatus.SHORTLISTED, BidStatus.AWARDED, BidStatus.DECLINED),
+    )
+    if filters.district:
+        bids = bids.filter(
+            Q(demand__district=filters.district) | Q(technology__district=filters.district)
+        )
+    decided: dict[str, list[dt.timedelta]] = {}
+    for demand_org, tech_org, submitted, done in bids.values_list(
+        "demand__organisation__name", "technology__organisation__name", "submitted_at", "decided_at"
+    ):
+        decided.setdefault(demand_org or tech_org, []).append(done - submitted)
+    answered: dict[str, list[dt.timedelta]] = {}
+    model = match_model()
+    if model is not None:
+        for side in ("demand", "technology"):
+            rows = model.objects.filter(
+                **{f"{side}_answered_at__isnull": False}, decided_at__isnull=False
+            )
+            if filters.district:
+                rows = rows.filter(**{f"{side}__district": filters.district})
+            for org, recommended, at in rows.values_list(
+                f"{side}__organisation__name", "decided_at", f"{side}_answered_at"
+            ):
+                answered.setdefault(org, []).append(at - recommended)
+    names = sorted(set(decided) | set(answered))
+    return [
+        (
+            name,
+            len(decided.get(name, [])),
+            _median_days(decided.get(name, [])),
+            len(answered.get(name, [])),
+            _median_days(answered.get(name, [])),
+        )
+        for name in names
+    ]

@@ -408,3 +408,48 @@ def test_menu_item_for_curators_only(client, curator, enterprise_member):
     enterprise_member.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client.force_login(enterprise_member)
     assert DASHBOARD not in client.get("/admin/").content.decode()
+
+
+def test_organisation_response_times_from_bids_and_match_answers(market):
+    from marketplace.curation.selectors import organisation_response_times
+    from marketplace.matches.models import Match
+
+    owner = market["d1"].organisation.name
+    recommended = timezone.now() - dt.timedelta(days=6)
+    Match.objects.create(
+        demand=market["d1"],
+        technology=market["t1"],
+        state="recommended",
+        decided_at=recommended,
+        demand_answer="interested",
+        demand_answered_at=recommended + dt.timedelta(days=3),
+    )
+    rows = {row[0]: row[1:] for row in organisation_response_times(DashboardFilter())}
+    # The awarded bid: submitted 2025-03-11 09:00, decided 2025-04-20 09:00.
+    assert rows[owner] == (1, 40.0, 1, 3.0)
+    assert market["t1"].organisation.name not in rows  # it never answered
+
+
+def test_curator_response_times_from_wagtail_reviews(
+    curator, enterprise, enterprise_member, client
+):
+    from wagtail.models import TaskState
+
+    from cms import services
+    from marketplace.curation.selectors import curator_response_times
+
+    draft = DemandPageFactory(organisation=enterprise, live=False, status="draft")
+    state = services.listing_submit(user=enterprise_member, page=draft)
+    task_state = draft.current_workflow_task_state or TaskState.objects.get(
+        workflow_state__object_id=str(draft.pk)
+    )
+    task_state.task.specific.on_action(task_state, curator, "approve")
+    TaskState.objects.filter(pk=task_state.pk).update(
+        started_at=timezone.now() - dt.timedelta(days=2)
+    )
+    assert state is not None
+    ((who, count, median),) = curator_response_times(DashboardFilter())
+    assert (who, count) == (curator.email, 1) and 1.9 <= median <= 2.1
+    client.force_login(curator)
+    body = client.get(DASHBOARD + "overdue/").content.decode()
+    assert 'data-table="response_curators"' in body and curator.email in body
