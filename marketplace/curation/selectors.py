@@ -15,7 +15,10 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
+    Avg,
     Count,
+    DurationField,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -614,10 +617,26 @@ def curator_response_times(filters: DashboardFilter) -> list[tuple[str, int, flo
     return sorted(((who, len(s), _median_days(s)) for who, s in spans.items()), key=lambda r: -r[1])
 
 
+def _avg_days(value) -> float | None:
+    return round(value.total_seconds() / 86400, 1) if value is not None else None
+
+
+def _response_by_organisation(queryset, organisation, start: str, end: str) -> dict:
+    """``{organisation name: (count, mean timedelta)}``, aggregated in the database."""
+    span = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+    rows = (
+        queryset.annotate(owner=organisation)
+        .values("owner")
+        .annotate(n=Count("pk"), mean=Avg(span))
+        .values_list("owner", "n", "mean")
+    )
+    return {owner: (n, mean) for owner, n, mean in rows}
+
+
 def organisation_response_times(
     filters: DashboardFilter,
 ) -> list[tuple[str, int, float | None, int, float | None]]:
-    """Per listing owner: bids decided and matches answered, with median days to respond."""
+    """Per listing owner: bids decided and matches answered, with mean days to respond."""
     bids = Bid.objects.filter(
         decided_at__isnull=False,
         submitted_at__isnull=False,
@@ -627,32 +646,32 @@ def organisation_response_times(
         bids = bids.filter(
             Q(demand__district=filters.district) | Q(technology__district=filters.district)
         )
-    decided: dict[str, list[dt.timedelta]] = {}
-    for demand_org, tech_org, submitted, done in bids.values_list(
-        "demand__organisation__name", "technology__organisation__name", "submitted_at", "decided_at"
-    ):
-        decided.setdefault(demand_org or tech_org, []).append(done - submitted)
-    answered: dict[str, list[dt.timedelta]] = {}
+    owner = Coalesce("demand__organisation__name", "technology__organisation__name")
+    decided = _response_by_organisation(bids, owner, "submitted_at", "decided_at")
+    answered: dict[str, tuple[int, Any]] = {}
     model = match_model()
-    if model is not None:
-        for side in ("demand", "technology"):
-            rows = model.objects.filter(
-                **{f"{side}_answered_at__isnull": False}, decided_at__isnull=False
-            )
-            if filters.district:
-                rows = rows.filter(**{f"{side}__district": filters.district})
-            for org, recommended, at in rows.values_list(
-                f"{side}__organisation__name", "decided_at", f"{side}_answered_at"
-            ):
-                answered.setdefault(org, []).append(at - recommended)
-    names = sorted(set(decided) | set(answered))
+    for side in ("demand", "technology") if model is not None else ():
+        rows = model.objects.filter(
+            **{f"{side}_answered_at__isnull": False}, decided_at__isnull=False
+        )
+        if filters.district:
+            rows = rows.filter(**{f"{side}__district": filters.district})
+        found = _response_by_organisation(
+            rows, F(f"{side}__organisation__name"), "decided_at", f"{side}_answered_at"
+        )
+        for name, (n, mean) in found.items():
+            if name in answered:  # an organisation on both sides: weight the two means
+                m, other = answered[name]
+                mean = (mean * n + other * m) / (n + m)
+                n += m
+            answered[name] = (n, mean)
     return [
         (
             name,
-            len(decided.get(name, [])),
-            _median_days(decided.get(name, [])),
-            len(answered.get(name, [])),
-            _median_days(answered.get(name, [])),
+            decided.get(name, (0, None))[0],
+            _avg_days(decided.get(name, (0, None))[1]),
+            answered.get(name, (0, None))[0],
+            _avg_days(answered.get(name, (0, None))[1]),
         )
-        for name in names
+        for name in sorted(set(decided) | set(answered))
     ]
