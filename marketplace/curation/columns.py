@@ -410,6 +410,21 @@ DISTRICT = Column(
 )
 
 
+def _choice_column(
+    header: str, name: str, choices: type[models.TextChoices], *, empty: Any, width: int
+) -> Column:
+    """An optional column holding one of ``choices``, written and read by its label."""
+    return Column(
+        header,
+        name,
+        choice(choices),
+        export=_label(choices, name),
+        empty=empty,
+        allowed=_labels(choices),
+        width=width,
+    )
+
+
 def _chain_column(*, required: bool) -> Column:
     return Column(
         "产业链",
@@ -486,24 +501,10 @@ DEMAND_COLUMNS: list[Column] = [
         note=DATE_NOTE,
         width=14,
     ),
-    Column(
-        "知识产权归属",
-        "ip_ownership",
-        choice(IPOwnership),
-        export=_label(IPOwnership, "ip_ownership"),
-        empty=IPOwnership.CONTRACT,
-        allowed=_labels(IPOwnership),
-        width=14,
+    _choice_column(
+        "知识产权归属", "ip_ownership", IPOwnership, empty=IPOwnership.CONTRACT, width=14
     ),
-    Column(
-        "资金投入方式",
-        "budget_kind",
-        choice(BudgetKind),
-        export=_label(BudgetKind, "budget_kind"),
-        empty=BudgetKind.RANGE,
-        allowed=_labels(BudgetKind),
-        width=14,
-    ),
+    _choice_column("资金投入方式", "budget_kind", BudgetKind, empty=BudgetKind.RANGE, width=14),
     Column(
         "预算下限（万元）",
         "budget_min",
@@ -585,33 +586,9 @@ TECHNOLOGY_COLUMNS: list[Column] = [
         width=40,
         note=_("纯文本；每行一段。"),
     ),
-    Column(
-        "成果属性",
-        "attribute",
-        choice(Attribute),
-        export=_label(Attribute, "attribute"),
-        empty=Attribute.ORIGINAL,
-        allowed=_labels(Attribute),
-        width=16,
-    ),
-    Column(
-        "成果水平",
-        "level",
-        choice(Level),
-        export=_label(Level, "level"),
-        empty=Level.UNRATED,
-        allowed=_labels(Level),
-        width=12,
-    ),
-    Column(
-        "成果所处阶段",
-        "stage",
-        choice(Stage),
-        export=_label(Stage, "stage"),
-        empty=Stage.LAB,
-        allowed=_labels(Stage),
-        width=12,
-    ),
+    _choice_column("成果属性", "attribute", Attribute, empty=Attribute.ORIGINAL, width=16),
+    _choice_column("成果水平", "level", Level, empty=Level.UNRATED, width=12),
+    _choice_column("成果所处阶段", "stage", Stage, empty=Stage.LAB, width=12),
     Column(
         "技术就绪度（TRL）",
         "trl",
@@ -647,15 +624,7 @@ TECHNOLOGY_COLUMNS: list[Column] = [
         note=MULTI_NOTE,
         width=24,
     ),
-    Column(
-        "报价方式",
-        "price_kind",
-        choice(PriceKind),
-        export=_label(PriceKind, "price_kind"),
-        empty=PriceKind.NEGOTIABLE,
-        allowed=_labels(PriceKind),
-        width=10,
-    ),
+    _choice_column("报价方式", "price_kind", PriceKind, empty=PriceKind.NEGOTIABLE, width=10),
     Column(
         "意向价格（万元）",
         "asking_price",
