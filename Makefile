@@ -20,12 +20,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP) ## Create the virtualenv and install the pinned requirements
 
-run: venv ## Migrate SQLite, load demo data once, rebuild the search index, serve on 127.0.0.1:8000
+run: venv ## Migrate SQLite, load demo data once, rebuild the index, propose matches, serve on 127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	# The embedded index is derived data: rebuilt at start so it always matches the
 	# database and the current index schema (a few seconds for the demo data).
 	$(PY) manage.py rebuild_index --no-progress
+	# The curators' match queue and the dashboard's supply–demand gap come from the
+	# engine's nightly run; run it once now (idempotent, a few seconds for the demo).
+	$(PY) manage.py propose_matches --no-progress
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 browser: ## Install Debian's chromium for the browser tests (when root and missing)

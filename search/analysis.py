@@ -27,11 +27,15 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _CJK_CHAR = re.compile(rf"[{CJK}]")
 # A token worth keeping has at least one letter, digit or CJK character.
 _CONTENT = re.compile(rf"[{CJK}a-z0-9]")
 _MAX_TOKEN_CHARS = 40
+# Overlapping bigrams of every CJK run, a CJK character standing alone, and
+# ASCII words (truncated) — the bigram tokens, in text order.
+_BIGRAM_TOKEN = re.compile(
+    rf"(?=([{CJK}]{{2}}|(?<![{CJK}])[{CJK}](?![{CJK}])|(?<![a-z0-9])[a-z0-9]{{1,{_MAX_TOKEN_CHARS}}}))"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,10 @@ class WeightedTerms:
     words: dict[str, float] = field(default_factory=dict)
     bigrams: dict[str, float] = field(default_factory=dict)
     groups: tuple[tuple[str, ...], ...] = ()
+    # Words of the text the index has never seen (document frequency 0), with the
+    # weight they would have had: left out of the query, but part of what the text
+    # asks for when judging how much of it a match covers.
+    absent_words: dict[str, float] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.words or self.bigrams)
@@ -190,16 +198,9 @@ def bigrams(text: str) -> list[str]:
 
 
 def _bigrams_of_normalised(normalised_text: str) -> list[str]:
-    out: list[str] = []
-    for m in _CJK_RUN.finditer(normalised_text):
-        run = m.group(0)
-        if not _CJK_CHAR.match(run):
-            out.append(run[:_MAX_TOKEN_CHARS])
-        elif len(run) == 1:
-            out.append(run)
-        else:
-            out.extend(map(str.__add__, run, run[1:]))
-    return out
+    # One C-level scan: a zero-width lookahead at every position captures the
+    # CJK bigram starting there, a lone CJK character, or a whole ASCII word.
+    return _BIGRAM_TOKEN.findall(normalised_text)
 
 
 def document_parts(
@@ -287,6 +288,9 @@ def query_terms(
             num_docs=num_docs,
             max_df_ratio=max_df_ratio,
         )
+        if token_type == "words" and freqs is not None:
+            absent = Counter(t for t in tokens if not freqs.get(t, 0))
+            result["absent_words"] = {t: math.sqrt(n) for t, n in absent.most_common(max_terms)}
     return WeightedTerms(**result)
 
 

@@ -48,6 +48,16 @@ FIELD_BOOSTS: dict[str, dict[str, float]] = {
     "demand": {"words": 1.0, "bigrams": 1.3, "title_words": 0.5, "keyword_words": 0.15},
 }
 
+# The match percentage shown to people and used by the curators' threshold is
+# absolute, unlike the ranking score (relative to the best candidate): the share
+# of the source's word weight the counterpart contains (words no target listing
+# has count in the whole), counted as full at FULL_COVERAGE, makes TEXT_SHARE of
+# it; the compatibility criteria the rest. On the demo catalogue the best
+# counterpart about the same problem covers 0.36–0.53 of a listing's words and
+# unrelated best candidates ≤ 0.17, so the default threshold of 60 separates them.
+FULL_COVERAGE = 0.45
+TEXT_SHARE = 0.8
+
 CRITERION_WEIGHTS: dict[str, float] = {
     "tech_field": 1.0,
     "industry_chain": 1.0,
@@ -98,16 +108,47 @@ class Match:
     text_score: float
     compatibility: float
     criteria: list[Criterion] = field(default_factory=list)
-    query_words: list[str] = field(default_factory=list, repr=False)
-    _shared: list[str] | None = field(default=None, repr=False)
+    # The source's query words, best first, with their weights.
+    query_weights: dict[str, float] = field(default_factory=dict, repr=False)
+    # Weight of the source's words no listing of the target kind contains.
+    absent_weight: float = field(default=0.0, repr=False)
+    _words: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def query_words(self) -> list[str]:
+        return list(self.query_weights)
+
+    def _target_words(self) -> frozenset[str]:
+        # Computed on first use: it re-analyses the listing, which ranking never needs.
+        if self._words is None:
+            self._words = frozenset(analysis.words(self.document.full_text()))
+        return self._words
 
     @property
     def shared_terms(self) -> list[str]:
         """Return the query's highest-weighted words that the matched listing shares."""
-        # Computed on first use: it re-analyses the listing, which ranking never needs.
-        if self._shared is None:
-            self._shared = shared_terms(self.query_words, self.document)
-        return self._shared
+        words = self._target_words()
+        shared = [w for w in self.query_weights if w in words and len(w) > 1]
+        return shared[:SHARED_TERMS_SHOWN]
+
+    @property
+    def coverage(self) -> float:
+        """Return the share of the source's word weight found in the matched listing.
+
+        Words absent from every target listing count in the whole: a demand about
+        something nobody offers is not covered by the one word it shares with a listing.
+        """
+        total = sum(self.query_weights.values()) + self.absent_weight
+        if not total:
+            return 0.0
+        words = self._target_words()
+        return sum(w for t, w in self.query_weights.items() if t in words) / total
+
+    @property
+    def percent(self) -> int:
+        """Return the absolute match percentage (0–100), comparable across listings."""
+        text = min(1.0, self.coverage / FULL_COVERAGE)
+        return round(100 * (TEXT_SHARE * text + (1 - TEXT_SHARE) * self.compatibility))
 
     @property
     def explanation(self) -> Any:
@@ -174,13 +215,6 @@ def availability_filters(kind: Kind) -> dict[str, Any]:
     return filters
 
 
-def shared_terms(query_words: list[str], target: ListingDocument) -> list[str]:
-    """Return the query's highest-weighted words that also occur in ``target``."""
-    target_words = set(analysis.words(target.full_text()))
-    shared = [w for w in query_words if w in target_words and len(w) > 1]
-    return shared[:SHARED_TERMS_SHOWN]
-
-
 def match(
     source: ListingDocument,
     *,
@@ -192,6 +226,7 @@ def match(
     backend = backend or get_search_backend()
     target = other_kind(source.kind)
     terms = backend.weighted_terms(target, source.full_text(), MAX_QUERY_TERMS, MAX_DF_RATIO)
+    absent = terms.absent_words
     if SOURCE_TITLE_BOOST != 1.0 and (source.title or source.keywords):
         terms = boost_terms(terms, f"{source.title} {' '.join(source.keywords)}")
     # Without structured data on the source no criterion can reorder the text
@@ -205,9 +240,16 @@ def match(
         field_boosts=FIELD_BOOSTS[target],
     )
     ranked = rerank(source, hits)[:limit]
-    words = list(terms.words)
+    weights = dict(terms.words)
+    absent_weight = 0.0
+    if absent:  # weighed like the query words: raised when in the title or keywords
+        title = set(analysis.words(f"{source.title} {' '.join(source.keywords)}"))
+        absent_weight = sum(
+            w * (SOURCE_TITLE_BOOST if t in title else 1.0) for t, w in absent.items()
+        )
     for m in ranked:
-        m.query_words = words
+        m.query_weights = weights
+        m.absent_weight = absent_weight
     return ranked
 
 

@@ -664,15 +664,11 @@ class ListingMatch:
     """A counterpart listing (public fields only) with its score and the reasons for it."""
 
     page: ListingPage
-    score: float
+    score: float  # the ranking score, relative to the best candidate
     explanation: str
     shared_terms: list[str]
     criteria: list[dict[str, str]]
-
-    @property
-    def percent(self) -> int:
-        """Return the score on a 0–100 scale (100: best text match meeting every criterion)."""
-        return round(100 * min(self.score / (1 + matching.COMPATIBILITY_WEIGHT), 1.0))
+    percent: int = 0  # the absolute match percentage (see search.matching.FULL_COVERAGE)
 
 
 @dataclass(slots=True)
@@ -754,7 +750,12 @@ def listing_match(page: ListingPage, found: matching.Match) -> ListingMatch:
     """Return a displayed match from the engine's match and the database page."""
     criteria = [{"code": c.code, "label": str(c.label)} for c in found.criteria]
     return ListingMatch(
-        page, found.score, str(found.explanation), list(found.shared_terms), criteria
+        page,
+        found.score,
+        str(found.explanation),
+        list(found.shared_terms),
+        criteria,
+        found.percent,
     )
 
 

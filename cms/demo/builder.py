@@ -59,7 +59,7 @@ from .names import (
     phone,
     region_code,
 )
-from .vocab import CHAIN_DISTRICTS, CHAINS, RESEARCH_CHAINS
+from .vocab import CHAIN_DISTRICTS, CHAINS, RESEARCH_CHAINS, supplied_topics
 
 DEMO_PASSWORD = "jiebang-demo"
 DEMO_LOGINS = {
@@ -497,7 +497,7 @@ class DemoSeeder:
             org = self.demo_research if demo else None
             chain = rng.choice(org.chains) if org else self._pick_chain()
             org = org or rng.choice(self.research_by_chain[chain])
-            topic = rng.choice(CHAINS[chain]["topics"])
+            topic = rng.choice(supplied_topics(chain))
             content = technology_content(
                 rng, chain_slug=chain, topic=topic, org_short=org.short, status=status, now=self.now
             )

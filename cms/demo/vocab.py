@@ -9,7 +9,8 @@ the same topic share their vocabulary and genuinely match.
 Numbers are written ``{low~high}``; the generator draws a value with as many decimals
 as the literals have. An indicator is ``(name, comparator, target, current, unit,
 verification)``: demands ask for the target and state the current value, technologies
-report a value inside the target range.
+report a value inside the target range. A topic marked ``demand_only`` gets demands but
+no technologies: the demo's supply–demand gap.
 """
 
 from __future__ import annotations
@@ -145,6 +146,25 @@ CHAINS: dict[str, dict] = {
                 ],
                 "methods": ["小样本深度学习缺陷识别", "多角度结构光成像", "云边协同模型更新"],
                 "scenarios": ["汽车零部件产线", "钢板精整线", "精密铸件检测"],
+            },
+            {
+                # No research organisation offers this yet: a gap for the dashboard and events.
+                "demand_only": True,
+                "subject": "风电齿轮箱大模数齿轮",
+                "process": "渗碳淬火",
+                "goal": "热处理畸变控制",
+                "keywords": ["渗碳淬火", "热处理畸变", "风电齿轮箱", "硬化层深度", "磨齿余量"],
+                "pains": [
+                    "大模数齿轮渗碳淬火后齿向畸变达{0.15~0.30}mm，磨齿余量被迫加大",
+                    "硬化层深度波动{0.3~0.6}mm，批次间一致性差，磨削烧伤时有发生",
+                ],
+                "indicators": [
+                    ("齿向畸变量", "≤", "{0.04~0.08}", "{0.15~0.30}", "mm", "齿轮测量中心检测"),
+                    ("有效硬化层深度波动", "≤", "{0.10~0.20}", "{0.30~0.60}", "mm", "金相检测"),
+                    ("磨齿工时", "≤", "{6~8}", "{12~16}", "小时/件", "生产统计"),
+                ],
+                "methods": ["低压真空渗碳", "压淬模具与畸变预补偿", "碳势闭环控制"],
+                "scenarios": ["风电齿轮箱", "矿山减速机", "船用齿轮箱"],
             },
         ],
     },
@@ -830,6 +850,25 @@ CHAINS: dict[str, dict] = {
                 "methods": ["等温扩增现场检测", "CRISPR核酸检测", "微流控芯片"],
                 "scenarios": ["规模化猪场", "屠宰场检疫", "基层兽医站"],
             },
+            {
+                # No research organisation offers this yet: a gap for the dashboard and events.
+                "demand_only": True,
+                "subject": "日光温室蔬菜",
+                "process": "连作障碍治理",
+                "goal": "土壤修复",
+                "keywords": ["连作障碍", "土壤修复", "根结线虫", "次生盐渍化", "设施蔬菜"],
+                "pains": [
+                    "温室连续种植黄瓜{5~8}年后根结线虫发病率超过{30~50}%",
+                    "土壤次生盐渍化导致番茄减产{15~25}%，靠换土治理成本高",
+                ],
+                "indicators": [
+                    ("根结线虫发病率", "≤", "{5~10}", "{30~50}", "%", "田间调查"),
+                    ("土壤电导率", "≤", "{0.4~0.6}", "{1.2~2.0}", "mS/cm", "第三方检测"),
+                    ("亩产恢复", "≥", "{95~100}", "{75~85}", "%", "与新建温室对比测产"),
+                ],
+                "methods": ["生物熏蒸与微生物菌剂", "秸秆反应堆改土", "滴灌淋洗排盐"],
+                "scenarios": ["寿光式日光温室", "大拱棚蔬菜", "设施草莓"],
+            },
         ],
     },
     "energy-internet": {
@@ -964,3 +1003,8 @@ CHAIN_DISTRICTS: dict[str, list[str]] = {
     "modern-agriculture": ["370115", "370126", "zone-south", "370124"],
     "energy-internet": ["370103", "zone-qidong", "370104"],
 }
+
+
+def supplied_topics(chain: str) -> list[dict]:
+    """The topics of a chain that technologies are drawn from (not the demand-only ones)."""
+    return [t for t in CHAINS[chain]["topics"] if not t.get("demand_only")]

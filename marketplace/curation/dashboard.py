@@ -13,6 +13,8 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.organisations.districts import District
@@ -306,12 +308,32 @@ def funnel_matches(figures: Figures) -> Table | None:
     )
 
 
-GAP_NOTE = _(
-    "“无对应成果”：同一产业链且同一技术领域下没有已发布的科技成果；“无对应需求”反之。"
-    "以结构化分类近似“没有匹配度超过阈值的成果”，不调用检索引擎；"
-    "被统计的一方按筛选条件，另一方为全平台当前公开项目。"
-)
-GAP_HEADERS = [_("揭榜中需求"), _("无对应成果的需求"), _("已发布成果"), _("无对应需求的成果")]
+GAP_HEADERS = [
+    _("揭榜中需求"),
+    _("无匹配成果的需求"),
+    _("需求尚未测算"),
+    _("已发布成果"),
+    _("无匹配需求的成果"),
+    _("成果尚未测算"),
+]
+
+
+def _gap_note(gap: selectors.GapTables) -> str:
+    if gap.threshold is None:
+        return _("对接推荐模块未启用，无法测算匹配覆盖。")
+    if gap.last_run is None:
+        return _(
+            "匹配引擎尚未测算：运行 manage.py propose_matches（建议每晚运行）后，"
+            "这里按匹配度统计供需缺口。"
+        )
+    return _(
+        "“无匹配成果的需求”：匹配引擎在最近一次测算（%(when)s）中没有找到匹配度达到 "
+        "%(threshold)s%% 且有共同关键词的公开成果；“无匹配需求的成果”反之。"
+        "“尚未测算”为此后新发布、等待下次测算的项目。被统计的项目按筛选条件。"
+    ) % {
+        "when": date_format(timezone.localtime(gap.last_run), "SHORT_DATETIME_FORMAT"),
+        "threshold": f"{gap.threshold:g}",
+    }
 
 
 def _gap_table(key: str, axis: str, title: str, first: str) -> Callable[[Figures], Table]:
@@ -321,12 +343,15 @@ def _gap_table(key: str, axis: str, title: str, first: str) -> Callable[[Figures
                 r.label,
                 r.open_demands,
                 r.uncovered_demands,
+                r.unscanned_demands,
                 r.public_technologies,
                 r.unmatched_technologies,
+                r.unscanned_technologies,
             ]
             for r in figures.gap[axis]
         ]
-        return Table(key, title, [first, *GAP_HEADERS], rows, GAP_NOTE, chart_columns=(2, 4))
+        note = _gap_note(figures.gap)
+        return Table(key, title, [first, *GAP_HEADERS], rows, note, chart_columns=(2, 5))
 
     return build
 
@@ -404,8 +429,6 @@ def response_organisations(figures: Figures) -> Table:
 
 
 def _local(moment):
-    from django.utils import timezone
-
     return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else None
 
 

@@ -24,6 +24,7 @@ from marketplace.organisations.models import Organisation
 
 from .diagnosis import organisation_members
 from .models import EventInvitation, EventMeeting, MatchmakingEvent
+from .selectors import coverage_model, match_threshold
 from .services import audit_record
 
 State = MatchmakingEvent.State
@@ -46,55 +47,110 @@ def open_demands() -> QuerySet[DemandPage]:
 
 @dataclass
 class GapSuggestions:
-    """What the supply–demand gap suggests for an event, with the counts behind it."""
+    """What the supply–demand gap suggests for an event.
+
+    ``cover`` maps each suggested listing's id to its best match percentage in the
+    engine's last run (None: nothing shared a key term; absent: not yet scanned).
+    """
 
     industry_chain: IndustryChain | None
     demands: list[DemandPage] = field(default_factory=list)
     technologies: list[TechnologyPage] = field(default_factory=list)
-    supply: dict[int | None, int] = field(default_factory=dict)
+    cover: dict[int, float | None] = field(default_factory=dict)
+    threshold: float | None = None
+
+
+def _uncovered(threshold: float | None) -> Q:
+    """Listings the engine scanned and found no counterpart for at the threshold."""
+    if threshold is None:
+        return Q(pk__in=[])
+    return Q(match_coverage__isnull=False) & (
+        Q(match_coverage__best_score__isnull=True) | Q(match_coverage__best_score__lt=threshold)
+    )
+
+
+def _cover_of(pages) -> dict[int, float | None]:
+    model = coverage_model()
+    if model is None:
+        return {}
+    rows = model.objects.filter(page_id__in=[p.pk for p in pages])
+    return dict(rows.values_list("page_id", "best_score"))
 
 
 def widest_gap_chain() -> IndustryChain | None:
-    """The industry chain with the most open demands per public technology."""
-    demand_counts = Counter(open_demands().values_list("industry_chain_id", flat=True))
-    supply_counts = Counter(technology_list().values_list("industry_chain_id", flat=True))
-    demand_counts.pop(None, None)
-    if not demand_counts:
+    """The industry chain with the most open demands the engine found no technology for.
+
+    Before the engine's first run (nothing scanned), the chain with the most open demands
+    per public technology.
+    """
+    threshold = match_threshold()
+    uncovered = Counter(
+        open_demands()
+        .filter(_uncovered(threshold))
+        .exclude(industry_chain=None)
+        .values_list("industry_chain_id", flat=True)
+    )
+    if not uncovered:
+        demand_counts = Counter(open_demands().values_list("industry_chain_id", flat=True))
+        supply = Counter(technology_list().values_list("industry_chain_id", flat=True))
+        demand_counts.pop(None, None)
+        uncovered = Counter({pk: n / (1 + supply[pk]) for pk, n in demand_counts.items()})
+    if not uncovered:
         return None
-    chain_id = max(demand_counts, key=lambda pk: (demand_counts[pk] / (1 + supply_counts[pk]), -pk))
+    chain_id = max(uncovered, key=lambda pk: (uncovered[pk], -pk))
     return IndustryChain.objects.get(pk=chain_id)
 
 
 def gap_suggestions(*, industry_chain: IndustryChain | None = None) -> GapSuggestions:
-    """Open demands of a chain least covered by its public technologies, and unmatched supply.
+    """Open demands of a chain the engine found least covered, and technologies nobody asks for.
 
-    A demand's cover is the number of public technologies in the same chain and technology
-    field; a technology is unmatched when no open demand shares its technology field.
+    Demands come uncovered first (no public technology matching above the threshold in
+    the engine's last run, weakest best match first), then those not yet scanned, then
+    the covered ones; technologies are those without any open demand matching above
+    the threshold.
     """
+    threshold = match_threshold()
     chain = industry_chain or widest_gap_chain()
+    technologies = unmatched_technologies(chain, threshold)
     if chain is None:
-        return GapSuggestions(industry_chain=None, technologies=unmatched_technologies(None))
-    supply = Counter(
-        technology_list().filter(industry_chain=chain).values_list("technology_field_id", flat=True)
-    )
+        return GapSuggestions(
+            industry_chain=None,
+            technologies=technologies,
+            cover=_cover_of(technologies),
+            threshold=threshold,
+        )
     demands = list(open_demands().filter(industry_chain=chain))
-    demands.sort(key=lambda d: (supply[d.technology_field_id], d.bid_deadline or timezone.now()))
+    cover = _cover_of(demands)
+
+    def rank(demand: DemandPage) -> tuple:
+        if demand.pk not in cover:
+            group = 1  # not scanned yet
+        elif cover[demand.pk] is None or threshold is None or cover[demand.pk] < threshold:
+            group = 0
+        else:
+            group = 2
+        return (group, cover.get(demand.pk) or 0, demand.bid_deadline or timezone.now())
+
+    demands.sort(key=rank)
+    demands = demands[:SUGGESTION_LIMIT]
     return GapSuggestions(
         industry_chain=chain,
-        demands=demands[:SUGGESTION_LIMIT],
-        technologies=unmatched_technologies(chain),
-        supply=dict(supply),
+        demands=demands,
+        technologies=technologies,
+        cover={**cover, **_cover_of(technologies)},
+        threshold=threshold,
     )
 
 
-def unmatched_technologies(chain: IndustryChain | None) -> list[TechnologyPage]:
-    """Public technologies no open demand asks for (same technology field), in or near a chain."""
-    wanted = set(open_demands().values_list("technology_field_id", flat=True)) - {None}
-    technologies = technology_list().exclude(technology_field_id__in=wanted)
+def unmatched_technologies(
+    chain: IndustryChain | None, threshold: float | None = None
+) -> list[TechnologyPage]:
+    """Public technologies the engine matched to no open demand, in or near a chain."""
+    technologies = technology_list().filter(_uncovered(threshold))
     if chain is not None:
         # Research organisations often leave the chain blank: keep those, drop other chains.
         technologies = technologies.filter(Q(industry_chain=chain) | Q(industry_chain__isnull=True))
-    return list(technologies[:SUGGESTION_LIMIT])
+    return list(technologies.order_by("match_coverage__best_score", "pk")[:SUGGESTION_LIMIT])
 
 
 def event_list() -> QuerySet[MatchmakingEvent]:

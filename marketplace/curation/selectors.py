@@ -22,6 +22,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    Max,
     Min,
     Q,
     QuerySet,
@@ -366,71 +367,113 @@ class GapRow:
     label: str
     open_demands: int
     uncovered_demands: int
+    unscanned_demands: int
     public_technologies: int
     unmatched_technologies: int
+    unscanned_technologies: int
 
 
-def gap_tables(filters: DashboardFilter) -> dict[str, list[GapRow]]:
-    """Open demands without a public technology of the same chain *and* field, and vice versa.
+@dataclass
+class GapTables:
+    """The gap by industry chain and by technology field, as of the engine's last run."""
 
-    The structured taxonomy stands in for "no technology matching above the threshold":
-    two aggregate queries give every (chain, field) pair's count on each side, and a listing
-    is uncovered when the other side has nothing in its pair. The counted side follows the
-    filters; the other side is the whole current catalogue (a demand in one district may be
-    solved by a technology from anywhere).
+    chain: list[GapRow]
+    field: list[GapRow]
+    threshold: float | None
+    last_run: dt.datetime | None
+
+    def __getitem__(self, axis: str) -> list[GapRow]:
+        return getattr(self, axis)
+
+
+def coverage_model():
+    """The brokering app's ListingCoverage model when it is installed, else None."""
+    if not apps.is_installed("marketplace.matches"):
+        return None
+    try:
+        from marketplace.matches.models import ListingCoverage  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return ListingCoverage
+
+
+def match_threshold() -> float | None:
+    """The match percentage a counterpart needs to count as matching; None without brokering."""
+    if coverage_model() is None:
+        return None
+    from marketplace.matches.selectors import match_min_score
+
+    return match_min_score()
+
+
+def gap_tables(filters: DashboardFilter) -> GapTables:
+    """Open demands with no public technology matching above the threshold, and vice versa.
+
+    "Matching" is the engine's: ``propose_matches`` stores each scanned listing's best
+    counterpart sharing a key term (matches.ListingCoverage); a listing is uncovered when
+    that best score is below JIEBANG_MATCH_MIN_SCORE (or nothing shared a term), and
+    unscanned when the engine has not looked at it yet (published since the last run).
+    Two grouped queries, one per side; the filters pick the listings counted.
     """
+    threshold = match_threshold()
     pairs = ("industry_chain_id", "technology_field_id")
-    demands = _pair_counts(public_demands(filters).filter(status=DemandStatus.OPEN), pairs)
-    technologies = _pair_counts(
-        public_technologies(filters).filter(status=TechnologyStatus.PUBLISHED), pairs
+    model = coverage_model() if threshold is not None else None
+    demands = _coverage_counts(
+        public_demands(filters).filter(status=DemandStatus.OPEN), pairs, threshold, model
     )
-    all_demands = (
-        demands
-        if not (filters.has_period or filters.district)
-        else _pair_counts(public_demands(DashboardFilter()).filter(status=DemandStatus.OPEN), pairs)
+    technologies = _coverage_counts(
+        public_technologies(filters).filter(status=TechnologyStatus.PUBLISHED),
+        pairs,
+        threshold,
+        model,
     )
-    all_technologies = (
-        technologies
-        if not (filters.has_period or filters.district)
-        else (
-            _pair_counts(
-                public_technologies(DashboardFilter()).filter(status=TechnologyStatus.PUBLISHED),
-                pairs,
-            )
+    last_run = model.objects.aggregate(at=Max("scanned_at"))["at"] if model else None
+    return GapTables(
+        chain=_gap_rows(taxonomy_labels(IndustryChain), 0, demands, technologies),
+        field=_gap_rows(taxonomy_labels(TechnologyField), 1, demands, technologies),
+        threshold=threshold,
+        last_run=last_run,
+    )
+
+
+def _coverage_counts(
+    queryset: QuerySet, pairs: tuple[str, str], threshold: float | None, model
+) -> dict[tuple, tuple[int, int, int]]:
+    """(chain, field) → (listings, uncovered, unscanned)."""
+    if model is None:
+        rows = queryset.order_by().values(*pairs).annotate(n=Count("pk")).values_list(*pairs, "n")
+        return {(chain, field): (n, 0, n) for chain, field, n in rows}
+    scanned = Q(match_coverage__isnull=False)
+    below = Q(match_coverage__best_score__isnull=True) | Q(match_coverage__best_score__lt=threshold)
+    rows = (
+        queryset.order_by()
+        .values(*pairs)
+        .annotate(
+            n=Count("pk"),
+            uncovered=Count("pk", filter=scanned & below),
+            unscanned=Count("pk", filter=~scanned),
         )
+        .values_list(*pairs, "n", "uncovered", "unscanned")
     )
     return {
-        "chain": _gap_rows(
-            taxonomy_labels(IndustryChain), 0, demands, technologies, all_demands, all_technologies
-        ),
-        "field": _gap_rows(
-            taxonomy_labels(TechnologyField),
-            1,
-            demands,
-            technologies,
-            all_demands,
-            all_technologies,
-        ),
+        (chain, field): (n, uncovered, unscanned) for chain, field, n, uncovered, unscanned in rows
     }
 
 
-def _pair_counts(queryset: QuerySet, pairs: tuple[str, str]) -> dict[tuple, int]:
-    rows = queryset.order_by().values(*pairs).annotate(n=Count("pk")).values_list(*pairs, "n")
-    return {(chain, field): n for chain, field, n in rows}
-
-
-def _gap_rows(labels, axis, demands, technologies, all_demands, all_technologies) -> list[GapRow]:
+def _gap_rows(labels, axis, demands, technologies) -> list[GapRow]:
     rows = []
     for pk, label in labels:
-        row = GapRow(label, 0, 0, 0, 0)
-        for pair, n in demands.items():
+        row = GapRow(label, 0, 0, 0, 0, 0, 0)
+        for pair, (n, uncovered, unscanned) in demands.items():
             if pair[axis] == pk:
                 row.open_demands += n
-                row.uncovered_demands += 0 if all_technologies.get(pair) else n
-        for pair, n in technologies.items():
+                row.uncovered_demands += uncovered
+                row.unscanned_demands += unscanned
+        for pair, (n, uncovered, unscanned) in technologies.items():
             if pair[axis] == pk:
                 row.public_technologies += n
-                row.unmatched_technologies += 0 if all_demands.get(pair) else n
+                row.unmatched_technologies += uncovered
+                row.unscanned_technologies += unscanned
         if pk is not None or row.open_demands or row.public_technologies:
             rows.append(row)
     return rows

@@ -225,3 +225,39 @@ class MatchMessage(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+class ListingCoverage(models.Model):
+    """What the last engine run found for one public listing: its best counterpart.
+
+    ``propose_matches`` writes one row per listing it scanned, so the supply–demand
+    gap can count "no counterpart matching above the threshold" without running the
+    engine while a curator waits. ``best_score`` is the match percentage of the best
+    counterpart sharing at least one key term (empty when none does); the threshold is
+    applied when the figures are read, so changing it needs no new run.
+    """
+
+    page = models.OneToOneField(
+        "wagtailcore.Page",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="match_coverage",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Side.choices)
+    best_score = models.FloatField(_("最佳匹配度"), null=True, blank=True)
+    best_counterpart = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("最佳匹配项目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scanned_at = models.DateTimeField(_("测算时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("匹配覆盖")
+        verbose_name_plural = _("匹配覆盖")
+
+    def __str__(self) -> str:
+        return f"{self.page_id}: {self.best_score}"

@@ -29,7 +29,15 @@ from search import analysis, matching
 from search.documents import document_from_page
 from search.selectors import available_targets, listing_matches
 
-from .models import Match, MatchAnswer, MatchMessage, MatchSource, MatchState, Side
+from .models import (
+    ListingCoverage,
+    Match,
+    MatchAnswer,
+    MatchMessage,
+    MatchSource,
+    MatchState,
+    Side,
+)
 from .permissions import can_post_message, is_curator, sides_of
 from .selectors import match_min_score
 
@@ -182,23 +190,20 @@ class ProposeResult:
     failed_listings: int = 0
 
 
-def _percent(score: float) -> float:
-    return round(100 * min(score / (1 + matching.COMPATIBILITY_WEIGHT), 1.0), 1)
-
-
 def _collect(
     listing, limit: int, found: dict[tuple[int, int], Candidate], result: ProposeResult
-) -> None:
+) -> bool:
+    """Add the listing's matches to ``found``; False when the engine could not be asked."""
     matches = listing_matches(listing, limit=limit)
     if matches.unavailable:
         result.failed_listings += 1
-        return
+        return False
     for item in matches.listings:
         demand, technology = (
             (listing, item.page) if matches.source_kind == "demand" else (item.page, listing)
         )
         key = (demand.pk, technology.pk)
-        score = _percent(item.score)
+        score = float(item.percent)
         if key not in found or found[key].score < score:
             found[key] = Candidate(
                 demand.pk,
@@ -208,6 +213,38 @@ def _collect(
                 list(item.shared_terms),
                 item.criteria,
             )
+    return True
+
+
+def _record_coverage(
+    scanned: list[tuple[int, str]], found: dict[tuple[int, int], Candidate]
+) -> None:
+    """Store, for every scanned listing, its best counterpart sharing a key term."""
+    best: dict[int, tuple[float, int]] = {}
+    for (demand_id, technology_id), candidate in found.items():
+        if not candidate.shared_terms:
+            continue
+        for own, other in ((demand_id, technology_id), (technology_id, demand_id)):
+            if own not in best or best[own][0] < candidate.score:
+                best[own] = (candidate.score, other)
+    now = timezone.now()
+    rows = [
+        ListingCoverage(
+            page_id=pk,
+            kind=kind,
+            best_score=best[pk][0] if pk in best else None,
+            best_counterpart_id=best[pk][1] if pk in best else None,
+            scanned_at=now,
+        )
+        for pk, kind in scanned
+    ]
+    ListingCoverage.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["page"],
+        update_fields=["kind", "best_score", "best_counterpart", "scanned_at"],
+    )
 
 
 def _upsert(candidate: Candidate, result: ProposeResult) -> None:
@@ -249,11 +286,15 @@ def matches_propose(
     result = ProposeResult()
     listings = [*available_targets("demand"), *available_targets("technology")]
     found: dict[tuple[int, int], Candidate] = {}
+    scanned: list[tuple[int, str]] = []
     for number, listing in enumerate(listings, 1):
-        _collect(listing, limit_per_listing, found, result)
+        if _collect(listing, limit_per_listing, found, result):
+            kind = Side.DEMAND if isinstance(listing, DemandPage) else Side.TECHNOLOGY
+            scanned.append((listing.pk, kind))
         if progress:
             progress(number, len(listings))
     result.listings = len(listings)
+    _record_coverage(scanned, found)
     for candidate in found.values():
         # The engine scores its best candidate high even when little is shared: ask for a shared term.
         if candidate.score < threshold or not candidate.shared_terms:
@@ -379,9 +420,9 @@ def matches_dismiss_bulk(*, matches: Iterable[Match | int], curator, note: str =
 def _manual_snapshot(demand: DemandPage, technology: TechnologyPage) -> dict[str, Any]:
     source, target = document_from_page(demand), document_from_page(technology)
     criteria = matching.criteria_met(source, target)
-    words = [w for w, _n in Counter(analysis.words(source.full_text())).most_common()]
+    weights = dict(Counter(analysis.words(source.full_text())).most_common())
     found = matching.Match(
-        target, 0.0, 0.0, matching.compatibility(criteria), criteria=criteria, query_words=words
+        target, 0.0, 0.0, matching.compatibility(criteria), criteria=criteria, query_weights=weights
     )
     return {
         "score": None,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from wagtail.models import Page, WorkflowState
 
+from cms.models import DemandPage
 from cms.taxonomy import IndustryChain, TechnologyField
 from marketplace.bidding.models import Bid, Deal
 from marketplace.curation.dashboard import Figures, table_export
@@ -24,6 +25,7 @@ from marketplace.curation.selectors import (
     pending_bid_decisions,
     pending_reviews,
 )
+from marketplace.matches.models import ListingCoverage
 from marketplace.organisations.models import Organisation
 from tests.factories import DemandPageFactory, OrganisationFactory, TechnologyPageFactory
 
@@ -130,24 +132,54 @@ def test_bid_funnel_with_deal_amounts(market):
     assert funnel["已签约"] == (1, 800_000)
 
 
-def test_gap_table_by_chain_and_field(market):
+def _scanned(page, score, counterpart=None):
+    ListingCoverage.objects.create(
+        page=page,
+        kind="demand" if isinstance(page, DemandPage) else "technology",
+        best_score=score,
+        best_counterpart=counterpart,
+        scanned_at=timezone.now(),
+    )
+
+
+def test_gap_table_counts_the_engines_coverage(market, settings):
+    settings.JIEBANG_MATCH_MIN_SCORE = 60
+    d1, d2, t1 = market["d1"], market["d2"], market["t1"]
+    _scanned(d1, 80.0, t1)
+    _scanned(t1, 80.0, d1)
+    _scanned(d2, None)  # the engine found nothing sharing a key term
+    # t2 published after the last run: not yet scanned.
     gap = gap_tables(DashboardFilter())
-    chain = {row.label: row for row in gap["chain"]}
+    chain = {row.label: row for row in gap.chain}
     a, b = chain[market["chain_a"].name], chain[market["chain_b"].name]
-    # d1 (A, F1) is covered by t1; t2 (A, F2) has no open demand; d2 (B, F2) has no technology.
     assert (
         a.open_demands,
         a.uncovered_demands,
+        a.unscanned_demands,
         a.public_technologies,
         a.unmatched_technologies,
-    ) == (1, 0, 2, 1)
+        a.unscanned_technologies,
+    ) == (1, 0, 0, 2, 0, 1)
     assert (b.open_demands, b.uncovered_demands, b.public_technologies) == (1, 1, 0)
-    field = {row.label: row for row in gap["field"]}
+    field = {row.label: row for row in gap.field}
     assert (
         field["先进制造与自动化"].uncovered_demands,
         field["生物与新医药"].uncovered_demands,
     ) == (0, 1)
-    assert field["生物与新医药"].unmatched_technologies == 1
+    assert field["生物与新医药"].unscanned_technologies == 1
+    # Below the threshold counts as uncovered; the page says when the engine last ran.
+    ListingCoverage.objects.filter(page=d1).update(best_score=59.9)
+    assert {r.label: r for r in gap_tables(DashboardFilter()).chain}[
+        market["chain_a"].name
+    ].uncovered_demands == 1
+    note = table_export("gap_chain", DashboardFilter()).note
+    assert "60%" in note and "最近一次测算" in note
+
+
+def test_gap_page_before_the_engine_has_run_says_how_to_run_it(client, curator, market):
+    client.force_login(curator)
+    body = client.get(DASHBOARD + "gap/").content.decode()
+    assert "propose_matches" in body
 
 
 def test_filters_by_district_and_period(market):
@@ -175,7 +207,7 @@ def test_pages_render_with_filters_and_charts(client, curator, market):
     assert "<svg" in body and "<rect" in body and market["chain_a"].name in body
     assert "export/by_chain.xlsx" in body
     body = client.get(DASHBOARD + "gap/").content.decode()
-    assert "结构化分类近似" in body  # the page says what stands in for the engine's threshold
+    assert "propose_matches" in body  # no engine run yet: the page says how to start one
 
 
 def test_invalid_filter_is_reported_not_applied(client, curator, market):
@@ -202,7 +234,8 @@ def test_export_has_the_same_figures_with_the_same_filters(client, curator, mark
     _headers, rows = _sheet(client.get(DASHBOARD + "export/funnel_bids.xlsx"))
     assert ["成交（已定榜，不含取消）", 1, "33.3%", 80] in rows
     _headers, rows = _sheet(client.get(DASHBOARD + "export/gap_chain.xlsx"))
-    assert [market["chain_b"].name, 1, 1, 0, 0] in rows
+    # No engine run yet: chain B's one open demand waits to be scanned.
+    assert [market["chain_b"].name, 1, 0, 1, 0, 0, 0] in rows
     assert client.get(DASHBOARD + "export/nonsense.xlsx").status_code == 404
     assert AuditEntry.objects.filter(action="dashboard.export").count() == 3
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.models import DemandPage
 from cms.taxonomy import IndustryChain, TechnologyField
 from marketplace.curation import events
 from marketplace.curation.models import (
@@ -15,6 +16,7 @@ from marketplace.curation.models import (
     EventMeeting,
     MatchmakingEvent,
 )
+from marketplace.matches.models import ListingCoverage
 from marketplace.notifications.models import Notification
 
 from ..factories import DemandPageFactory, MembershipFactory, TechnologyPageFactory, UserFactory
@@ -54,7 +56,30 @@ def market(enterprise, university):
             technology_field=orphan,
         ),
     }
-    TechnologyPageFactory(title="第二项覆盖成果", industry_chain=chain, technology_field=covered)
+    second = TechnologyPageFactory(
+        title="第二项覆盖成果", industry_chain=chain, technology_field=covered
+    )
+    # What the engine's last run found (propose_matches; its writes are tested in matches).
+    for page, score in (
+        (data["covered_demand"], 88.0),
+        (data["thin_demand"], 31.5),  # a weak best match: below the threshold
+        (data["other_demand"], None),
+        (data["matched_tech"], 88.0),
+        (data["orphan_tech"], None),  # nothing sharing a key term
+        (second, 70.0),
+    ):
+        ListingCoverage.objects.create(
+            page=page,
+            kind="demand" if isinstance(page, DemandPage) else "technology",
+            best_score=score,
+            scanned_at=timezone.now(),
+        )
+    data["unscanned_demand"] = DemandPageFactory(
+        organisation=enterprise,
+        title="刚发布待测算的需求",
+        industry_chain=chain,
+        technology_field=covered,
+    )
     return data
 
 
@@ -71,15 +96,21 @@ def event(curator, market):
     )
 
 
-def test_gap_suggestions(market):
+def test_gap_suggestions_follow_the_engines_coverage(market, settings):
+    settings.JIEBANG_MATCH_MIN_SCORE = 60
     gap = events.gap_suggestions(industry_chain=market["chain"])
     titles = [d.title for d in gap.demands]
-    assert titles == ["缺少成果的需求", "有成果覆盖的需求"]  # fewest public technologies first
-    assert "别的产业链的需求" not in titles
+    # Uncovered first, then not yet scanned, then covered; other chains left out.
+    assert titles == ["缺少成果的需求", "刚发布待测算的需求", "有成果覆盖的需求"]
+    assert gap.cover[market["thin_demand"].pk] == 31.5
     technologies = [t.title for t in gap.technologies]
-    assert "没有需求的成果" in technologies and "已有需求的成果" not in technologies
-    # Without a chosen chain, the chain with the widest gap is picked.
-    assert events.gap_suggestions().industry_chain is not None
+    assert technologies == ["没有需求的成果"]
+    # Without a chosen chain, the chain with the most uncovered demands is picked.
+    assert events.gap_suggestions().industry_chain == market["chain"]
+    # A lower threshold covers the thin demand.
+    settings.JIEBANG_MATCH_MIN_SCORE = 30
+    titles = [d.title for d in events.gap_suggestions(industry_chain=market["chain"]).demands]
+    assert titles[0] == "刚发布待测算的需求"
 
 
 def test_curator_creates_event_from_suggestions(client, curator, market):

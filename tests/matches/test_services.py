@@ -47,6 +47,56 @@ def test_engine_proposes_related_pairs_above_the_threshold(demand, technology, p
     assert audits("match.engine_run").get().details["created"] == result.created
 
 
+def test_engine_run_records_each_listings_best_counterpart_for_the_gap_map(
+    demand, technology, published, settings
+):
+    from marketplace.curation.selectors import DashboardFilter, gap_tables
+    from marketplace.matches.models import ListingCoverage
+
+    settings.JIEBANG_MATCH_MIN_SCORE = 50
+    battery = published(
+        TechnologyPageFactory,
+        title="锂电池正极材料制备",
+        keywords="锂电池,正极材料",
+        summary="高镍三元正极材料共沉淀制备。",
+    )
+    gap = gap_tables(DashboardFilter())
+    assert gap.last_run is None  # before any run every listing is "not yet scanned"
+    assert sum(r.unscanned_demands for r in gap.field) == 1
+    assert sum(r.uncovered_demands for r in gap.field) == 0
+
+    services.matches_propose()
+    coverage = {c.page_id: c for c in ListingCoverage.objects.all()}
+    assert set(coverage) == {demand.pk, technology.pk, battery.pk}
+    assert coverage[demand.pk].best_counterpart_id == technology.pk
+    assert coverage[demand.pk].best_score >= 50 and coverage[demand.pk].kind == "demand"
+    assert coverage[technology.pk].best_counterpart_id == demand.pk
+    assert coverage[battery.pk].best_score is None  # no shared key term with any demand
+
+    gap = gap_tables(DashboardFilter())
+    assert gap.last_run is not None and gap.threshold == 50
+    totals = [
+        sum(getattr(r, name) for r in gap.field)
+        for name in (
+            "open_demands",
+            "uncovered_demands",
+            "unscanned_demands",
+            "public_technologies",
+            "unmatched_technologies",
+            "unscanned_technologies",
+        )
+    ]
+    assert totals == [1, 0, 0, 2, 1, 0]
+    # The threshold is read with the figures: raising it uncovers the pair without a new run.
+    settings.JIEBANG_MATCH_MIN_SCORE = 100.1
+    gap = gap_tables(DashboardFilter())
+    assert sum(r.uncovered_demands for r in gap.field) == 1
+    assert sum(r.unmatched_technologies for r in gap.field) == 2
+    # A listing published after the run waits for the next one.
+    published(TechnologyPageFactory, title="新发布的成果", summary="等待下一次测算。")
+    assert sum(r.unscanned_technologies for r in gap_tables(DashboardFilter()).field) == 1
+
+
 def test_threshold_comes_from_settings(demand, technology, settings):
     settings.JIEBANG_MATCH_MIN_SCORE = 100.1
     result = services.matches_propose()

@@ -1,6 +1,7 @@
 """Embedded backend specifics: several processes writing one index."""
 
 import multiprocessing
+import os
 
 import pytest
 
@@ -94,6 +95,8 @@ def test_big_batches_analysed_in_a_process_pool_index_the_same(tmp_path, technol
         for i in range(3)
         for d in technologies
     ]
+    if (os.cpu_count() or 1) > 1:  # one helper process beside this one
+        assert pooled._workers(len(many)) == 1
     serial.index_documents(many)
     pooled.index_documents(many)
     assert pooled.count("technology") == serial.count("technology") == 15
