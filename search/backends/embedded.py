@@ -272,8 +272,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         analysis.words("预热")  # load the dictionary once, before forking
         chunk = max(1, min(1000, len(docs) // ((workers + 1) * 8)))
         parts = [docs[i : i + chunk] for i in range(0, len(docs), chunk)]
-        # fork: workers inherit the loaded dictionary instead of rebuilding it.
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context(_start_method())
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [
                 None if i % (workers + 1) == 0 else pool.submit(_fields_of_many, part)
@@ -615,6 +614,26 @@ class EmbeddedSearchBackend(BaseSearchBackend):
                     f"the {kind} index in {self._dir(kind)} is incompatible; rebuild it"
                 )
         return problems
+
+
+# Above this resident size a helper is started fresh instead of forked (see below).
+FORK_MAX_RSS = 1 << 30
+
+
+def _start_method() -> str:
+    """Return how to start analysing helpers: "fork" for a lean process, else "spawn".
+
+    A forked helper inherits the loaded dictionary for free, but shares the parent's
+    memory copy-on-write: while it lives, every page the parent writes is copied. For a
+    process holding gigabytes (a benchmark, a big import) that costs the parent more CPU
+    than a fresh interpreter loading the dictionary once (measured: +16 % at 3.4 GiB).
+    """
+    try:
+        with open("/proc/self/statm") as statm:
+            rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return "fork"
+    return "fork" if rss < FORK_MAX_RSS else "spawn"
 
 
 def _fields_of_many(docs: list[ListingDocument]) -> list[dict]:

@@ -85,7 +85,17 @@ def test_check_reports_a_path_that_is_not_a_folder(tmp_path):
     assert EmbeddedSearchBackend({"PATH": str(tmp_path / "fresh")}).check() == []
 
 
-def test_big_batches_analysed_in_a_process_pool_index_the_same(tmp_path, technologies):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_big_batches_analysed_in_a_process_pool_index_the_same(
+    tmp_path, technologies, start, monkeypatch
+):
+    from search.backends import embedded
+
+    # A lean process forks its helper; a big one (here: any) starts a fresh interpreter.
+    assert embedded._start_method() == "fork"
+    if start == "spawn":
+        monkeypatch.setattr(embedded, "FORK_MAX_RSS", 0)
+        assert embedded._start_method() == "spawn"
     serial = EmbeddedSearchBackend({"PATH": str(tmp_path / "serial")})
     pooled = EmbeddedSearchBackend(
         {"PATH": str(tmp_path / "pooled"), "PARALLEL_MIN_DOCS": 2, "PARALLEL_WORKERS": 2}
