@@ -67,7 +67,44 @@ def _seed(size: int) -> dict:
         started = time.perf_counter()
         timings.update(_seed_bids())
         timings["seed_bids_s"] = round(time.perf_counter() - started, 1)
+    timings.update(_seed_coverage())
     return timings
+
+
+def _seed_coverage() -> dict:
+    """What a nightly ``propose_matches`` leaves for the gap map: one coverage row per listing.
+
+    Written directly (random best scores, a fifth below the threshold or without any
+    counterpart, a twentieth not scanned): the dashboard only reads these rows, and the
+    engine run itself over 100,000 listings is a nightly batch, not what is measured here.
+    """
+    from django.utils import timezone
+
+    from cms.models import (
+        PUBLIC_DEMAND_STATES,
+        PUBLIC_TECHNOLOGY_STATES,
+        DemandPage,
+        TechnologyPage,
+    )
+    from marketplace.matches.models import ListingCoverage
+
+    if ListingCoverage.objects.exists():
+        return {}
+    rng, now, rows = random.Random(7), timezone.now(), []
+    for model, kind, states in (
+        (DemandPage, "demand", PUBLIC_DEMAND_STATES),
+        (TechnologyPage, "technology", PUBLIC_TECHNOLOGY_STATES),
+    ):
+        for pk in model.objects.filter(status__in=states).values_list("pk", flat=True):
+            draw = rng.random()
+            if draw < 0.05:
+                continue
+            score = (
+                None if draw < 0.1 else rng.uniform(20, 59) if draw < 0.25 else rng.uniform(60, 95)
+            )
+            rows.append(ListingCoverage(page_id=pk, kind=kind, best_score=score, scanned_at=now))
+    ListingCoverage.objects.bulk_create(rows, batch_size=2000)
+    return {"coverage_rows": len(rows)}
 
 
 def _seed_bids() -> dict:
