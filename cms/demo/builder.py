@@ -109,6 +109,9 @@ TIERS = [
     ("champion", 2, 3),
 ]
 
+# Every GAP_EVERY-th open demand is about a topic no technology covers (vocab: demand_only).
+GAP_EVERY = 10
+
 
 def allocate(
     total: int, weights: dict[str, int], caps: dict[str, int] | None = None, overflow: str = ""
@@ -476,13 +479,21 @@ class DemoSeeder:
         rng = self.rng
         if kind == "demand":
             org = self.demo_enterprise if demo else None
-            chain = org.chains[0] if org else self._pick_chain()
+            gap = not demo and status == "open" and seq % GAP_EVERY == 0
+            chain = org.chains[0] if org else self._pick_chain(gap_only=gap)
             org = org or rng.choice(self.enterprises_by_chain.get(chain) or [self.demo_enterprise])
             chain = org.chains[0]
             topics = CHAINS[chain]["topics"]
-            topic = (
-                topics[org.specialty % len(topics)] if rng.random() < 0.7 else rng.choice(topics)
-            )
+            unsupplied = [t for t in topics if t.get("demand_only")]
+            if gap and unsupplied:
+                # Every GAP_EVERY-th open demand asks what nobody offers: the gap map's rows.
+                topic = rng.choice(unsupplied)
+            else:
+                topic = (
+                    topics[org.specialty % len(topics)]
+                    if rng.random() < 0.7
+                    else rng.choice(topics)
+                )
             content = demand_content(
                 rng,
                 chain=CHAINS[chain],
@@ -525,8 +536,10 @@ class DemoSeeder:
             "comment": rng.choice(REVIEW_COMMENTS),
         }
 
-    def _pick_chain(self) -> str:
+    def _pick_chain(self, gap_only: bool = False) -> str:
         slugs = list(CHAINS)
+        if gap_only:  # chains with a topic nobody offers a technology for
+            slugs = [s for s in slugs if len(supplied_topics(s)) < len(CHAINS[s]["topics"])]
         return self.rng.choices(slugs, weights=[CHAINS[s]["weight"] for s in slugs])[0]
 
     # -- the page path ----------------------------------------------------

@@ -270,3 +270,13 @@ def test_allocation_and_credit_code_helpers():
     for _ in range(200):
         code = credit_code(rng, region="370112")
         assert validate_credit_code(code) == code
+
+
+def test_demand_only_topics_never_become_technologies(seeded_db):
+    """The demo's supply–demand gap: some topics are asked about and offered by nobody."""
+    from cms.demo.vocab import supplied_topics
+
+    only = [t for c in CHAINS for t in CHAINS[c]["topics"] if t.get("demand_only")]
+    assert only and all(t not in supplied_topics(c) for c in CHAINS for t in only)
+    for topic in only:
+        assert not TechnologyPage.objects.filter(title__contains=topic["subject"]).exists()
