@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext_lazy as _
 
@@ -163,13 +164,27 @@ def yes_no(value: Any, lookups: Lookups) -> bool:
     raise CellError(_("应填写“是”或“否”。"))
 
 
+def workbook_label(label) -> str:
+    """A choice label as workbooks hold it: in the site's language, whatever the UI language.
+
+    The catalogue workbook is a Chinese exchange format (Chinese headers); writing its values
+    in the reader's UI language would make an export taken in English fail to re-import.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
+
+
 def _choice_value(choices: type[models.TextChoices], raw: str) -> str:
-    for value, label in choices.choices:
-        if raw in (value, str(label)):
-            return value
+    """The code of a choice given by code or by its label in any of the site's languages."""
+    wanted = raw.strip().casefold()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for value, label in choices.choices:
+                if wanted in (value.casefold(), str(label).casefold()):
+                    return value
     raise CellError(
         _("“%(value)s”不是允许的值，可选：%(allowed)s。")
-        % {"value": raw, "allowed": "、".join(str(label) for label in choices.labels)}
+        % {"value": raw, "allowed": "、".join(workbook_label(label) for label in choices.labels)}
     )
 
 
@@ -245,7 +260,9 @@ def ip_items(value: Any, lookups: Lookups) -> list[TechnologyIP]:
 
 
 def _label(choices: type[models.TextChoices], name: str) -> Callable[[Any], str]:
-    return lambda page: str(choices(getattr(page, name)).label) if getattr(page, name) else ""
+    return lambda page: (
+        workbook_label(choices(getattr(page, name)).label) if getattr(page, name) else ""
+    )
 
 
 def _wan(name: str) -> Callable[[Any], Any]:
@@ -330,7 +347,7 @@ class Column:
 
 
 def _labels(choices: type[models.TextChoices]) -> Callable[[], list[str]]:
-    return lambda: [str(label) for label in choices.labels]
+    return lambda: [workbook_label(label) for label in choices.labels]
 
 
 def _names_of(model) -> Callable[[], list[str]]:
@@ -342,7 +359,7 @@ def _org(name: str) -> Callable[[Any], Any]:
 
 
 def _district_label(page) -> str:
-    return str(District(page.district).label) if page.district else ""
+    return workbook_label(District(page.district).label) if page.district else ""
 
 
 DATE_NOTE = _("日期格式 YYYY-MM-DD（如 2026-06-30），也可直接填写 Excel 日期。")
@@ -563,13 +580,13 @@ TECHNOLOGY_COLUMNS: list[Column] = [
         "单位类型",
         "org_kind",
         choice(Organisation.Kind),
-        export=lambda p: str(p.organisation.get_kind_display()),
+        export=lambda p: workbook_label(Organisation.Kind(p.organisation.kind).label),
         empty=Organisation.Kind.UNIVERSITY,
         target="organisation",
         width=10,
         allowed=lambda: [
-            str(Organisation.Kind.UNIVERSITY.label),
-            str(Organisation.Kind.INSTITUTE.label),
+            workbook_label(Organisation.Kind.UNIVERSITY.label),
+            workbook_label(Organisation.Kind.INSTITUTE.label),
         ],
         note=_("仅在新建单位时使用，默认“高校”。"),
     ),

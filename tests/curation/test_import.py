@@ -270,3 +270,29 @@ def test_two_thousand_rows_import(curator):
     )
     assert report.committed and report.created == 2000
     assert DemandPage.objects.live().filter(status="open").count() == 2000
+
+
+def test_workbook_taken_in_english_reimports_in_chinese(curator):
+    """Choice values are written in the workbook's language and read in any site language."""
+    import io
+
+    from django.utils import translation
+
+    catalogue_import(
+        source=build("demand", [demand_row(n) for n in range(2)]), kind="demand", actor=curator
+    )
+    before = sorted(DemandPage.objects.values_list("district", "status", "budget_kind"))
+    with translation.override("en"):
+        data = catalogue_export(kind="demand", actor=curator)
+    cells = [c.value for row in load_workbook(io.BytesIO(data)).worksheets[0] for c in row]
+    assert "历下区" in cells and "Lixia District" not in cells
+    with translation.override("zh-hans"):
+        report = catalogue_import(source=io.BytesIO(data), kind="demand", actor=curator)
+    assert report.committed and report.updated == 2, report.errors
+    assert sorted(DemandPage.objects.values_list("district", "status", "budget_kind")) == before
+    # A workbook someone filled in with the English labels is read too.
+    row = {**demand_row(9), "所在区县": "Licheng District"}
+    with translation.override("zh-hans"):
+        report = catalogue_import(source=build("demand", [row]), kind="demand", actor=curator)
+    assert report.committed, report.errors
+    assert DemandPage.objects.get(external_ref=row["外部编号"]).district == "370112"
