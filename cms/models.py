@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
@@ -428,7 +429,7 @@ class DemandIndicator(Orderable):
     page = ParentalKey(DemandPage, on_delete=models.CASCADE, related_name="indicators")
     name = models.CharField(_("指标名称"), max_length=100)
     target_value = models.CharField(_("目标值"), max_length=60)
-    unit = models.CharField(_("单位"), max_length=30, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "单位"), max_length=30, blank=True)
     verification = models.CharField(_("考核方式"), max_length=200, blank=True)
 
     panels = [
