@@ -58,10 +58,6 @@ class WeightedTerms:
     words: dict[str, float] = field(default_factory=dict)
     bigrams: dict[str, float] = field(default_factory=dict)
     groups: tuple[tuple[str, ...], ...] = ()
-    # Words of the text the index has never seen (document frequency 0), with the
-    # weight they would have had: left out of the query, but part of what the text
-    # asks for when judging how much of it a match covers.
-    absent_words: dict[str, float] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.words or self.bigrams)
@@ -288,9 +284,6 @@ def query_terms(
             num_docs=num_docs,
             max_df_ratio=max_df_ratio,
         )
-        if token_type == "words" and freqs is not None:
-            absent = Counter(t for t in tokens if not freqs.get(t, 0))
-            result["absent_words"] = {t: math.sqrt(n) for t, n in absent.most_common(max_terms)}
     return WeightedTerms(**result)
 
 

@@ -12,8 +12,13 @@ longer accept bids are never proposed.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.utils.text import format_lazy
@@ -48,15 +53,15 @@ FIELD_BOOSTS: dict[str, dict[str, float]] = {
     "demand": {"words": 1.0, "bigrams": 1.3, "title_words": 0.5, "keyword_words": 0.15},
 }
 
-# The match percentage shown to people and used by the curators' threshold is
-# absolute, unlike the ranking score (relative to the best candidate): the share
-# of the source's word weight the counterpart contains (words no target listing
-# has count in the whole), counted as full at FULL_COVERAGE, makes TEXT_SHARE of
-# it; the compatibility criteria the rest. On the demo catalogue the best
-# counterpart about the same problem covers 0.36–0.53 of a listing's words and
-# unrelated best candidates ≤ 0.17, so the default threshold of 60 separates them.
-FULL_COVERAGE = 0.45
-TEXT_SHARE = 0.8
+# The match percentage shown to people and compared with the curators' threshold
+# is absolute, unlike the ranking score (relative to the best candidate), and
+# measured from the demand's side in both directions: how much of what the demand
+# says the technology also says (``demand_coverage``: the demand's words weighted
+# by sqrt(tf) × idf in the technology catalogue, words no technology has counting
+# in the whole), counted as full at FULL_COVERAGE, lifted by the criteria as the
+# ranking score is. Calibrated with bench/calibrate_percent.py on matchbench and
+# on the demo catalogue (docs/search.md).
+FULL_COVERAGE = 0.5
 
 CRITERION_WEIGHTS: dict[str, float] = {
     "tech_field": 1.0,
@@ -108,47 +113,39 @@ class Match:
     text_score: float
     compatibility: float
     criteria: list[Criterion] = field(default_factory=list)
+    # The listing matched from, and the engine that matched it (for ``percent``).
+    source: ListingDocument | None = field(default=None, repr=False)
+    backend: BaseSearchBackend | None = field(default=None, repr=False)
     # The source's query words, best first, with their weights.
     query_weights: dict[str, float] = field(default_factory=dict, repr=False)
-    # Weight of the source's words no listing of the target kind contains.
-    absent_weight: float = field(default=0.0, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def query_words(self) -> list[str]:
         return list(self.query_weights)
 
-    def _target_words(self) -> frozenset[str]:
-        # Computed on first use: it re-analyses the listing, which ranking never needs.
-        if self._words is None:
-            self._words = frozenset(analysis.words(self.document.full_text()))
-        return self._words
-
     @property
     def shared_terms(self) -> list[str]:
         """Return the query's highest-weighted words that the matched listing shares."""
-        words = self._target_words()
-        shared = [w for w in self.query_weights if w in words and len(w) > 1]
+        # Computed on first use: it re-analyses the listing, which ranking never needs.
+        if self._words is None:
+            self._words = frozenset(analysis.words(self.document.full_text()))
+        shared = [w for w in self.query_weights if w in self._words and len(w) > 1]
         return shared[:SHARED_TERMS_SHOWN]
 
     @property
     def coverage(self) -> float:
-        """Return the share of the source's word weight found in the matched listing.
-
-        Words absent from every target listing count in the whole: a demand about
-        something nobody offers is not covered by the one word it shares with a listing.
-        """
-        total = sum(self.query_weights.values()) + self.absent_weight
-        if not total:
+        """Return how much of the demand's wording the technology shares (0–1)."""
+        if self.source is None:
             return 0.0
-        words = self._target_words()
-        return sum(w for t, w in self.query_weights.items() if t in words) / total
+        demand, technology = _demand_and_technology(self.source, self.document)
+        return demand_coverage(demand, technology, self.backend or get_search_backend())
 
     @property
     def percent(self) -> int:
         """Return the absolute match percentage (0–100), comparable across listings."""
-        text = min(1.0, self.coverage / FULL_COVERAGE)
-        return round(100 * (TEXT_SHARE * text + (1 - TEXT_SHARE) * self.compatibility))
+        lift = (1.0 + COMPATIBILITY_WEIGHT * self.compatibility) / (1.0 + COMPATIBILITY_WEIGHT)
+        return round(100 * min(1.0, self.coverage / FULL_COVERAGE * lift))
 
     @property
     def explanation(self) -> Any:
@@ -226,7 +223,6 @@ def match(
     backend = backend or get_search_backend()
     target = other_kind(source.kind)
     terms = backend.weighted_terms(target, source.full_text(), MAX_QUERY_TERMS, MAX_DF_RATIO)
-    absent = terms.absent_words
     if SOURCE_TITLE_BOOST != 1.0 and (source.title or source.keywords):
         terms = boost_terms(terms, f"{source.title} {' '.join(source.keywords)}")
     # Without structured data on the source no criterion can reorder the text
@@ -241,16 +237,47 @@ def match(
     )
     ranked = rerank(source, hits)[:limit]
     weights = dict(terms.words)
-    absent_weight = 0.0
-    if absent:  # weighed like the query words: raised when in the title or keywords
-        title = set(analysis.words(f"{source.title} {' '.join(source.keywords)}"))
-        absent_weight = sum(
-            w * (SOURCE_TITLE_BOOST if t in title else 1.0) for t, w in absent.items()
-        )
     for m in ranked:
         m.query_weights = weights
-        m.absent_weight = absent_weight
+        m.source, m.backend = source, backend
     return ranked
+
+
+_NUMBER = re.compile(r"[\d.]+")
+
+
+@lru_cache(maxsize=512)
+def _word_counts(text: str) -> Counter:
+    # Numbers (indicator values, years) are rare in every catalogue, so their idf is
+    # high, yet two listings about one problem seldom quote the same figures.
+    return Counter(w for w in analysis.words(text) if len(w) > 1 and not _NUMBER.fullmatch(w))
+
+
+def demand_coverage(
+    demand: ListingDocument, technology: ListingDocument, backend: BaseSearchBackend
+) -> float:
+    """Return the share of the demand's word weight that the technology's text contains.
+
+    Each distinct word of the demand weighs sqrt(tf) × its BM25 idf among all indexed
+    listings; a demand about something nobody offers is not covered by the generic
+    words it shares.
+    """
+    words = _word_counts(demand.full_text())
+    if not words:
+        return 0.0
+    # Document frequencies over both catalogues: the way demands are written (我公司,
+    # 希望, 揭榜 …) is in no technology, but in many demands, so it weighs little;
+    # a topic nobody offers (渗碳淬火) is rare on both sides and weighs most.
+    total = backend.count("technology") + backend.count("demand")
+    tech = backend.doc_freqs("technology", "words", words)
+    need = backend.doc_freqs("demand", "words", words)
+    weights = {
+        t: math.sqrt(n) * analysis.idf(tech.get(t, 0) + need.get(t, 0), total)
+        for t, n in words.items()
+    }
+    whole = sum(weights.values())
+    found = _word_counts(technology.full_text())
+    return sum(w for t, w in weights.items() if t in found) / whole if whole else 0.0
 
 
 def has_criteria(doc: ListingDocument) -> bool:
@@ -269,11 +296,17 @@ def boost_terms(terms: WeightedTerms, text: str) -> WeightedTerms:
     """Return ``terms`` with the weight of those occurring in ``text`` raised."""
     marked = analysis.analyse(text)
     words, grams = set(marked.words), set(marked.bigrams)
-    return WeightedTerms(
-        words={t: w * (SOURCE_TITLE_BOOST if t in words else 1.0) for t, w in terms.words.items()},
-        bigrams={
-            t: w * (SOURCE_TITLE_BOOST if t in grams else 1.0) for t, w in terms.bigrams.items()
-        },
+
+    def raise_(weights: dict[str, float], marked_terms: set[str]) -> dict[str, float]:
+        return {
+            t: w * (SOURCE_TITLE_BOOST if t in marked_terms else 1.0) for t, w in weights.items()
+        }
+
+    return dataclasses.replace(
+        terms,
+        words=raise_(terms.words, words),
+        bigrams=raise_(terms.bigrams, grams),
+        groups=(),
     )
 
 

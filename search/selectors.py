@@ -668,7 +668,7 @@ class ListingMatch:
     explanation: str
     shared_terms: list[str]
     criteria: list[dict[str, str]]
-    percent: int = 0  # the absolute match percentage (see search.matching.FULL_COVERAGE)
+    percent: int = 0  # the absolute match percentage (see search.matching.FULL_RELEVANCE)
 
 
 @dataclass(slots=True)

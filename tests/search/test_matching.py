@@ -88,15 +88,17 @@ def test_match_percentage_is_absolute_not_relative_to_the_best_candidate(embedde
     """The ranking score makes the best candidate 1; the percentage says how well it fits."""
     embedded.index_documents(technologies)
     related = demand("d1", "电池热管理", "锂电池快充温升过高，需要液冷热管理系统降低电芯温差。")
-    good = matching.match(related, backend=embedded, limit=1)[0]
-    assert good.document.id == "t1" and good.coverage > 0.5 and good.percent >= 75
-    # A demand that only shares a generic word still has a best candidate (score 1) ...
+    found = matching.match(related, backend=embedded, limit=3)
+    good = found[0]
+    assert good.document.id == "t1" and good.percent >= 75
+    # Percentages fall with the rank: the criteria lift them as they lift the ranking.
+    assert [m.percent for m in found] == sorted((m.percent for m in found), reverse=True)
+    # A demand that shares one generic word still has a best candidate (score 1) ...
     unrelated = demand(
         "d2", "大模数齿轮渗碳淬火畸变", "风电齿轮箱齿轮渗碳淬火后畸变超差，电池温度无关。"
     )
     weak = matching.match(unrelated, backend=embedded, limit=1)
-    # ... (it shares 电池) whose percentage stays below the curators' default threshold of 60.
+    # ... (it shares 电池) whose percentage stays below the curators' default threshold of 60:
+    # the words no technology contains (齿轮, 渗碳, 淬火 …) weigh most in the demand.
     assert weak and weak[0].text_score == 1.0 and weak[0].percent < 60
     assert weak[0].coverage < good.coverage
-    # Criteria met add at most (1 - TEXT_SHARE) of 100.
-    assert good.percent <= round(100 * (matching.TEXT_SHARE + (1 - matching.TEXT_SHARE)))
