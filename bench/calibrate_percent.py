@@ -20,10 +20,11 @@ from common import MATCHBENCH, setup_django  # noqa: E402
 
 setup_django()
 
+from tune_matchbench import SETTINGS  # noqa: E402
+
 from search import matching  # noqa: E402
 from search.backends.embedded import EmbeddedSearchBackend  # noqa: E402
 from search.management.commands.match_eval import read_jsonl, to_document  # noqa: E402
-from tune_matchbench import SETTINGS  # noqa: E402
 
 THRESHOLD = 60
 
