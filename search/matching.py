@@ -115,7 +115,7 @@ class Match:
     criteria: list[Criterion] = field(default_factory=list)
     # The listing matched from, and the engine that matched it (for ``percent``).
     source: ListingDocument | None = field(default=None, repr=False)
-    backend: BaseSearchBackend | None = field(default=None, repr=False)
+    weights: DemandWeights | None = field(default=None, repr=False)
     # The source's query words, best first, with their weights.
     query_weights: dict[str, float] = field(default_factory=dict, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
@@ -139,7 +139,7 @@ class Match:
         if self.source is None:
             return 0.0
         demand, technology = _demand_and_technology(self.source, self.document)
-        return demand_coverage(demand, technology, self.backend or get_search_backend())
+        return demand_coverage(demand, technology, weights=self.weights)
 
     @property
     def percent(self) -> int:
@@ -237,9 +237,14 @@ def match(
     )
     ranked = rerank(source, hits)[:limit]
     weights = dict(terms.words)
+    # Technology → demands weighs every shown demand's words: their statistics are
+    # fetched together when the first percentage is asked for.
+    demand_weights = DemandWeights(
+        backend, [m.document for m in ranked] if target == "demand" else []
+    )
     for m in ranked:
         m.query_weights = weights
-        m.source, m.backend = source, backend
+        m.source, m.weights = source, demand_weights
     return ranked
 
 
@@ -253,31 +258,62 @@ def _word_counts(text: str) -> Counter:
     return Counter(w for w in analysis.words(text) if len(w) > 1 and not _NUMBER.fullmatch(w))
 
 
-def demand_coverage(
-    demand: ListingDocument, technology: ListingDocument, backend: BaseSearchBackend
-) -> float:
-    """Return the share of the demand's word weight that the technology's text contains.
+class DemandWeights:
+    """The weighted words of demands, with the statistics fetched once for many demands.
 
-    Each distinct word of the demand weighs sqrt(tf) × its BM25 idf among all indexed
-    listings; a demand about something nobody offers is not covered by the generic
-    words it shares.
+    Each distinct word of a demand weighs sqrt(tf) × its BM25 idf over both catalogues:
+    the way demands are written (我公司, 希望, 揭榜 …) is in no technology but in many
+    demands, so it weighs little; a topic nobody offers (渗碳淬火) is rare on both sides
+    and weighs most. ``prime`` fetches the document frequencies of several demands'
+    words in one request per catalogue (what a remote engine needs).
     """
-    words = _word_counts(demand.full_text())
-    if not words:
+
+    def __init__(self, backend: BaseSearchBackend, demands: list[ListingDocument] = ()) -> None:
+        self.backend = backend
+        # Demands whose statistics are fetched together with the first one asked for.
+        self._pending = list(demands)
+        self._total: int | None = None
+        self._freqs: dict[str, int] = {}
+        self._weights: dict[str, dict[str, float]] = {}
+
+    def prime(self, demands: list[ListingDocument]) -> None:
+        words = set()
+        for demand in demands:
+            words.update(_word_counts(demand.full_text()))
+        missing = [w for w in words if w not in self._freqs]
+        if not missing:
+            return
+        tech = self.backend.doc_freqs("technology", "words", missing)
+        need = self.backend.doc_freqs("demand", "words", missing)
+        self._freqs.update({w: tech.get(w, 0) + need.get(w, 0) for w in missing})
+
+    def of(self, demand: ListingDocument) -> dict[str, float]:
+        text = demand.full_text()
+        if text not in self._weights:
+            self.prime([demand, *self._pending])
+            self._pending = []
+            if self._total is None:
+                self._total = self.backend.count("technology") + self.backend.count("demand")
+            self._weights[text] = {
+                t: math.sqrt(n) * analysis.idf(self._freqs.get(t, 0), self._total)
+                for t, n in _word_counts(text).items()
+            }
+        return self._weights[text]
+
+
+def demand_coverage(
+    demand: ListingDocument,
+    technology: ListingDocument,
+    backend: BaseSearchBackend | None = None,
+    weights: DemandWeights | None = None,
+) -> float:
+    """Return the share of the demand's word weight that the technology's text contains."""
+    weighted = (weights or DemandWeights(backend or get_search_backend())).of(demand)
+    whole = sum(weighted.values())
+    if not whole:
         return 0.0
-    # Document frequencies over both catalogues: the way demands are written (我公司,
-    # 希望, 揭榜 …) is in no technology, but in many demands, so it weighs little;
-    # a topic nobody offers (渗碳淬火) is rare on both sides and weighs most.
-    total = backend.count("technology") + backend.count("demand")
-    tech = backend.doc_freqs("technology", "words", words)
-    need = backend.doc_freqs("demand", "words", words)
-    weights = {
-        t: math.sqrt(n) * analysis.idf(tech.get(t, 0) + need.get(t, 0), total)
-        for t, n in words.items()
-    }
-    whole = sum(weights.values())
     found = _word_counts(technology.full_text())
-    return sum(w for t, w in weights.items() if t in found) / whole if whole else 0.0
+    return sum(w for t, w in weighted.items() if t in found) / whole
 
 
 def has_criteria(doc: ListingDocument) -> bool:

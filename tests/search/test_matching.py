@@ -3,7 +3,7 @@ import datetime as dt
 from django.utils import translation
 
 from search import matching
-from tests.search.conftest import demand
+from tests.search.conftest import demand, technology
 
 
 def test_demand_finds_the_technology_that_answers_it(embedded, technologies):
@@ -102,3 +102,22 @@ def test_match_percentage_is_absolute_not_relative_to_the_best_candidate(embedde
     # the words no technology contains (齿轮, 渗碳, 淬火 …) weigh most in the demand.
     assert weak and weak[0].text_score == 1.0 and weak[0].percent < 60
     assert weak[0].coverage < good.coverage
+
+
+def test_percentages_of_a_technology_s_demands_fetch_statistics_once(embedded):
+    """Technology → demands weighs each shown demand's words: one lookup per catalogue."""
+    embedded.index_documents(
+        [
+            demand(f"d{i}", f"锂电池热管理需求{i}", "锂电池快充温升过高，需要液冷热管理系统。")
+            for i in range(3)
+        ]
+    )
+    source = technology("t9", "液冷热管理", "锂电池液冷热管理系统，降低快充温升。")
+    found = matching.match(source, backend=embedded, limit=3)
+    assert len(found) == 3
+    calls = []
+    lookup = embedded.doc_freqs
+    embedded.doc_freqs = lambda kind, field, terms: calls.append(kind) or lookup(kind, field, terms)
+    percents = [m.percent for m in found]
+    assert sorted(calls) == ["demand", "technology"]
+    assert all(p >= 60 for p in percents)
