@@ -57,10 +57,9 @@ FIELD_BOOSTS: dict[str, dict[str, float]] = {
 # is absolute, unlike the ranking score (relative to the best candidate), and
 # measured from the demand's side in both directions: how much of what the demand
 # says the technology also says (``demand_coverage``: the demand's words weighted
-# by sqrt(tf) × idf in the technology catalogue, words no technology has counting
-# in the whole), counted as full at FULL_COVERAGE, lifted by the criteria as the
-# ranking score is. Calibrated with bench/calibrate_percent.py on matchbench and
-# on the demo catalogue (docs/search.md).
+# by sqrt(tf) × idf among the other demands), counted as full at FULL_COVERAGE,
+# lifted by the criteria as the ranking score is. Calibrated with
+# bench/calibrate_percent.py on matchbench and on the demo catalogue (docs/search.md).
 FULL_COVERAGE = 0.5
 
 CRITERION_WEIGHTS: dict[str, float] = {
@@ -261,18 +260,20 @@ def _word_counts(text: str) -> Counter:
 class DemandWeights:
     """The weighted words of demands, with the statistics fetched once for many demands.
 
-    Each distinct word of a demand weighs sqrt(tf) × its BM25 idf over both catalogues:
-    the way demands are written (我公司, 希望, 揭榜 …) is in no technology but in many
-    demands, so it weighs little; a topic nobody offers (渗碳淬火) is rare on both sides
-    and weighs most. ``prime`` fetches the document frequencies of several demands'
-    words in one request per catalogue (what a remote engine needs).
+    Each distinct word of a demand weighs sqrt(tf) × its BM25 idf among the *other*
+    demands: the way demands are written (我公司, 希望, 揭榜 …) is in many of them and
+    weighs little, what this demand specifically needs is rare and weighs most. (Not
+    the technologies' idf: there a word both sides share is, by being shared, more
+    frequent — in a small catalogue that punished exactly the matching words.)
+    ``prime`` fetches the document frequencies of several demands' words in one
+    request (what a remote engine needs).
     """
 
     def __init__(self, backend: BaseSearchBackend, demands: list[ListingDocument] = ()) -> None:
         self.backend = backend
         # Demands whose statistics are fetched together with the first one asked for.
         self._pending = list(demands)
-        self._total: int | None = None
+        self._others: int | None = None
         self._freqs: dict[str, int] = {}
         self._weights: dict[str, dict[str, float]] = {}
 
@@ -281,21 +282,20 @@ class DemandWeights:
         for demand in demands:
             words.update(_word_counts(demand.full_text()))
         missing = [w for w in words if w not in self._freqs]
-        if not missing:
-            return
-        tech = self.backend.doc_freqs("technology", "words", missing)
-        need = self.backend.doc_freqs("demand", "words", missing)
-        self._freqs.update({w: tech.get(w, 0) + need.get(w, 0) for w in missing})
+        if missing:
+            self._freqs.update(self.backend.doc_freqs("demand", "words", missing))
 
     def of(self, demand: ListingDocument) -> dict[str, float]:
         text = demand.full_text()
         if text not in self._weights:
             self.prime([demand, *self._pending])
             self._pending = []
-            if self._total is None:
-                self._total = self.backend.count("technology") + self.backend.count("demand")
+            if self._others is None:
+                self._others = max(0, self.backend.count("demand") - 1)
+            # Leave the demand itself out of its words' frequencies (it is indexed
+            # when public; a draft's own words simply floor at 0).
             self._weights[text] = {
-                t: math.sqrt(n) * analysis.idf(self._freqs.get(t, 0), self._total)
+                t: math.sqrt(n) * analysis.idf(max(0, self._freqs.get(t, 0) - 1), self._others)
                 for t, n in _word_counts(text).items()
             }
         return self._weights[text]
