@@ -57,7 +57,7 @@ FIELD_BOOSTS: dict[str, dict[str, float]] = {
 # is absolute, unlike the ranking score (relative to the best candidate), and
 # measured from the demand's side in both directions: how much of what the demand
 # says the technology also says (``demand_coverage``: the demand's words weighted
-# by sqrt(tf) × idf among the other demands), counted as full at FULL_COVERAGE,
+# by sqrt(tf) × idf over both catalogues), counted as full at FULL_COVERAGE,
 # lifted by the criteria as the ranking score is. Calibrated with
 # bench/calibrate_percent.py on matchbench and on the demo catalogue (docs/search.md).
 FULL_COVERAGE = 0.5
@@ -258,24 +258,24 @@ def _word_counts(text: str) -> Counter:
 
 
 class DemandWeights:
-    """The weighted words of demands, with the statistics fetched once for many demands.
+    """The words of demands with their frequencies, fetched once for many demands.
 
-    Each distinct word of a demand weighs sqrt(tf) × its BM25 idf among the *other*
-    demands: the way demands are written (我公司, 希望, 揭榜 …) is in many of them and
-    weighs little, what this demand specifically needs is rare and weighs most. (Not
-    the technologies' idf: there a word both sides share is, by being shared, more
-    frequent — in a small catalogue that punished exactly the matching words.)
-    ``prime`` fetches the document frequencies of several demands' words in one
-    request (what a remote engine needs).
+    A demand's word weighs sqrt(tf) × its BM25 idf over both catalogues, the pair
+    being judged left out: the way demands are written (我公司, 希望, 揭榜 …) is in
+    many demands and weighs little; a topic nobody offers (渗碳淬火) is rare on both
+    sides and weighs most; a popular topic (激光焊接) weighs the same in the whole
+    and in the part found, so a technology on it still covers the demand. Leaving
+    the pair out matters in a small catalogue, where a word both sides share would
+    otherwise be more frequent *because* it is shared. ``prime`` fetches several
+    demands' words in one request per catalogue (what a remote engine needs).
     """
 
     def __init__(self, backend: BaseSearchBackend, demands: list[ListingDocument] = ()) -> None:
         self.backend = backend
         # Demands whose statistics are fetched together with the first one asked for.
         self._pending = list(demands)
-        self._others: int | None = None
+        self._total: int | None = None
         self._freqs: dict[str, int] = {}
-        self._weights: dict[str, dict[str, float]] = {}
 
     def prime(self, demands: list[ListingDocument]) -> None:
         words = set()
@@ -283,22 +283,29 @@ class DemandWeights:
             words.update(_word_counts(demand.full_text()))
         missing = [w for w in words if w not in self._freqs]
         if missing:
-            self._freqs.update(self.backend.doc_freqs("demand", "words", missing))
+            tech = self.backend.doc_freqs("technology", "words", missing)
+            need = self.backend.doc_freqs("demand", "words", missing)
+            self._freqs.update({w: tech.get(w, 0) + need.get(w, 0) for w in missing})
 
-    def of(self, demand: ListingDocument) -> dict[str, float]:
-        text = demand.full_text()
-        if text not in self._weights:
+    def coverage(self, demand: ListingDocument, technology: ListingDocument) -> float:
+        """Return the share of the demand's word weight that the technology's text contains."""
+        words = _word_counts(demand.full_text())
+        if any(w not in self._freqs for w in words):
             self.prime([demand, *self._pending])
             self._pending = []
-            if self._others is None:
-                self._others = max(0, self.backend.count("demand") - 1)
-            # Leave the demand itself out of its words' frequencies (it is indexed
-            # when public; a draft's own words simply floor at 0).
-            self._weights[text] = {
-                t: math.sqrt(n) * analysis.idf(max(0, self._freqs.get(t, 0) - 1), self._others)
-                for t, n in _word_counts(text).items()
-            }
-        return self._weights[text]
+        if self._total is None:
+            self._total = self.backend.count("technology") + self.backend.count("demand")
+        found = _word_counts(technology.full_text())
+        others = max(1, self._total - 2)
+        whole = part = 0.0
+        for word, n in words.items():
+            shared = word in found
+            # Both listings are normally indexed: leave them out of the frequency.
+            df = max(0, self._freqs.get(word, 0) - 1 - shared)
+            weight = math.sqrt(n) * analysis.idf(df, others)
+            whole += weight
+            part += weight if shared else 0.0
+        return part / whole if whole else 0.0
 
 
 def demand_coverage(
@@ -307,13 +314,9 @@ def demand_coverage(
     backend: BaseSearchBackend | None = None,
     weights: DemandWeights | None = None,
 ) -> float:
-    """Return the share of the demand's word weight that the technology's text contains."""
-    weighted = (weights or DemandWeights(backend or get_search_backend())).of(demand)
-    whole = sum(weighted.values())
-    if not whole:
-        return 0.0
-    found = _word_counts(technology.full_text())
-    return sum(w for t, w in weighted.items() if t in found) / whole
+    """Return how much of the demand's wording the technology's text contains (0–1)."""
+    weights = weights or DemandWeights(backend or get_search_backend())
+    return weights.coverage(demand, technology)
 
 
 def has_criteria(doc: ListingDocument) -> bool:

@@ -119,5 +119,32 @@ def test_percentages_of_a_technology_s_demands_fetch_statistics_once(embedded):
     lookup = embedded.doc_freqs
     embedded.doc_freqs = lambda kind, field, terms: calls.append(kind) or lookup(kind, field, terms)
     percents = [m.percent for m in found]
-    assert calls == ["demand"]
+    assert sorted(calls) == ["demand", "technology"]
     assert all(p >= 60 for p in percents)
+
+
+def test_a_popular_topic_is_still_covered_by_a_technology_on_it():
+    """Many demands on one topic do not lower how well a technology on it covers each."""
+    from search.backends.embedded import EmbeddedSearchBackend
+
+    tech = technology(
+        "t1",
+        "薄壁件激光焊接变形控制与在线监测技术",
+        "面向高温合金薄壁件，通过焊接路径规划、随形夹具和熔池在线监测控制激光焊接变形。",
+        keywords=["激光焊接", "变形控制", "高温合金", "在线监测"],
+    )
+
+    def need(i):
+        return demand(
+            f"d{i}",
+            f"高温合金薄壁件激光焊接变形控制技术需求{i}",
+            f"薄壁件激光焊接后变形超差（编号{i}）。需要工艺优化与在线监测方案。",
+            keywords=["激光焊接", "变形控制", "高温合金"],
+        )
+
+    percents = []
+    for count in (1, 40):
+        with EmbeddedSearchBackend.temporary({}) as backend:
+            backend.index_documents([tech] + [need(i) for i in range(count)])
+            percents.append(matching.match(need(0), backend=backend, limit=1)[0].percent)
+    assert percents[0] >= 60 and percents[0] == percents[1]
