@@ -57,8 +57,8 @@ FIELD_BOOSTS: dict[str, dict[str, float]] = {
 # is absolute, unlike the ranking score (relative to the best candidate), and
 # measured from the demand's side in both directions: how much of what the demand
 # says the technology also says (``demand_coverage``: the demand's words weighted
-# by sqrt(tf) × idf over both catalogues), counted as full at FULL_COVERAGE,
-# lifted by the criteria as the ranking score is. Calibrated with
+# by sqrt(tf) × their specificity in general Chinese), counted as full at
+# FULL_COVERAGE, lifted by the criteria as the ranking score is. Calibrated with
 # bench/calibrate_percent.py on matchbench and on the demo catalogue (docs/search.md).
 FULL_COVERAGE = 0.5
 
@@ -114,7 +114,6 @@ class Match:
     criteria: list[Criterion] = field(default_factory=list)
     # The listing matched from, and the engine that matched it (for ``percent``).
     source: ListingDocument | None = field(default=None, repr=False)
-    weights: DemandWeights | None = field(default=None, repr=False)
     # The source's query words, best first, with their weights.
     query_weights: dict[str, float] = field(default_factory=dict, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
@@ -137,8 +136,7 @@ class Match:
         """Return how much of the demand's wording the technology shares (0–1)."""
         if self.source is None:
             return 0.0
-        demand, technology = _demand_and_technology(self.source, self.document)
-        return demand_coverage(demand, technology, weights=self.weights)
+        return demand_coverage(*_demand_and_technology(self.source, self.document))
 
     @property
     def percent(self) -> int:
@@ -236,14 +234,9 @@ def match(
     )
     ranked = rerank(source, hits)[:limit]
     weights = dict(terms.words)
-    # Technology → demands weighs every shown demand's words: their statistics are
-    # fetched together when the first percentage is asked for.
-    demand_weights = DemandWeights(
-        backend, [m.document for m in ranked] if target == "demand" else []
-    )
     for m in ranked:
         m.query_weights = weights
-        m.source, m.weights = source, demand_weights
+        m.source = source
     return ranked
 
 
@@ -257,66 +250,24 @@ def _word_counts(text: str) -> Counter:
     return Counter(w for w in analysis.words(text) if len(w) > 1 and not _NUMBER.fullmatch(w))
 
 
-class DemandWeights:
-    """The words of demands with their frequencies, fetched once for many demands.
+def demand_coverage(demand: ListingDocument, technology: ListingDocument) -> float:
+    """Return how much of the demand's wording the technology's text contains (0–1).
 
-    A demand's word weighs sqrt(tf) × its BM25 idf over both catalogues, the pair
-    being judged left out: the way demands are written (我公司, 希望, 揭榜 …) is in
-    many demands and weighs little; a topic nobody offers (渗碳淬火) is rare on both
-    sides and weighs most; a popular topic (激光焊接) weighs the same in the whole
-    and in the part found, so a technology on it still covers the demand. Leaving
-    the pair out matters in a small catalogue, where a word both sides share would
-    otherwise be more frequent *because* it is shared. ``prime`` fetches several
-    demands' words in one request per catalogue (what a remote engine needs).
+    Each distinct word of the demand (numbers left out) weighs sqrt(tf) × how specific
+    it is in general Chinese (``analysis.specificity``), never how frequent it is in
+    either catalogue: catalogue statistics made a popular topic's words weigh little,
+    so a demand in a well-supplied field looked uncovered (40 technologies on 激光焊接
+    took one pair from 100 % to 36 %).
     """
-
-    def __init__(self, backend: BaseSearchBackend, demands: list[ListingDocument] = ()) -> None:
-        self.backend = backend
-        # Demands whose statistics are fetched together with the first one asked for.
-        self._pending = list(demands)
-        self._total: int | None = None
-        self._freqs: dict[str, int] = {}
-
-    def prime(self, demands: list[ListingDocument]) -> None:
-        words = set()
-        for demand in demands:
-            words.update(_word_counts(demand.full_text()))
-        missing = [w for w in words if w not in self._freqs]
-        if missing:
-            tech = self.backend.doc_freqs("technology", "words", missing)
-            need = self.backend.doc_freqs("demand", "words", missing)
-            self._freqs.update({w: tech.get(w, 0) + need.get(w, 0) for w in missing})
-
-    def coverage(self, demand: ListingDocument, technology: ListingDocument) -> float:
-        """Return the share of the demand's word weight that the technology's text contains."""
-        words = _word_counts(demand.full_text())
-        if any(w not in self._freqs for w in words):
-            self.prime([demand, *self._pending])
-            self._pending = []
-        if self._total is None:
-            self._total = self.backend.count("technology") + self.backend.count("demand")
-        found = _word_counts(technology.full_text())
-        others = max(1, self._total - 2)
-        whole = part = 0.0
-        for word, n in words.items():
-            shared = word in found
-            # Both listings are normally indexed: leave them out of the frequency.
-            df = max(0, self._freqs.get(word, 0) - 1 - shared)
-            weight = math.sqrt(n) * analysis.idf(df, others)
-            whole += weight
-            part += weight if shared else 0.0
-        return part / whole if whole else 0.0
-
-
-def demand_coverage(
-    demand: ListingDocument,
-    technology: ListingDocument,
-    backend: BaseSearchBackend | None = None,
-    weights: DemandWeights | None = None,
-) -> float:
-    """Return how much of the demand's wording the technology's text contains (0–1)."""
-    weights = weights or DemandWeights(backend or get_search_backend())
-    return weights.coverage(demand, technology)
+    words = _word_counts(demand.full_text())
+    found = _word_counts(technology.full_text())
+    whole = part = 0.0
+    for word, n in words.items():
+        weight = math.sqrt(n) * analysis.specificity(word)
+        whole += weight
+        if word in found:
+            part += weight
+    return part / whole if whole else 0.0
 
 
 def has_criteria(doc: ListingDocument) -> bool:

@@ -104,27 +104,8 @@ def test_match_percentage_is_absolute_not_relative_to_the_best_candidate(embedde
     assert weak[0].coverage < good.coverage
 
 
-def test_percentages_of_a_technology_s_demands_fetch_statistics_once(embedded):
-    """Technology → demands weighs each shown demand's words: one lookup per catalogue."""
-    embedded.index_documents(
-        [
-            demand(f"d{i}", f"锂电池热管理需求{i}", "锂电池快充温升过高，需要液冷热管理系统。")
-            for i in range(3)
-        ]
-    )
-    source = technology("t9", "液冷热管理", "锂电池液冷热管理系统，降低快充温升。")
-    found = matching.match(source, backend=embedded, limit=3)
-    assert len(found) == 3
-    calls = []
-    lookup = embedded.doc_freqs
-    embedded.doc_freqs = lambda kind, field, terms: calls.append(kind) or lookup(kind, field, terms)
-    percents = [m.percent for m in found]
-    assert sorted(calls) == ["demand", "technology"]
-    assert all(p >= 60 for p in percents)
-
-
 def test_a_popular_topic_is_still_covered_by_a_technology_on_it():
-    """Many demands on one topic do not lower how well a technology on it covers each."""
+    """Many demands or technologies on one topic do not change how well a pair covers."""
     from search.backends.embedded import EmbeddedSearchBackend
 
     tech = technology(
@@ -142,9 +123,25 @@ def test_a_popular_topic_is_still_covered_by_a_technology_on_it():
             keywords=["激光焊接", "变形控制", "高温合金"],
         )
 
+    def supply(i):
+        return technology(f"t{i + 2}", f"{tech.title}{i}", tech.summary, keywords=tech.keywords)
+
     percents = []
-    for count in (1, 40):
+    for demands, technologies in ((1, 0), (40, 0), (1, 40)):
         with EmbeddedSearchBackend.temporary({}) as backend:
-            backend.index_documents([tech] + [need(i) for i in range(count)])
-            percents.append(matching.match(need(0), backend=backend, limit=1)[0].percent)
-    assert percents[0] >= 60 and percents[0] == percents[1]
+            backend.index_documents(
+                [tech, *map(need, range(demands)), *map(supply, range(technologies))]
+            )
+            best = matching.match(need(0), backend=backend, limit=1)[0]
+            percents.append(best.percent)
+    assert percents[0] >= 60 and percents[0] == percents[1] == percents[2]
+
+
+def test_specificity_comes_from_general_chinese_not_the_catalogues():
+    from search import analysis
+
+    assert analysis.specificity("公司") == analysis.specificity("技术") == 0.0
+    assert 0 < analysis.specificity("激光") < analysis.specificity("焊接")
+    assert analysis.specificity("热管理") == max(
+        analysis.specificity(w) for w in ("热管理", "焊接", "淬火", "锂离子电池")
+    )
