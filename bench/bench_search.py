@@ -70,7 +70,9 @@ def rss_probe(path: str, n_queries: int) -> None:
         :n_queries
     ]
     for q in queries:
-        m.match(Doc(kind="demand", id=q["id"], summary=q["text"]), backend=backend)
+        # What a listing's matches page reads: the percentage and the shared terms.
+        for found in m.match(Doc(kind="demand", id=q["id"], summary=q["text"]), backend=backend):
+            found.percent, found.shared_terms  # noqa: B018
         backend.search(Q(kind="technology", text=q["text"][:8], facets=FACETS, ids_only=True))
     print(
         json.dumps(
