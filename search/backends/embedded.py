@@ -17,6 +17,7 @@ import copy
 import errno
 import fcntl
 import json
+import logging
 import math
 import os
 import shutil
@@ -43,6 +44,8 @@ from search.backends.base import (
     search_terms,
 )
 from search.documents import FACET_FIELDS, KINDS, Kind, ListingDocument
+
+logger = logging.getLogger(__name__)
 
 TOKEN_FIELDS = ("words", "bigrams", "title_words", "keyword_words")
 SCHEMA_VERSION = "2"
@@ -266,6 +269,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         from search import analysis
 
@@ -280,12 +284,21 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             ]
 
             def documents() -> Iterator[tantivy.Document]:
+                broken = False
                 for part, future in zip(parts, futures, strict=True):
-                    if future is None:
-                        yield from map(self._to_tantivy, part)
-                    else:
-                        for fields in future.result():
-                            yield tantivy.Document(**fields)
+                    if future is not None and not broken:
+                        try:
+                            analysed = future.result()
+                        except BrokenProcessPool:
+                            # A helper that could not start or died (e.g. a spawned one
+                            # re-running an unguarded script): finish here, serially.
+                            logger.warning("analysing helper failed; indexing serially")
+                            broken = True
+                        else:
+                            for fields in analysed:
+                                yield tantivy.Document(**fields)
+                            continue
+                    yield from map(self._to_tantivy, part)
 
             yield documents()
 

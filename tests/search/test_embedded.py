@@ -176,3 +176,28 @@ def test_rebuild_replaces_an_index_written_with_an_older_schema(tmp_path, techno
 def test_check_accepts_a_path_whose_parents_are_created_on_first_write(tmp_path):
     backend = EmbeddedSearchBackend({"PATH": str(tmp_path / "data" / "not-yet" / "search-index")})
     assert backend.check() == []
+
+
+def _die(docs):
+    os._exit(3)  # a helper that dies (or cannot start) mid-batch
+
+
+def test_a_broken_analysing_helper_falls_back_to_indexing_serially(
+    tmp_path, technologies, monkeypatch, caplog
+):
+    from search.backends import embedded
+
+    pooled = EmbeddedSearchBackend(
+        {"PATH": str(tmp_path / "pooled"), "PARALLEL_MIN_DOCS": 2, "PARALLEL_WORKERS": 2}
+    )
+    if pooled._workers(10) == 0:
+        pytest.skip("one core: no helper process to break")
+    monkeypatch.setattr(embedded, "_fields_of_many", _die)  # the forked helper inherits it
+    many = [
+        technology(f"{d.id}-{i}", d.title, d.summary, keywords=d.keywords)
+        for i in range(2)
+        for d in technologies
+    ]
+    assert pooled.index_documents(many) == len(many)
+    assert pooled.count("technology") == len(many)
+    assert "indexing serially" in caplog.text
