@@ -174,3 +174,17 @@ def test_chinese_stays_the_default(client):
     body = client.get("/demands/").content.decode()
     assert '<html lang="zh-hans">' in body
     assert "登录" in body and "济南产学研对接平台" in body
+
+
+def test_one_chinese_word_two_english_meanings(english):
+    """揭榜 is the site's name and a bid; 单位 an organisation and a unit of measure."""
+    from django.utils import translation
+
+    from cms.models import DemandIndicator
+
+    demand = DemandPageFactory(title="锅炉烟气脱硝催化剂寿命提升")
+    body = english.get(demand.url).content.decode()
+    assert 'class="brand" href="/">Jiebang<small>' in body
+    assert "<h2>Bid</h2>" in body
+    with translation.override("en"):
+        assert str(DemandIndicator._meta.get_field("unit").verbose_name) == "Unit"
