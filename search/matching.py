@@ -119,10 +119,6 @@ class Match:
     _words: frozenset[str] | None = field(default=None, repr=False)
 
     @property
-    def query_words(self) -> list[str]:
-        return list(self.query_weights)
-
-    @property
     def shared_terms(self) -> list[str]:
         """Return the query's highest-weighted words that the matched listing shares."""
         # Computed on first use: it re-analyses the listing, which ranking never needs.

@@ -13,7 +13,7 @@ from marketplace.organisations.credit_code import normalise_credit_code
 from marketplace.organisations.models import Organisation
 
 from .models import MAX_PRICE_YUAN, Bid, DeclineReason
-from .services import AttachmentInput, BidInput, MilestoneInput
+from .services import DEMAND_BID_FIELDS, AttachmentInput, BidInput, MilestoneInput
 from .validators import validate_attachment
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -55,16 +55,7 @@ class DemandBidForm(_BidFormBase):
 
     class Meta:
         model = Bid
-        fields = [
-            "background",
-            "research_status",
-            "technical_approach",
-            "existing_work",
-            "industrialisation_plan",
-            "team",
-            "price",
-            "declares_no_related_party",
-        ]
+        fields = list(DEMAND_BID_FIELDS)
         widgets = {name: TEXTAREA for name in fields[:6]}
         labels = {
             "declares_no_related_party": _(

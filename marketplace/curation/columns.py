@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -174,14 +175,22 @@ def workbook_label(label) -> str:
         return str(label)
 
 
+@cache
+def _choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Code or label in any of the site's languages (case-folded) → the choice's code."""
+    lookup = {}
+    for language, _name in reversed(settings.LANGUAGES):  # the first language wins a clash
+        with translation.override(language):
+            lookup.update({str(label).casefold(): value for value, label in choices.choices})
+    lookup.update({value.casefold(): value for value in choices.values})
+    return lookup
+
+
 def _choice_value(choices: type[models.TextChoices], raw: str) -> str:
     """The code of a choice given by code or by its label in any of the site's languages."""
-    wanted = raw.strip().casefold()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            for value, label in choices.choices:
-                if wanted in (value.casefold(), str(label).casefold()):
-                    return value
+    value = _choice_lookup(choices).get(raw.strip().casefold())
+    if value is not None:
+        return value
     raise CellError(
         _("“%(value)s”不是允许的值，可选：%(allowed)s。")
         % {"value": raw, "allowed": "、".join(workbook_label(label) for label in choices.labels)}
@@ -442,29 +451,27 @@ def _choice_column(
     )
 
 
-def _chain_column(*, required: bool) -> Column:
+def _taxonomy_column(header: str, name: str, model, *, required: bool, width: int) -> Column:
+    """A column naming one entry of a taxonomy snippet (chain or field), read and written by name."""
     return Column(
-        "产业链",
-        "industry_chain",
-        taxonomy(IndustryChain),
-        export=lambda p: p.industry_chain and p.industry_chain.name,
+        header,
+        name,
+        taxonomy(model),
+        export=lambda p: getattr(p, name) and getattr(p, name).name,
         required=required,
         empty=None,
-        allowed=_names_of(IndustryChain),
-        width=22,
+        allowed=_names_of(model),
+        width=width,
     )
 
 
+def _chain_column(*, required: bool) -> Column:
+    return _taxonomy_column("产业链", "industry_chain", IndustryChain, required=required, width=22)
+
+
 def _field_column(*, required: bool) -> Column:
-    return Column(
-        "技术领域",
-        "technology_field",
-        taxonomy(TechnologyField),
-        export=lambda p: p.technology_field and p.technology_field.name,
-        required=required,
-        empty=None,
-        allowed=_names_of(TechnologyField),
-        width=18,
+    return _taxonomy_column(
+        "技术领域", "technology_field", TechnologyField, required=required, width=18
     )
 
 

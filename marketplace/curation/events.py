@@ -229,17 +229,7 @@ def event_create(
         industry_chain=industry_chain,
         organiser=curator,
     )
-    event.full_clean()
-    event.save()
-    event.demands.set(demands)
-    event.technologies.set(technologies)
-    audit_record(
-        actor=curator,
-        action="event.create",
-        obj=event,
-        details=listing_details(demands, technologies),
-    )
-    return event
+    return _save_with_picks(event, curator, "event.create", demands, technologies)
 
 
 @transaction.atomic
@@ -263,15 +253,17 @@ def event_update(
     )
     for name, value in data.items():
         setattr(event, name, value)
+    return _save_with_picks(event, curator, "event.update", demands, technologies)
+
+
+def _save_with_picks(event, curator, action: str, demands, technologies) -> MatchmakingEvent:
+    """Validate and save the event, set its listings and record the curator's action."""
     event.full_clean()
     event.save()
     event.demands.set(demands)
     event.technologies.set(technologies)
     audit_record(
-        actor=curator,
-        action="event.update",
-        obj=event,
-        details=listing_details(demands, technologies),
+        actor=curator, action=action, obj=event, details=listing_details(demands, technologies)
     )
     return event
 

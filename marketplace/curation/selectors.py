@@ -322,15 +322,17 @@ def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
     ]
 
 
-def match_model():
-    """The brokering app's Match model when it is installed and importable, else None."""
-    if not apps.is_installed("marketplace.matches"):
-        return None
+def _brokering_model(name: str):
+    """A model of the brokering app (``matches``) when it is installed, else None."""
     try:
-        from marketplace.matches.models import Match  # type: ignore[attr-defined]
-    except ImportError:
+        return apps.get_model("matches", name)
+    except LookupError:
         return None
-    return Match
+
+
+def match_model():
+    """The brokering app's Match model when it is installed, else None."""
+    return _brokering_model("Match")
 
 
 def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] | None:
@@ -388,13 +390,7 @@ class GapTables:
 
 def coverage_model():
     """The brokering app's ListingCoverage model when it is installed, else None."""
-    if not apps.is_installed("marketplace.matches"):
-        return None
-    try:
-        from marketplace.matches.models import ListingCoverage  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return ListingCoverage
+    return _brokering_model("ListingCoverage")
 
 
 def match_threshold() -> float | None:
