@@ -117,3 +117,14 @@ def new_page(browser, live_server, settings):
         return context.new_page()
 
     return make
+
+
+@pytest.fixture
+def published(django_capture_on_commit_callbacks):
+    """Create pages with a factory and run their publish (index) tasks, as after a commit."""
+
+    def make(factory, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return factory(**kwargs)
+
+    return make

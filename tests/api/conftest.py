@@ -29,17 +29,6 @@ def search_index(settings, tmp_path):
     return get_search_backend()
 
 
-@pytest.fixture
-def published(django_capture_on_commit_callbacks):
-    """Create pages with a factory and run their publish (index) tasks, as after a commit."""
-
-    def make(factory, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return factory(**kwargs)
-
-    return make
-
-
 def attach(model, page, title: str, *, public: bool):
     upload = SimpleUploadedFile(f"{title}.txt", b"attachment body", content_type="text/plain")
     return model.objects.create(page=page, title=title, file=upload, is_public=public)

@@ -29,17 +29,6 @@ def index(settings, tmp_path):
 
 
 @pytest.fixture
-def published(django_capture_on_commit_callbacks):
-    """Create pages with a factory and run their publish (index) tasks, as after a real commit."""
-
-    def make(factory, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return factory(**kwargs)
-
-    return make
-
-
-@pytest.fixture
 def demand(published, enterprise):
     return published(
         DemandPageFactory,

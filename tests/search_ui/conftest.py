@@ -18,17 +18,6 @@ def index(settings, tmp_path):
 
 
 @pytest.fixture
-def published(django_capture_on_commit_callbacks):
-    """Create pages with a factory and run their publish tasks, as after a real commit."""
-
-    def make(factory, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return factory(**kwargs)
-
-    return make
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Run the on-commit callbacks (index tasks) of whatever the block does."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
