@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 10
+# Index updates run before other queued work (Wagtail's reference-index and
+# admin-search tasks, mail): a page published behind an import's backlog is
+# still searchable within a second. django-tasks' range is -100..100, default 0.
+INDEX_PRIORITY = 50
 
 
 def _retry(task_obj, kind: Kind, ids, attempt: int, exc: Exception) -> None:
@@ -43,7 +47,7 @@ def _sync_many(kind: Kind, page_ids: list[int]) -> dict[str, int]:
     return index_pages(kind, page_ids)
 
 
-@task()
+@task(priority=INDEX_PRIORITY)
 def sync_listings(kind: Kind, page_ids: list[int], attempt: int = 1) -> dict[str, int]:
     """(Re)index the listing pages that are live and public, remove the others; one commit."""
     try:
@@ -58,7 +62,7 @@ def _sync(kind: Kind, page_id: int) -> str:
     return "indexed" if result["indexed"] else "removed"
 
 
-@task()
+@task(priority=INDEX_PRIORITY)
 def sync_listing(kind: Kind, page_id: int, attempt: int = 1) -> str:
     """(Re)index one listing page (kept for tasks already queued; new code batches)."""
     try:
@@ -68,7 +72,7 @@ def sync_listing(kind: Kind, page_id: int, attempt: int = 1) -> str:
         raise
 
 
-@task()
+@task(priority=INDEX_PRIORITY)
 def remove_listing(kind: Kind, page_id: int, attempt: int = 1) -> str:
     """Remove a listing from the index (kept for tasks already queued)."""
     from search.backends import get_search_backend

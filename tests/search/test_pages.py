@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks import task
 
 from search import indexing, tasks
 from search.backends import get_search_backend
@@ -164,21 +165,42 @@ def test_index_pages_is_synchronous_and_fills_admin_search(index, enterprise):
     assert page.pk in [p.pk for p in found]
 
 
-def test_published_listing_is_searchable_within_a_second(
+def test_published_listing_is_searchable_once_the_commit_runs_its_task(
     index, enterprise, django_capture_on_commit_callbacks
 ):
-    import time
-
+    # How long that takes through a real worker is bench/bench_publish.py's to measure.
     from search.backends.base import SearchQuery
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         page = DemandPageFactory(organisation=enterprise, title="超声波无损检测需求")
-    start = time.monotonic()
+    assert index.search(SearchQuery(kind="demand", text="无损检测")).hits == []
     for callback in callbacks:  # the commit: enqueue (immediate backend runs it) …
         callback()
     hits = index.search(SearchQuery(kind="demand", text="无损检测")).hits  # … and search
     assert [h.id for h in hits] == [str(page.pk)]
-    assert time.monotonic() - start < 1.0
+
+
+@task()
+def other_work() -> str:
+    """Stands for any default-priority task queued before an index update."""
+    return "done"
+
+
+def test_a_queued_index_update_runs_before_earlier_default_work(
+    settings, index, enterprise, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for _ in range(3):
+        other_work.enqueue()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = DemandPageFactory(organisation=enterprise, title="超声波无损检测需求")
+    assert index.get_document("demand", str(page.pk)) is None  # queued, not run
+    call_command("db_worker", batch=True, max_tasks=1, startup_delay=False, reload=False)
+    assert index.get_document("demand", str(page.pk)) is not None
+    ready = DBTaskResult.objects.ready()
+    assert ready.filter(task_path__endswith="other_work").count() == 3
 
 
 def test_failed_task_is_retried(index, enterprise, monkeypatch):
