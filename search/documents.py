@@ -9,8 +9,10 @@ and the tests use.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from html import unescape
 from typing import Any, Literal
 
 from django.utils.translation import gettext_lazy as _
@@ -112,7 +114,6 @@ class ListingDocument:
     deadline: dt.date | None = None
     organisation_id: str = ""
     organisation_name: str = ""
-    url: str = ""
 
     @property
     def key(self) -> str:
@@ -194,10 +195,23 @@ STAGE_MATURITY = {
 }
 
 
-def _plain(html: str | None) -> str:
-    from django.utils.html import strip_tags
+# The end of a block element in rich text: a line break there, which neither
+# segmentation nor bigrams cross (<p>甲</p><p>乙</p> is not the bigram 甲乙).
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|div|tr|pre)\s*>|<(?:br|hr)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
 
-    return strip_tags(html or "").strip()
+
+def _plain(html: str | None) -> str:
+    """Return the text of a rich-text value for the index: tags out, entities decoded.
+
+    Index text only (never rendered): what is shown is escaped again. Much
+    faster than ``strip_tags``'s HTML parser, which dominated bulk mapping.
+    """
+    if not html:
+        return ""
+    if "<" in html:
+        html = _TAG.sub("", _BLOCK_END.sub("\n", html))
+    return unescape(html).strip() if "&" in html else html.strip()
 
 
 def _slugs(manager) -> list[str]:
@@ -216,7 +230,6 @@ def _common_fields(page) -> dict[str, Any]:
         "status": page.status,
         "organisation_id": str(page.organisation_id),
         "organisation_name": page.organisation.name if page.organisation_id else "",
-        "url": page.url or "",
     }
 
 

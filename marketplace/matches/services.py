@@ -190,61 +190,76 @@ class ProposeResult:
     failed_listings: int = 0
 
 
-def _collect(
-    listing, limit: int, found: dict[tuple[int, int], Candidate], result: ProposeResult
-) -> bool:
-    """Add the listing's matches to ``found``; False when the engine could not be asked."""
-    matches = listing_matches(listing, limit=limit)
-    if matches.unavailable:
-        result.failed_listings += 1
-        return False
-    for item in matches.listings:
-        demand, technology = (
-            (listing, item.page) if matches.source_kind == "demand" else (item.page, listing)
-        )
-        key = (demand.pk, technology.pk)
-        score = float(item.percent)
-        if key not in found or found[key].score < score:
-            found[key] = Candidate(
-                demand.pk,
-                technology.pk,
-                score,
-                item.explanation,
-                list(item.shared_terms),
-                item.criteria,
+@dataclass(slots=True)
+class _Run:
+    """What one engine run keeps while it scans: bounded by what it will store.
+
+    Only pairs that pass (score ≥ threshold and a shared term) keep their
+    explanation; below-threshold pairs are remembered as id pairs (to count
+    them once), and coverage as one best counterpart per listing.
+    """
+
+    threshold: float
+    limit: int
+    result: ProposeResult
+    passing: dict[tuple[int, int], Candidate] = field(default_factory=dict)
+    failing: set[tuple[int, int]] = field(default_factory=set)
+    best: dict[int, tuple[float, int]] = field(default_factory=dict)
+    scanned: list[tuple[int, str]] = field(default_factory=list)
+
+    def note_coverage(self, own: int, other: int, score: float) -> None:
+        if own not in self.best or self.best[own][0] < score:
+            self.best[own] = (score, other)
+
+    def collect(self, listing, kind: str) -> None:
+        """Add the listing's matches; a listing the engine could not be asked for is not scanned."""
+        matches = listing_matches(listing, limit=self.limit)
+        if matches.unavailable:
+            self.result.failed_listings += 1
+            return
+        self.scanned.append((listing.pk, kind))
+        for item in matches.listings:
+            demand, technology = (
+                (listing, item.page) if matches.source_kind == "demand" else (item.page, listing)
             )
-    return True
+            key = (demand.pk, technology.pk)
+            score = float(item.percent)
+            if item.shared_terms:
+                self.note_coverage(demand.pk, technology.pk, score)
+                self.note_coverage(technology.pk, demand.pk, score)
+            # The engine scores its best candidate high even when little is shared: ask for a shared term.
+            if score < self.threshold or not item.shared_terms:
+                self.failing.add(key)
+            elif key not in self.passing or self.passing[key].score < score:
+                self.passing[key] = Candidate(
+                    demand.pk,
+                    technology.pk,
+                    score,
+                    item.explanation,
+                    list(item.shared_terms),
+                    item.criteria,
+                )
 
-
-def _record_coverage(
-    scanned: list[tuple[int, str]], found: dict[tuple[int, int], Candidate]
-) -> None:
-    """Store, for every scanned listing, its best counterpart sharing a key term."""
-    best: dict[int, tuple[float, int]] = {}
-    for (demand_id, technology_id), candidate in found.items():
-        if not candidate.shared_terms:
-            continue
-        for own, other in ((demand_id, technology_id), (technology_id, demand_id)):
-            if own not in best or best[own][0] < candidate.score:
-                best[own] = (candidate.score, other)
-    now = timezone.now()
-    rows = [
-        ListingCoverage(
-            page_id=pk,
-            kind=kind,
-            best_score=best[pk][0] if pk in best else None,
-            best_counterpart_id=best[pk][1] if pk in best else None,
-            scanned_at=now,
+    def record_coverage(self) -> None:
+        """Store, for every scanned listing, its best counterpart sharing a key term."""
+        now = timezone.now()
+        rows = [
+            ListingCoverage(
+                page_id=pk,
+                kind=kind,
+                best_score=self.best[pk][0] if pk in self.best else None,
+                best_counterpart_id=self.best[pk][1] if pk in self.best else None,
+                scanned_at=now,
+            )
+            for pk, kind in self.scanned
+        ]
+        ListingCoverage.objects.bulk_create(
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["page"],
+            update_fields=["kind", "best_score", "best_counterpart", "scanned_at"],
         )
-        for pk, kind in scanned
-    ]
-    ListingCoverage.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["page"],
-        update_fields=["kind", "best_score", "best_counterpart", "scanned_at"],
-    )
 
 
 def _upsert(candidate: Candidate, result: ProposeResult) -> None:
@@ -281,26 +296,31 @@ def matches_propose(
     limit_per_listing: int = DEFAULT_LIMIT_PER_LISTING,
     progress: Callable[[int, int], None] | None = None,
 ) -> ProposeResult:
-    """Run the engine for open demands and public technologies; store pairs above the threshold."""
+    """Run the engine for open demands and public technologies; store pairs above the threshold.
+
+    Listings are read from the database in chunks and only passing pairs keep
+    their explanations, so memory grows with what is stored, not with the catalogue.
+    """
     threshold = match_min_score() if min_score is None else float(min_score)
-    result = ProposeResult()
-    listings = [*available_targets("demand"), *available_targets("technology")]
-    found: dict[tuple[int, int], Candidate] = {}
-    scanned: list[tuple[int, str]] = []
-    for number, listing in enumerate(listings, 1):
-        if _collect(listing, limit_per_listing, found, result):
-            kind = Side.DEMAND if isinstance(listing, DemandPage) else Side.TECHNOLOGY
-            scanned.append((listing.pk, kind))
-        if progress:
-            progress(number, len(listings))
-    result.listings = len(listings)
-    _record_coverage(scanned, found)
-    for candidate in found.values():
-        # The engine scores its best candidate high even when little is shared: ask for a shared term.
-        if candidate.score < threshold or not candidate.shared_terms:
-            result.below_threshold += 1
-            continue
-        _upsert(candidate, result)
+    run = _Run(threshold=threshold, limit=limit_per_listing, result=ProposeResult())
+    targets = [
+        (Side.DEMAND, available_targets("demand")),
+        (Side.TECHNOLOGY, available_targets("technology")),
+    ]
+    total = sum(queryset.count() for _kind, queryset in targets)
+    number = 0
+    for kind, queryset in targets:
+        for listing in queryset.order_by("pk").iterator(chunk_size=500):
+            number += 1
+            run.collect(listing, kind)
+            if progress:
+                progress(number, total)
+    run.result.listings = number
+    run.record_coverage()
+    run.result.below_threshold = len(run.failing - run.passing.keys())
+    for candidate in run.passing.values():
+        _upsert(candidate, run.result)
+    result = run.result
     audit_record(
         actor=None,
         action="match.engine_run",

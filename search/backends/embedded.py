@@ -16,6 +16,7 @@ import contextlib
 import copy
 import errno
 import fcntl
+import itertools
 import json
 import logging
 import math
@@ -51,6 +52,9 @@ TOKEN_FIELDS = ("words", "bigrams", "title_words", "keyword_words")
 SCHEMA_VERSION = "2"
 FACET_SIZE = 100
 
+
+# Documents per chunk of the analysing pipeline (one helper task, one progress step).
+PIPELINE_CHUNK = 500
 
 # Matching fetches this many times the candidates wanted before filtering them.
 PREFILTER_FACTOR = 2
@@ -141,7 +145,6 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         # Bulk batches at least this big are analysed in a pool of processes.
         self.parallel_min_docs = int(self.params.get("PARALLEL_MIN_DOCS", 4000))
         self.parallel_workers = int(self.params.get("PARALLEL_WORKERS", os.cpu_count() or 1))
-        self.rebuild_chunk = max(10_000, self.parallel_min_docs)
         self.schema = build_schema()
         self._indexes: dict[str, tantivy.Index] = {}
         self._meta_mtimes: dict[str, int] = {}
@@ -251,56 +254,69 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             return 0
         return workers
 
-    @contextlib.contextmanager
-    def _analysed(self, docs: list[ListingDocument]) -> Iterator[Iterator[tantivy.Document]]:
-        """Yield an iterator of Tantivy documents for ``docs``, in order.
+    def _prepared(
+        self, documents: Iterable[ListingDocument], workers: int
+    ) -> Iterator[list[tuple[ListingDocument, tantivy.Document]]]:
+        """Yield ``documents`` with their Tantivy documents, in order, a chunk at a time.
 
-        Big batches are cut into chunks shared round-robin between this
-        process and a pool of helper processes (one per further core). The
-        helpers' chunks are submitted at once; this process analyses its own
-        chunks as the caller's writer asks for them and takes the helpers'
-        results in order, while Tantivy's threads index what it has been given.
-        (Measured on 2 cores: analysing here too beats two helpers, which
-        spend a fifth of the CPU on pickling and contend with Tantivy.)
+        With ``workers`` helper processes, chunks go to the helpers while they
+        keep up, and this process analyses the next chunk itself whenever they
+        are busy, so the work balances by itself: a caller with the documents
+        in hand analyses about half of them here, while ``rebuild`` reading
+        pages from the database hands nearly all of them to the helpers and
+        loads the next pages meanwhile. Tantivy's threads index what the
+        caller's writer has been given. (Measured on 2 cores: analysing here
+        too beats two helpers, which spend a fifth of the CPU pickling and
+        contend with Tantivy.) At most a few chunks wait at any time.
         """
-        workers = self._workers(len(docs))
         if not workers:
-            yield iter([self._to_tantivy(d) for d in docs])
+            for part in _chunks(documents, PIPELINE_CHUNK):
+                yield [(d, self._to_tantivy(d)) for d in part]
             return
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from collections import deque
+        from concurrent.futures import Future, ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
         from search import analysis
 
         analysis.words("预热")  # load the dictionary once, before forking
-        chunk = max(1, min(1000, len(docs) // ((workers + 1) * 8)))
-        parts = [docs[i : i + chunk] for i in range(0, len(docs), chunk)]
         context = multiprocessing.get_context(_start_method())
+        broken = False
+
+        def take(part: list[ListingDocument], work) -> list[tuple[ListingDocument, Any]]:
+            nonlocal broken
+            if isinstance(work, Future):
+                try:
+                    return [
+                        (d, tantivy.Document(**f)) for d, f in zip(part, work.result(), strict=True)
+                    ]
+                except BrokenProcessPool:
+                    # A helper that could not start or died (e.g. a spawned one
+                    # re-running an unguarded script): finish here, serially.
+                    if not broken:
+                        logger.warning("analysing helper failed; indexing serially")
+                    broken = True
+                    work = None
+            return work if work is not None else [(d, self._to_tantivy(d)) for d in part]
+
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [
-                None if i % (workers + 1) == 0 else pool.submit(_fields_of_many, part)
-                for i, part in enumerate(parts)
-            ]
-
-            def documents() -> Iterator[tantivy.Document]:
-                broken = False
-                for part, future in zip(parts, futures, strict=True):
-                    if future is not None and not broken:
-                        try:
-                            analysed = future.result()
-                        except BrokenProcessPool:
-                            # A helper that could not start or died (e.g. a spawned one
-                            # re-running an unguarded script): finish here, serially.
-                            logger.warning("analysing helper failed; indexing serially")
-                            broken = True
-                        else:
-                            for fields in analysed:
-                                yield tantivy.Document(**fields)
-                            continue
-                    yield from map(self._to_tantivy, part)
-
-            yield documents()
+            pending: deque = deque()
+            for part in _chunks(documents, PIPELINE_CHUNK):
+                busy = sum(1 for _p, w in pending if isinstance(w, Future) and not w.done())
+                if not broken and busy < workers * 2:
+                    pending.append((part, pool.submit(_fields_of_many, part)))
+                else:
+                    pending.append((part, take(part, None)))
+                # Hand over what is ready at the head; wait only when too much is queued.
+                while pending and (
+                    len(pending) > workers * 4
+                    or not isinstance(pending[0][1], Future)
+                    or pending[0][1].done()
+                ):
+                    yield take(*pending.popleft())
+            while pending:
+                yield take(*pending.popleft())
 
     def _fields(self, doc: ListingDocument) -> dict[str, Any]:
         return tantivy_fields(doc, self.tokens_for)
@@ -317,13 +333,17 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     def _apply(self, kind: Kind, docs: list[ListingDocument], delete_ids: list[str] = ()) -> None:
         """Remove ``delete_ids`` and add or replace ``docs`` in one commit."""
+        workers = self._workers(len(docs))
         # Small batches are analysed before taking the lock (keeps it short);
-        # big ones stream from the pool into the writer while it indexes.
-        with self._analysed(docs) as prepared:
-            with self._writer(kind, bulk=len(docs) >= self.parallel_min_docs) as writer:
-                for doc_id in delete_ids:
-                    writer.delete_documents_by_term("id", doc_id)
-                for doc, tdoc in zip(docs, prepared, strict=True):
+        # big ones stream from the pipeline into the writer while it indexes.
+        parts = self._prepared(docs, workers)
+        if not workers:
+            parts = list(parts)
+        with self._writer(kind, bulk=len(docs) >= self.parallel_min_docs) as writer:
+            for doc_id in delete_ids:
+                writer.delete_documents_by_term("id", doc_id)
+            for part in parts:
+                for doc, tdoc in part:
                     writer.delete_documents_by_term("id", doc.id)
                     writer.add_document(tdoc)
 
@@ -378,25 +398,21 @@ class EmbeddedSearchBackend(BaseSearchBackend):
     ) -> int:
         """Replace the whole index of ``kind`` with ``documents`` without downtime."""
         self._discard_if_incompatible(kind)
+        # A first slice decides whether helpers are worth starting; the rest streams.
+        documents = iter(documents)
+        first = list(itertools.islice(documents, self.parallel_min_docs))
+        workers = self._workers(len(first))
+        count = 0
         # One commit: searchers see the old index until the new one is complete.
-        count, batch = 0, []
-        with self._writer(kind) as writer:
+        with self._writer(kind, bulk=True) as writer:
             writer.delete_all_documents()
-            for doc in documents:
-                batch.append(doc)
-                if len(batch) >= self.rebuild_chunk:
-                    count += self._add_all(writer, batch, progress)
-                    batch = []
-            count += self._add_all(writer, batch, progress)
+            for part in self._prepared(itertools.chain(first, documents), workers):
+                for _doc, tdoc in part:
+                    writer.add_document(tdoc)
+                count += len(part)
+                if progress:
+                    progress(len(part))
         return count
-
-    def _add_all(self, writer, batch, progress) -> int:
-        with self._analysed(batch) as prepared:
-            for tdoc in prepared:
-                writer.add_document(tdoc)
-        if progress and batch:
-            progress(len(batch))
-        return len(batch)
 
     # -- reading -------------------------------------------------------------------
 
@@ -647,6 +663,12 @@ def _start_method() -> str:
     except (OSError, ValueError, IndexError):
         return "fork"
     return "fork" if rss < FORK_MAX_RSS else "spawn"
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while part := list(itertools.islice(iterator, size)):
+        yield part
 
 
 def _fields_of_many(docs: list[ListingDocument]) -> list[dict]:

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from search import indexing, tasks
+from search import analysis, indexing, tasks
 from search.backends import get_search_backend
 from search.checks import check_search_backends
 from search.documents import document_from_page
@@ -47,6 +47,17 @@ def test_demand_page_maps_public_fields_only(enterprise):
     assert doc.budget == 1_000_000 and doc.district == "370112"
     assert doc.deadline == timezone.localtime(page.bid_deadline).date()
     assert doc.organisation_id == str(enterprise.pk) and doc.status == "open"
+
+
+def test_rich_text_is_indexed_as_plain_text_with_paragraph_breaks(university):
+    page = TechnologyPageFactory(
+        organisation=university,
+        description='<p data-block-key="a1">激光<b>焊接</b> &amp; 熔覆</p><p>3&lt;5 工艺</p><ul><li>甲</li><li>乙</li></ul>',
+    )
+    body = document_from_page(page).body
+    assert "激光焊接 & 熔覆\n3<5 工艺\n甲\n乙" in body
+    # Paragraphs stay apart: no bigram across the break.
+    assert "艺甲" not in analysis.bigrams(body) and "覆3" not in analysis.bigrams(body)
 
 
 def test_technology_page_maps_stage_and_price(university):
