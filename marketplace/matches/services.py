@@ -190,19 +190,27 @@ class ProposeResult:
     failed_listings: int = 0
 
 
+# An engine run stores its passing pairs every this many listings.
+FLUSH_EVERY = 500
+
+
 @dataclass(slots=True)
 class _Run:
-    """What one engine run keeps while it scans: bounded by what it will store.
+    """What one engine run keeps while it scans.
 
-    Only pairs that pass (score ≥ threshold and a shared term) keep their
-    explanation; below-threshold pairs are remembered as id pairs (to count
-    them once), and coverage as one best counterpart per listing.
+    Pairs that pass (score ≥ threshold and a shared term) are stored every
+    ``FLUSH_EVERY`` listings and then forgotten but for their score (a pair
+    met again from the other side is stored again only with a better score);
+    below-threshold pairs are remembered as id pairs (to count them once), and
+    coverage as one best counterpart per listing. Memory grows with a few
+    numbers per pair, not with the explanations.
     """
 
     threshold: float
     limit: int
     result: ProposeResult
     passing: dict[tuple[int, int], Candidate] = field(default_factory=dict)
+    stored: dict[tuple[int, int], float] = field(default_factory=dict)
     failing: set[tuple[int, int]] = field(default_factory=set)
     best: dict[int, tuple[float, int]] = field(default_factory=dict)
     scanned: list[tuple[int, str]] = field(default_factory=list)
@@ -239,6 +247,17 @@ class _Run:
                     list(item.shared_terms),
                     item.criteria,
                 )
+
+    def flush(self) -> None:
+        """Store the passing pairs collected since the last flush."""
+        for key, candidate in self.passing.items():
+            before = self.stored.get(key)
+            if before is not None and before >= candidate.score:
+                continue
+            # A pair already stored by this run is improved without being counted twice.
+            _upsert(candidate, self.result if before is None else ProposeResult())
+            self.stored[key] = candidate.score
+        self.passing.clear()
 
     def record_coverage(self) -> None:
         """Store, for every scanned listing, its best counterpart sharing a key term."""
@@ -313,13 +332,14 @@ def matches_propose(
         for listing in queryset.order_by("pk").iterator(chunk_size=500):
             number += 1
             run.collect(listing, kind)
+            if number % FLUSH_EVERY == 0:
+                run.flush()
             if progress:
                 progress(number, total)
+    run.flush()
     run.result.listings = number
     run.record_coverage()
-    run.result.below_threshold = len(run.failing - run.passing.keys())
-    for candidate in run.passing.values():
-        _upsert(candidate, run.result)
+    run.result.below_threshold = len(run.failing - run.stored.keys())
     result = run.result
     audit_record(
         actor=None,

@@ -128,6 +128,26 @@ def test_dismissed_is_sticky_and_recommended_keeps_its_snapshot(
     assert result.skipped_dismissed == 1 and result.skipped_decided == 1
 
 
+def test_stored_as_it_goes_each_pair_once_with_its_best_score(
+    demand, technology, published, monkeypatch
+):
+    published(
+        TechnologyPageFactory,
+        title="激光焊接变形控制工艺",
+        keywords="激光焊接,变形控制",
+        summary="薄板激光焊接的变形预测与控制。",
+    )
+    whole = services.matches_propose(min_score=0)
+    at_end = {(m.demand_id, m.technology_id): m.score for m in Match.objects.all()}
+    Match.objects.all().delete()
+    # Stored after every listing: a pair met again from the other side is not counted again.
+    monkeypatch.setattr(services, "FLUSH_EVERY", 1)
+    flushed = services.matches_propose(min_score=0)
+    assert {(m.demand_id, m.technology_id): m.score for m in Match.objects.all()} == at_end
+    assert flushed.created == whole.created == len(at_end) >= 2
+    assert flushed.updated == 0 and flushed.below_threshold == whole.below_threshold
+
+
 def test_engine_refreshes_a_proposed_match(demand, technology):
     stale = MatchFactory(demand=demand, technology=technology, score=1.0, explanation="旧")
     services.matches_propose(min_score=0)
