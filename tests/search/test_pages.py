@@ -197,16 +197,16 @@ def other_work() -> str:
     return "done"
 
 
-def test_a_queued_index_update_runs_before_earlier_default_work(
-    settings, index, enterprise, django_capture_on_commit_callbacks
-):
+# A real db_worker checks its connection like a request does, which a test wrapped in
+# a transaction cannot survive on PostgreSQL: this one commits for real.
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_index_update_runs_before_earlier_default_work(settings, index, enterprise):
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     for _ in range(3):
         other_work.enqueue()
-    with django_capture_on_commit_callbacks(execute=True):
-        page = DemandPageFactory(organisation=enterprise, title="超声波无损检测需求")
+    page = DemandPageFactory(organisation=enterprise, title="超声波无损检测需求")  # commits
     assert index.get_document("demand", str(page.pk)) is None  # queued, not run
     call_command("db_worker", batch=True, max_tasks=1, startup_delay=False, reload=False)
     assert index.get_document("demand", str(page.pk)) is not None
