@@ -107,5 +107,6 @@ def test_member_publishes_a_demand_that_a_visitor_finds(new_page, curator):
     visitor = new_page()
     visitor.goto("/demands/")
     visitor.get_by_role("link", name=TITLE).click()
+    visitor.wait_for_url(f"**{demand.url}")  # the click only starts the navigation
     assert visitor.get_by_role("heading", name=re.compile(TITLE)).count() == 1
     assert visitor.get_by_text("气孔超标率").count() >= 1
