@@ -198,8 +198,9 @@ def other_work() -> str:
 
 
 # A real db_worker checks its connection like a request does, which a test wrapped in
-# a transaction cannot survive on PostgreSQL: this one commits for real.
-@pytest.mark.django_db(transaction=True)
+# a transaction cannot survive on PostgreSQL: this one commits for real (serialized_rollback
+# restores the Wagtail tree and taxonomies its flush removes).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_queued_index_update_runs_before_earlier_default_work(settings, index, enterprise):
     from django_tasks_db.models import DBTaskResult
 
