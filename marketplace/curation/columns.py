@@ -465,6 +465,21 @@ def _taxonomy_column(header: str, name: str, model, *, required: bool, width: in
     )
 
 
+def _cooperation_column(header: str) -> Column:
+    """The cooperation modes of a listing (several, by name): 合作方式 / 转化方式."""
+    return Column(
+        header,
+        "cooperation_modes",
+        taxonomies(CooperationMode),
+        export=_names("cooperation_modes"),
+        empty=[],
+        target="m2m",
+        allowed=_names_of(CooperationMode),
+        note=MULTI_NOTE,
+        width=24,
+    )
+
+
 def _chain_column(*, required: bool) -> Column:
     return _taxonomy_column("产业链", "industry_chain", IndustryChain, required=required, width=22)
 
@@ -547,17 +562,7 @@ DEMAND_COLUMNS: list[Column] = [
         note=MONEY_NOTE,
         width=16,
     ),
-    Column(
-        "合作方式",
-        "cooperation_modes",
-        taxonomies(CooperationMode),
-        export=_names("cooperation_modes"),
-        empty=[],
-        target="m2m",
-        allowed=_names_of(CooperationMode),
-        note=MULTI_NOTE,
-        width=24,
-    ),
+    _cooperation_column("合作方式"),
     Column("揭榜方条件", "bidder_requirements", text(), width=30),
     Column(
         "拟择优揭榜方数量",
@@ -637,17 +642,7 @@ TECHNOLOGY_COLUMNS: list[Column] = [
         ),
         allowed=_labels(IPType),
     ),
-    Column(
-        "转化方式",
-        "cooperation_modes",
-        taxonomies(CooperationMode),
-        export=_names("cooperation_modes"),
-        empty=[],
-        target="m2m",
-        allowed=_names_of(CooperationMode),
-        note=MULTI_NOTE,
-        width=24,
-    ),
+    _cooperation_column("转化方式"),
     _choice_column("报价方式", "price_kind", PriceKind, empty=PriceKind.NEGOTIABLE, width=10),
     Column(
         "意向价格（万元）",

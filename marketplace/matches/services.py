@@ -317,8 +317,8 @@ def matches_propose(
 ) -> ProposeResult:
     """Run the engine for open demands and public technologies; store pairs above the threshold.
 
-    Listings are read from the database in chunks and only passing pairs keep
-    their explanations, so memory grows with what is stored, not with the catalogue.
+    Listings are read from the database in chunks and passing pairs are stored
+    as the run goes (see ``_Run``), so memory holds a few numbers per pair.
     """
     threshold = match_min_score() if min_score is None else float(min_score)
     run = _Run(threshold=threshold, limit=limit_per_listing, result=ProposeResult())

@@ -269,9 +269,12 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         too beats two helpers, which spend a fifth of the CPU pickling and
         contend with Tantivy.) At most a few chunks wait at any time.
         """
+
+        def here(part: list[ListingDocument]) -> list[tuple[ListingDocument, tantivy.Document]]:
+            return [(d, self._to_tantivy(d)) for d in part]
+
         if not workers:
-            for part in _chunks(documents, PIPELINE_CHUNK):
-                yield [(d, self._to_tantivy(d)) for d in part]
+            yield from map(here, _chunks(documents, PIPELINE_CHUNK))
             return
         import multiprocessing
         from collections import deque
@@ -284,30 +287,30 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         context = multiprocessing.get_context(_start_method())
         broken = False
 
-        def take(part: list[ListingDocument], work) -> list[tuple[ListingDocument, Any]]:
+        def take(part: list[ListingDocument], work: Future | list) -> list[tuple]:
+            """Return a queued chunk's documents: analysed here already, or by a helper."""
             nonlocal broken
-            if isinstance(work, Future):
-                try:
-                    return [
-                        (d, tantivy.Document(**f)) for d, f in zip(part, work.result(), strict=True)
-                    ]
-                except BrokenProcessPool:
-                    # A helper that could not start or died (e.g. a spawned one
-                    # re-running an unguarded script): finish here, serially.
-                    if not broken:
-                        logger.warning("analysing helper failed; indexing serially")
-                    broken = True
-                    work = None
-            return work if work is not None else [(d, self._to_tantivy(d)) for d in part]
+            if not isinstance(work, Future):
+                return work
+            try:
+                fields = work.result()
+            except BrokenProcessPool:
+                # A helper that could not start or died (e.g. a spawned one
+                # re-running an unguarded script): finish here, serially.
+                if not broken:
+                    logger.warning("analysing helper failed; indexing serially")
+                broken = True
+                return here(part)
+            return [(d, tantivy.Document(**f)) for d, f in zip(part, fields, strict=True)]
 
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            pending: deque = deque()
+            pending: deque[tuple[list[ListingDocument], Future | list]] = deque()
             for part in _chunks(documents, PIPELINE_CHUNK):
                 busy = sum(1 for _p, w in pending if isinstance(w, Future) and not w.done())
                 if not broken and busy < workers * 2:
                     pending.append((part, pool.submit(_fields_of_many, part)))
                 else:
-                    pending.append((part, take(part, None)))
+                    pending.append((part, here(part)))
                 # Hand over what is ready at the head; wait only when too much is queued.
                 while pending and (
                     len(pending) > workers * 4
