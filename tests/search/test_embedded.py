@@ -96,6 +96,8 @@ def test_big_batches_analysed_in_a_process_pool_index_the_same(
     if start == "spawn":
         monkeypatch.setattr(embedded, "FORK_MAX_RSS", 0)
         assert embedded._start_method() == "spawn"
+    # Chunks of two: the helper's and this process's chunks interleave and must come back in order.
+    monkeypatch.setattr(embedded, "PIPELINE_CHUNK", 2)
     serial = EmbeddedSearchBackend({"PATH": str(tmp_path / "serial")})
     pooled = EmbeddedSearchBackend(
         {"PATH": str(tmp_path / "pooled"), "PARALLEL_MIN_DOCS": 2, "PARALLEL_WORKERS": 2}
@@ -117,6 +119,11 @@ def test_big_batches_analysed_in_a_process_pool_index_the_same(
             return sorted((round(h.score, 4), h.id) for h in backend.search(query).hits)
 
         assert found(pooled) == found(serial) and found(serial)
+    # The same listing twice in one batch: the later version wins, whichever process analysed it.
+    newer = technology(many[0].id, "激光熔覆再制造", "激光熔覆修复磨损轴类零件。")
+    pooled.index_documents([*many, newer])
+    assert pooled.count("technology") == 15
+    assert pooled.get_document("technology", many[0].id).title == "激光熔覆再制造"
     pooled.rebuild("technology", many[:4])
     assert pooled.count("technology") == 4
 
