@@ -67,7 +67,9 @@ def can_decide_bid(user, bid: Bid) -> bool:
 
 
 def can_message_bid(user, bid: Bid) -> bool:
-    if bid.status in (BidStatus.DRAFT, BidStatus.WITHDRAWN):
+    # A sealed bid has no thread yet: a message (and its notification) would tell the
+    # owner who bid before the deadline. Bidders ask in the public Q&A instead.
+    if bid.status in (BidStatus.DRAFT, BidStatus.WITHDRAWN) or bid.is_sealed:
         return False
     if is_member_of(user, bid.organisation_id):
         return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -141,12 +141,24 @@ def question_list(*, user, demand) -> list[PublicQuestion]:
     return [q for q in items if q.is_answered or (uid and q.asked_by_id == uid)]
 
 
-def access_log_list(*, listing) -> QuerySet[AccessLogEntry]:
-    return (
+def access_log_list(*, user, listing) -> QuerySet[AccessLogEntry]:
+    """The listing's access log; the owner sees no line about a bid it may not see yet."""
+    qs = (
         AccessLogEntry.objects.filter(**{perms.listing_kind(listing): listing})
-        .select_related("user", "organisation", "bid", "attachment")
+        .select_related("user", "organisation", "bid", "bid__organisation", "attachment")
         .order_by("-created_at", "-pk")
     )
+    if is_curator(user):
+        return qs
+    # A bidder opening its own attachment before the deadline would otherwise name it.
+    sealed = bool(
+        getattr(listing, "sealed_bids", False)
+        and listing.bid_deadline
+        and listing.bid_deadline > timezone.now()
+    )
+    if sealed:
+        return qs.filter(bid__isnull=True)
+    return qs.filter(Q(bid__isnull=True) | Q(bid__status__in=VISIBLE_TO_OWNER_STATES))
 
 
 def active_bid_of(*, organisation, listing) -> Bid | None:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cms.models import DemandPage, DemandStatus, TechnologyPage, TechnologyStatus
 from cms.permissions import active_organisation_ids, is_member_of
@@ -67,6 +68,12 @@ REQUIRED_ON_SUBMIT = {
     ListingKind.DEMAND: ("background", "technical_approach", "price"),
     ListingKind.TECHNOLOGY: ("cooperation_mode", "intended_use"),
 }
+
+
+# Shown to a bidder whose bid is sealed: there is no private thread before the deadline.
+SEALED_THREAD_MESSAGE = gettext_lazy(
+    "密封揭榜截止前不能与需求方私下沟通；如有疑问，请在需求页的公开答疑中提问。"
+)
 
 
 class BidError(ValidationError):
@@ -351,6 +358,18 @@ def _submit(bid: Bid, listing, previous: str | None) -> None:
     bid.submitted_at = bid.submitted_at or _now()
     bid.save(update_fields=["related_party_flags", "status", "submitted_at", "updated_at"])
     changed = previous == BidStatus.SUBMITTED
+    if bid.is_sealed:
+        _notify_owner_sealed(bid, listing, changed)
+    else:
+        _notify_owner_open(bid, listing, changed)
+    _acknowledge_receipt(bid, listing, changed)
+
+
+def _received_url(bid: Bid, listing) -> str:
+    return reverse("bidding:received", kwargs={"kind": bid.kind, "page_id": listing.pk})
+
+
+def _notify_owner_open(bid: Bid, listing, changed: bool) -> None:
     title = (
         _("揭榜方案已更新：%(org)s · %(listing)s")
         if changed
@@ -360,9 +379,50 @@ def _submit(bid: Bid, listing, previous: str | None) -> None:
         recipients=_members(listing.organisation_id),
         verb="bid_changed" if changed else "bid_received",
         title=title,
-        body=_("截止后可在揭榜列表中查看方案。") if bid.is_sealed else "",
-        target_url=reverse("bidding:received", kwargs={"kind": bid.kind, "page_id": listing.pk}),
+        target_url=_received_url(bid, listing),
     )
+
+
+def _sealed_count(listing) -> int:
+    return Bid.objects.filter(
+        demand=listing, status__in=(BidStatus.SUBMITTED, BidStatus.SHORTLISTED)
+    ).count()
+
+
+def _notify_owner_sealed(bid: Bid, listing, changed: bool) -> None:
+    # Sealed until the deadline: the owner learns that a bid arrived and how many there
+    # are, never who sent it (no organisation, person or proposal text in any channel).
+    # An edit adds no bid, so it tells the owner nothing at all.
+    if changed:
+        return
+    notification_send(
+        recipients=_members(listing.organisation_id),
+        verb="bid_received",
+        title=_("收到一份密封揭榜：%(listing)s") % {"listing": listing.title},
+        body=_(
+            "目前共收到 %(n)d 份密封揭榜。揭榜单位和方案在截止时间 %(deadline)s"
+            "（北京时间）后开启，届时可在揭榜列表中查看。"
+        )
+        % {"n": _sealed_count(listing), "deadline": _local(listing.bid_deadline)},
+        target_url=_received_url(bid, listing),
+    )
+
+
+def _acknowledge_receipt(bid: Bid, listing, changed: bool) -> None:
+    """The bidder's receipt: what arrived, when, and what the owner can see of it."""
+    title = (
+        _("已收到您更新的揭榜方案：%(listing)s") if changed else _("已收到您的揭榜：%(listing)s")
+    ) % {"listing": listing.title}
+    lines = [_("接收时间（北京时间）：%(at)s") % {"at": _local(bid.updated_at or _now())}]
+    if bid.is_sealed:
+        lines.append(
+            _(
+                "本需求为密封揭榜：截止时间 %(deadline)s（北京时间）前，需求方只知道收到了揭榜，"
+                "看不到揭榜单位和方案内容。"
+            )
+            % {"deadline": _local(listing.bid_deadline)}
+        )
+    _notify_bidder(bid, "bid_receipt", title, "\n".join(str(line) for line in lines))
 
 
 def related_party_flags(*, bid: Bid, listing) -> list[dict[str, str]]:
@@ -414,15 +474,30 @@ def bid_withdraw(*, user, bid: Bid) -> Bid:
         bid.status, bid.withdrawn_at = BidStatus.WITHDRAWN, _now()
         bid.save(update_fields=["status", "withdrawn_at", "updated_at"])
         if was_visible or bid.submitted_at:
-            listing = _listing_of(bid)
-            notification_send(
-                recipients=_members(listing.organisation_id),
-                verb="bid_withdrawn",
-                title=_("揭榜已撤回：%(org)s · %(listing)s")
-                % {"org": bid.organisation.name, "listing": listing.title},
-                target_url=listing.url or "",
-            )
+            _notify_owner_withdrawn(bid, _listing_of(bid))
     return bid
+
+
+def _notify_owner_withdrawn(bid: Bid, listing) -> None:
+    if bid.is_sealed:
+        title = _("一份密封揭榜已撤回：%(listing)s") % {"listing": listing.title}
+        body = _("目前共有 %(n)d 份密封揭榜，截止时间 %(deadline)s（北京时间）后开启。") % {
+            "n": _sealed_count(listing),
+            "deadline": _local(listing.bid_deadline),
+        }
+    else:
+        title = _("揭榜已撤回：%(org)s · %(listing)s") % {
+            "org": bid.organisation.name,
+            "listing": listing.title,
+        }
+        body = ""
+    notification_send(
+        recipients=_members(listing.organisation_id),
+        verb="bid_withdrawn",
+        title=title,
+        body=body,
+        target_url=listing.url or "",
+    )
 
 
 def _lock_for_decision(user, bid: Bid):
@@ -559,6 +634,8 @@ def bid_message_post(*, user, bid: Bid, body: str) -> BidMessage:
         raise ValidationError({"body": [_("请输入内容。")]})
     if len(body) > 4000:
         raise ValidationError({"body": [_("内容不超过4000字。")]})
+    if bid.is_sealed and is_member_of(user, bid.organisation_id):
+        raise BidError(SEALED_THREAD_MESSAGE, code="sealed")
     if not perms.can_message_bid(user, bid):
         raise PermissionDenied
     listing = _listing_of(bid)

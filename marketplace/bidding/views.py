@@ -237,13 +237,16 @@ def bid_decline(request, pk: int):
 @require_POST
 def bid_message(request, pk: int):
     bid = selectors.bid_get(user=request.user, pk=pk)
-    if not perms.can_message_bid(request.user, bid):
-        raise Http404
     form = MessageForm(request.POST)
-    if form.is_valid():
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请输入消息内容。"))
         services.bid_message_post(user=request.user, bid=bid, body=form.cleaned_data["body"])
-    else:
-        messages.error(request, _("请输入消息内容。"))
+    except PermissionDenied:
+        raise Http404
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
     return redirect(reverse("bidding:bid_detail", kwargs={"pk": bid.pk}) + "#thread")
 
 
@@ -403,7 +406,7 @@ def access_log(request, kind: str, page_id: int):
         "bidding/access_log.html",
         {
             "listing": listing,
-            "entries": selectors.access_log_list(listing=listing)[:500],
+            "entries": selectors.access_log_list(user=request.user, listing=listing)[:500],
         },
     )
 

@@ -23,6 +23,10 @@ def notification_send(
 ) -> list[Notification]:
     """Notify each recipient in the site now and by email once the transaction commits."""
     people = {u.pk: u for u in recipients if u is not None and u.is_active}.values()
+    # Titles quote listing titles (up to 255 characters): clip to the column, or PostgreSQL
+    # refuses the row and takes the action being reported (a bid, an answer) down with it.
+    limit = Notification._meta.get_field("title").max_length
+    title = str(title) if len(str(title)) <= limit else str(title)[: limit - 1] + "…"
     rows = Notification.objects.bulk_create(
         [
             Notification(
