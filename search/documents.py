@@ -9,6 +9,8 @@ and the tests use.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -114,6 +116,9 @@ class ListingDocument:
     deadline: dt.date | None = None
     organisation_id: str = ""
     organisation_name: str = ""
+    #: What the listing looked like in the database when this document was
+    #: made (:func:`listing_version`); reconciliation compares it with the rows.
+    version: str = ""
 
     @property
     def key(self) -> str:
@@ -162,7 +167,7 @@ class ListingDocument:
         values["cooperation_modes"] = _as_list(values.get("cooperation_modes"))
         values["budget"] = _as_int(values.get("budget"))
         values["deadline"] = _as_date(values.get("deadline"))
-        for name in ("organisation_id", "title", "summary", "body"):
+        for name in ("organisation_id", "title", "summary", "body", "version"):
             if values.get(name) is None:
                 values.pop(name, None)
             elif name in values:
@@ -254,6 +259,7 @@ def document_from_demand(page) -> ListingDocument:
         body="\n".join(b for b in body if b),
         budget=budget,
         deadline=deadline,
+        version=page_version(page, "demand"),
         **_common_fields(page),
     )
 
@@ -268,6 +274,7 @@ def document_from_technology(page) -> ListingDocument:
         body="\n".join(b for b in body if b),
         maturity=STAGE_MATURITY.get(page.stage, ""),
         budget=budget,
+        version=page_version(page, "technology"),
         **_common_fields(page),
     )
 
@@ -300,8 +307,8 @@ def document_from_page(page) -> ListingDocument:
     raise ValueError(f"{type(page).__name__} is not a listing page")
 
 
-def listing_queryset(kind: Kind):
-    """Return the live public pages of ``kind`` with what the mapping reads prefetched."""
+def public_listings(kind: Kind):
+    """Return the live pages of ``kind`` in a public lifecycle state, nothing related loaded."""
     from cms.models import (
         PUBLIC_DEMAND_STATES,
         PUBLIC_TECHNOLOGY_STATES,
@@ -314,12 +321,108 @@ def listing_queryset(kind: Kind):
         if kind == "demand"
         else (TechnologyPage, PUBLIC_TECHNOLOGY_STATES)
     )
+    return model.objects.live().filter(status__in=states)
+
+
+def listing_queryset(kind: Kind):
+    """Return the live public pages of ``kind`` with what the mapping reads prefetched."""
     queryset = (
-        model.objects.live()
-        .filter(status__in=states)
+        public_listings(kind)
         .select_related("organisation", "industry_chain", "technology_field")
         .prefetch_related("cooperation_modes")
     )
     if kind == "demand":
         queryset = queryset.prefetch_related("indicators")
     return queryset.order_by("pk")
+
+
+# -- versions, for reconciliation -------------------------------------------------
+
+#: Bump when the page → document mapping changes: every indexed document then
+#: differs from its listing's version, and reconciliation re-indexes it.
+DOCUMENT_FORMAT = "1"
+
+# What a listing's version is made of, read by one values() query, no page
+# loads: the live revision (every publish: texts, indicators, cooperation
+# modes), the lifecycle status (services change it with a queryset update),
+# the organisation's name (renamed without touching its pages), the taxonomy
+# slugs, and the small indexed columns a plain save() can change.
+_VERSION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "common": (
+        "live_revision_id",
+        "status",
+        "title",
+        "keywords",
+        "district",
+        "organisation_id",
+        "organisation__name",
+        "industry_chain__slug",
+        "technology_field__slug",
+    ),
+    "demand": ("bid_deadline", "budget_kind", "budget_min", "budget_max"),
+    "technology": ("stage", "price_kind", "asking_price"),
+}
+# Long texts count by their length, which the database computes without
+# sending them: an edit saved without a revision still changes the version
+# unless it keeps the length exactly.
+_VERSION_TEXTS: dict[str, tuple[str, ...]] = {
+    "demand": (
+        "problem",
+        "current_state",
+        "benchmark",
+        "expected_outcome",
+        "application_scenario",
+    ),
+    "technology": ("summary", "description", "indicators", "application_scenarios", "advantages"),
+}
+
+
+def _version_columns(kind: Kind) -> tuple[str, ...]:
+    return _VERSION_COLUMNS["common"] + _VERSION_COLUMNS[kind]
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def listing_version(kind: Kind, values: Iterable[Any]) -> str:
+    """Return the version of a listing from its version columns' values, in order."""
+    payload = json.dumps(
+        [DOCUMENT_FORMAT, kind, *map(_canonical, values)], ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
+
+
+def _page_value(page, path: str) -> Any:
+    value = page
+    for name in path.split("__"):
+        value = getattr(value, name)
+        if value is None:
+            return None
+    return value
+
+
+def page_version(page, kind: Kind) -> str:
+    """Return the version of a loaded listing page (what :func:`listing_versions` reads for it)."""
+    values = [_page_value(page, c) for c in _version_columns(kind)]
+    values.extend(len(getattr(page, name) or "") for name in _VERSION_TEXTS[kind])
+    return listing_version(kind, values)
+
+
+def listing_versions(kind: Kind) -> dict[str, str]:
+    """Return ``{id: version}`` of every live public listing of ``kind`` (one query)."""
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce, Length
+
+    lengths = {f"_len_{name}": Length(Coalesce(name, Value(""))) for name in _VERSION_TEXTS[kind]}
+    rows = (
+        public_listings(kind)
+        .annotate(**lengths)
+        .order_by()
+        .values_list("pk", *_version_columns(kind), *lengths)
+    )
+    return {str(row[0]): listing_version(kind, row[1:]) for row in rows.iterator(chunk_size=2000)}

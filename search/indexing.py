@@ -20,9 +20,16 @@ Public API for code that writes many listings at once::
 
     indexing.listing_changed("demand", page.pk)  # after a queryset .update(status=…)
 
+    indexing.reconcile("demand")    # compare with the database, fix what differs
+
 Tasks carry ids, not documents, and read the pages when they run: a late or
 retried task indexes the page as it is then, never an older version. Ids
 whose page is gone, not live or not public are removed from the index.
+
+An update that gives up (the index was broken through all its attempts) is
+caught up by :func:`reconcile`: it compares every public listing's version
+with the version stored in its indexed document and fixes what is missing,
+stale or extra.
 """
 
 from __future__ import annotations
@@ -31,9 +38,11 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
 from search.documents import KINDS, Kind
 
@@ -41,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 #: Pages read from the database per query when (re)indexing a batch.
 READ_CHUNK = 500
+#: Listings (re)indexed per index commit while reconciling.
+RECONCILE_BATCH = 1000
 
 _local = threading.local()
 _BATCH = "batch"
@@ -179,3 +190,80 @@ def fill_admin_search(kind: Kind, pages: list, documents: list) -> None:
             logger.exception("search: Wagtail admin search index update failed")
             if not backend.catch_indexing_errors:
                 raise
+
+
+# -- reconciliation ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    """What one reconciliation of one listing kind found and fixed."""
+
+    kind: Kind
+    checked: int = 0
+    missing: int = 0
+    stale: int = 0
+    extra: int = 0
+    fixed: int = 0
+
+    def as_dict(self) -> dict[str, int | str]:
+        """Return the counts as a dict (a task's JSON return value)."""
+        return asdict(self)
+
+    @property
+    def differences(self) -> int:
+        """Return how many documents were missing, stale or extra."""
+        return self.missing + self.stale + self.extra
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind}: checked {self.checked}, missing {self.missing}, "
+            f"stale {self.stale}, extra {self.extra}, fixed {self.fixed}"
+        )
+
+
+def reconcile(
+    kind: Kind, *, dry_run: bool = False, backend=None, batch_size: int = RECONCILE_BATCH
+) -> ReconcileReport:
+    """Compare the index of ``kind`` with the database's public listings and fix what differs.
+
+    *Missing*: public in the database, not indexed. *Stale*: indexed with
+    another version than the listing's (:func:`search.documents.listing_versions`).
+    *Extra*: indexed, but not a public listing (unpublished, withdrawn, gone).
+    All of them go through :func:`index_pages`, which re-reads the pages, so
+    a listing that changed since the comparison is indexed as it is now, never
+    removed by mistake. ``dry_run`` only counts. Open give-ups of ``kind``
+    recorded before the run began are marked resolved.
+    """
+    from search.backends import get_search_backend
+    from search.documents import listing_versions
+    from search.services import index_failure_resolve_reconciled
+
+    backend = backend or get_search_backend()
+    started = timezone.now()
+    wanted = listing_versions(kind)
+    indexed = backend.indexed_versions(kind)
+    missing = [i for i in wanted if i not in indexed]
+    stale = [i for i in wanted if i in indexed and indexed[i] != wanted[i]]
+    extra = [i for i in indexed if i not in wanted]
+    report = ReconcileReport(
+        kind, len(wanted.keys() | indexed.keys()), len(missing), len(stale), len(extra)
+    )
+    if not dry_run:
+        report.fixed = _fix(kind, missing + stale + extra, backend, batch_size)
+        index_failure_resolve_reconciled(kind=kind, before=started)
+    log = logger.warning if report.differences else logger.info
+    log("search: reconciled %s%s", report, " (dry run)" if dry_run else "")
+    return report
+
+
+def _fix(kind: Kind, ids: list[str], backend, batch_size: int) -> int:
+    """Re-index or remove these documents, a batch per commit; return how many were done."""
+    pages = sorted(int(i) for i in ids if i.isascii() and i.isdigit())
+    # An id that is no page id was never a listing: remove it without a lookup.
+    foreign = [i for i in ids if not (i.isascii() and i.isdigit())]
+    fixed = backend.delete_documents(kind, foreign) if foreign else 0
+    for start in range(0, len(pages), batch_size):
+        result = index_pages(kind, pages[start : start + batch_size], backend=backend)
+        fixed += result["indexed"] + result["removed"]
+    return fixed

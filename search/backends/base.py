@@ -288,6 +288,10 @@ class BaseSearchBackend:
         """Return the stored document of ``kind`` with ``id``, or None."""
         raise self._unsupported("document lookup")
 
+    def indexed_versions(self, kind: Kind) -> dict[str, str]:
+        """Return ``{id: version}`` of every indexed document of ``kind`` ("" when unversioned)."""
+        raise self._unsupported("reconciliation")
+
     def search(self, query: SearchQuery) -> SearchResults:
         """Return a page of hits for a catalogue query with facets and highlights."""
         raise self._unsupported("search")

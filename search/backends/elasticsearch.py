@@ -205,6 +205,24 @@ def compile_autocomplete(prefix: str, limit: int) -> dict[str, Any]:
     return s.to_dict()
 
 
+def compile_versions_page(
+    pit_id: str, after: list[Any] | None, size: int, keep_alive: str = "2m"
+) -> dict[str, Any]:
+    """Return the body of one page of (id, version) pairs read through a point in time."""
+    body: dict[str, Any] = {
+        "size": size,
+        "query": {"match_all": {}},
+        "pit": {"id": pit_id, "keep_alive": keep_alive},
+        # _shard_doc: the cheapest total order, made for paging a point in time.
+        "sort": [{"_shard_doc": "asc"}],
+        "_source": ["source.version"],
+        "track_total_hits": False,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
 def compile_term_statistics(field: str, terms: Iterable[str]) -> dict[str, Any]:
     """Return the ``_termvectors`` body giving each term's document frequency."""
     return {
@@ -370,6 +388,31 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         body = Search().query(Q("term", id=str(id))).extra(size=1).source(["source"]).to_dict()
         hits = self.client.search(index=self._ensure(kind), body=body)["hits"]["hits"]
         return ListingDocument.from_dict(hits[0]["_source"]["source"]) if hits else None
+
+    def indexed_versions(self, kind: Kind) -> dict[str, str]:
+        """Return ``{id: version}`` of every indexed document of ``kind`` ("" when unversioned)."""
+        # A point in time pins one view of the index while it is paged with
+        # search_after; unlike a scroll it survives concurrent refreshes cheaply.
+        pit = self.client.open_point_in_time(index=self._ensure(kind), keep_alive="2m")["id"]
+        versions: dict[str, str] = {}
+        after = None
+        try:
+            while True:
+                body = compile_versions_page(pit, after, self.chunk_size)
+                response = self.client.search(body=body)
+                pit = response.get("pit_id", pit)
+                hits = response["hits"]["hits"]
+                for hit in hits:
+                    source = (hit.get("_source") or {}).get("source") or {}
+                    versions[str(hit["_id"])] = source.get("version") or ""
+                if len(hits) < self.chunk_size:
+                    return versions
+                after = hits[-1]["sort"]
+        finally:
+            # A point in time left open expires by itself after keep_alive; a
+            # failure to close it must not hide the error that ended the loop.
+            with contextlib.suppress(Exception):
+                self.client.close_point_in_time(id=pit)
 
     def doc_freqs(self, kind: Kind, field: str, terms: Iterable[str]) -> dict[str, int]:
         """Return the document frequency of each term in a token field."""
