@@ -219,8 +219,9 @@ def prepare(env: dict, tmp: Path, size: int) -> dict[str, float]:
     seed_env = {**env, "DJANGO_SETTINGS_MODULE": "marketplace.settings.dev"}
     seed_env.pop("DJANGO_SECRET_KEY")
     return {
-        "migrate_s": manage(env, tmp, "migrate", "--noinput"),
+        # The cache table first: migrate's post-migrate site set-up clears Wagtail's cache.
         "createcachetable_s": manage(env, tmp, "createcachetable"),
+        "migrate_s": manage(env, tmp, "migrate", "--noinput"),
         "seed_demo_s": manage(seed_env, tmp, "seed_demo", "--size", str(size), "--bulk"),
         "rebuild_index_s": manage(env, tmp, "rebuild_index", "--no-progress"),
         "collectstatic_s": manage(env, tmp, "collectstatic", "--noinput"),
@@ -246,7 +247,7 @@ def gunicorn_command(workers: int, port: int, tmp: Path) -> list[str]:
         "--workers",
         str(workers),
         "--timeout",
-        "60",
+        "120",
         "--graceful-timeout",
         "30",
         "--bind",
@@ -427,58 +428,97 @@ class Visibility:
     stale: Counter = field(default_factory=Counter)
     html_seen: set = field(default_factory=set)
     workers: list[int] = field(default_factory=list)
+    task: dict = field(default_factory=dict)
     timed_out: bool = False
 
 
-def watch(port: int, master: int, published: dict, marker: str, timeout: float) -> Visibility:
-    """Poll until every worker answers with the listing: the API first, then the HTML page."""
-    seen = Visibility()
-    lock = threading.Lock()
-    pk, started = published["pk"], published["published_at"]
-    path = f"/demands/?q={marker}"
-    url_path = published["url"]
+class Watch:
+    """Pollers that ask every worker for the marker, from before the publication on."""
 
-    def all_seen(pids) -> bool:
-        workers = set(map(str, children(master)))
-        seen.workers = sorted(int(p) for p in workers)
-        return bool(workers) and workers <= pids
+    def __init__(self, port: int, master: int, pk: int, marker: str, pollers: int = 3):
+        self.port, self.master, self.pk, self.marker = port, master, pk, marker
+        self.seen = Visibility()
+        self.hits: dict[str, float] = {}  # worker pid -> wall time of its first hit
+        self.lock = threading.Lock()
+        self.deadline = time.time() + 600  # narrowed once the publication is done
+        self.threads = [threading.Thread(target=self._api) for _ in range(pollers)]
+        for th in self.threads:
+            th.start()
 
-    def api_poller() -> None:
-        while time.time() - started < timeout and not all_seen(set(seen.first_seen_s)):
-            a = fetch(port, f"/api/v1/demands/?q={marker}")
+    def _all_seen(self, pids) -> bool:
+        workers = set(map(str, children(self.master)))
+        self.seen.workers = sorted(int(p) for p in workers)
+        return bool(workers) and workers <= set(pids)
+
+    def _api(self) -> None:
+        while time.time() < self.deadline and not self._all_seen(self.hits):
+            a = fetch(self.port, f"/api/v1/demands/?q={self.marker}")
             found = False
             if a.status == 200:
                 data = json.loads(a.body)
-                found = not data["search_unavailable"] and pk in {r["id"] for r in data["results"]}
-            with lock:
-                seen.answers[a.pid] += 1
+                ids = {r["id"] for r in data["results"]}
+                found = not data["search_unavailable"] and self.pk in ids
+            with self.lock:
+                self.seen.answers[a.pid] += 1
                 if found:
-                    seen.first_seen_s.setdefault(a.pid, round(a.finished - started, 3))
-                elif a.pid in seen.first_seen_s:
-                    seen.stale[a.pid] += 1
+                    self.hits.setdefault(a.pid, a.finished)
+                elif a.pid in self.hits:
+                    self.seen.stale[a.pid] += 1
             time.sleep(0.02)
 
-    def html_poller() -> None:
-        while time.time() - started < timeout and not all_seen(seen.html_seen):
-            a = fetch(port, path)
+    def _html(self, url_path: str) -> None:
+        while time.time() < self.deadline and not self._all_seen(self.seen.html_seen):
+            a = fetch(self.port, f"/demands/?q={self.marker}")
             text = a.body.decode("utf-8", "replace")
             if a.status == 200 and url_path in text and UNAVAILABLE not in text:
-                with lock:
-                    seen.html_seen.add(a.pid)
+                with self.lock:
+                    self.seen.html_seen.add(a.pid)
             time.sleep(0.02)
 
-    for poller in (api_poller, html_poller):
-        threads = [threading.Thread(target=poller) for _ in range(3)]
-        for th in threads:
-            th.start()
-        for th in threads:
+    def finish(self, published: dict, timeout: float) -> Visibility:
+        """Wait for every worker to show the listing through the API, then the HTML page."""
+        self.deadline = published["published_at"] + timeout
+        for th in self.threads:
             th.join()
-    seen.timed_out = not (all_seen(set(seen.first_seen_s)) and all_seen(seen.html_seen))
-    return seen
+        html = [threading.Thread(target=self._html, args=(published["url"],)) for _ in range(3)]
+        for th in html:
+            th.start()
+        for th in html:
+            th.join()
+        at = published["published_at"]
+        self.seen.first_seen_s = {p: round(t - at, 3) for p, t in sorted(self.hits.items())}
+        done = self._all_seen(self.hits) and self._all_seen(self.seen.html_seen)
+        self.seen.timed_out = not done
+        return self.seen
+
+
+def index_task(since: float) -> dict:
+    """Queue wait and run time of the index update the publication enqueued."""
+    import datetime
+
+    from django_tasks_db.models import DBTaskResult
+
+    row = (
+        DBTaskResult.objects.filter(
+            task_path__endswith=".sync_listings",
+            enqueued_at__gte=datetime.datetime.fromtimestamp(since - 5, datetime.UTC),
+        )
+        .order_by("enqueued_at")
+        .first()
+    )
+    if row is None or row.started_at is None or row.finished_at is None:
+        return {}
+    return {
+        "queue_wait_ms": round((row.started_at - row.enqueued_at).total_seconds() * 1000),
+        "run_ms": round((row.finished_at - row.started_at).total_seconds() * 1000),
+        "status": row.status,
+    }
 
 
 def publish_and_watch(port, master, env, pk, timeout, out: dict) -> None:
     marker = f"loadbench{secrets.token_hex(4)}"
+    watch = Watch(port, master, pk, marker)
+    started = time.time()
     child = subprocess.run(
         [sys.executable, __file__, "--publish-child", str(pk), marker],
         env=env,
@@ -488,11 +528,14 @@ def publish_and_watch(port, master, env, pk, timeout, out: dict) -> None:
         timeout=120,
     )
     if child.returncode:
+        watch.deadline = 0
+        watch.finish({"published_at": time.time(), "url": "-"}, 0)
         out["error"] = child.stderr[-2000:]
         return
     published = json.loads(child.stdout.strip().splitlines()[-1])
     out.update(published=published, marker=marker)
-    out["visibility"] = watch(port, master, published, marker, timeout)
+    out["visibility"] = watch.finish(published, timeout)
+    out["visibility"].task = index_task(started)
 
 
 # ---------------------------------------------------------------------------
@@ -504,6 +547,7 @@ class Load:
     records: list = field(default_factory=list)  # (endpoint, status, ms, pid)
     wall_s: float = 0.0
     not_sent: int = 0
+    client_cpu_s: float = 0.0  # this process: the clients share the machine's cores
 
 
 def run_load(port, requests, sessions, clients, duration, on_quarter) -> Load:
@@ -636,7 +680,9 @@ def main() -> None:
             target=publish_and_watch,
             args=(port, gunicorn.pid, env, t["publish_pk"], args.visibility_timeout, published),
         )
+        client_cpu = time.process_time()
         load = run_load(port, requests, sessions, args.clients, args.duration, watcher.start)
+        load.client_cpu_s = time.process_time() - client_cpu
         if watcher.ident is not None:  # started a quarter of the way in
             watcher.join()
         workers = children(gunicorn.pid)
@@ -664,7 +710,7 @@ def report(args, t, timings, load, published, workers, usage, worker_usage, comm
             f"(publish call {published['published']['publish_ms']} ms): searchable in workers "
             + ", ".join(f"{p}: {s:.2f} s" for p, s in sorted(vis.first_seen_s.items()))
             + f"; HTML search shows it in {len(vis.html_seen)} of {len(vis.workers)} workers; "
-            f"stale answers after first hit: {sum(vis.stale.values())}"
+            f"stale answers after first hit: {sum(vis.stale.values())}; index task {vis.task}"
             + ("; TIMED OUT" if vis.timed_out else "")
         )
     else:
@@ -683,6 +729,7 @@ def report(args, t, timings, load, published, workers, usage, worker_usage, comm
         "requests_done": len(load.records),
         "not_sent_time_cap": load.not_sent,
         "wall_s": round(load.wall_s, 1),
+        "client_cpu_s": round(load.client_cpu_s, 1),
         "requests_per_s": round(len(load.records) / load.wall_s, 2),
         "errors": sum(r["errors"] for r in rows.values()),
         "endpoints": rows,
@@ -700,6 +747,7 @@ def report(args, t, timings, load, published, workers, usage, worker_usage, comm
             "workers_alive": vis.workers,
             "poll_answers_per_worker": dict(vis.answers),
             "stale_after_first_hit": sum(vis.stale.values()),
+            "index_task": vis.task,
             "timed_out": vis.timed_out,
         },
         "setup": timings,
