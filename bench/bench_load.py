@@ -37,8 +37,13 @@ gunicorn worker (the master's children, read from /proc) has answered with the l
 worker that answered without the listing after it had once shown it counts as stale.
 
 Prints a table and one JSON line: per endpoint count, errors (anything but 200, or no
-answer), p50 / p95 / max in ms and requests/s; requests per worker; the workers' CPU
-seconds and RSS; the publication's delay until searchable per worker.
+answer), p50 / p95 / max in ms as the client saw them (queueing included) and requests/s;
+the time inside the worker and the worker's CPU time per request (p50 / p95, from the
+``X-Bench-Server-Ms`` / ``X-Bench-Cpu-Ms`` headers: CPU time holds still when other
+work shares the machine, latency does not); requests per worker; the workers' CPU seconds
+and RSS; the publication's delay until searchable per worker and its index task's queue
+wait and run time. The reference floor is the static file (gunicorn + Django's middleware
++ WhiteNoise, no view).
 """
 
 from __future__ import annotations
@@ -110,6 +115,8 @@ class Answer:
     cookies: dict[str, str] = field(default_factory=dict)
     location: str = ""
     finished: float = 0.0
+    server_ms: float = 0.0  # inside the worker (X-Bench-Server-Ms), queueing excluded
+    cpu_ms: float = 0.0  # the worker's CPU time for this request (X-Bench-Cpu-Ms)
 
 
 def fetch(port: int, path: str, *, cookies=None, method="GET", form=None, timeout=60.0) -> Answer:
@@ -150,6 +157,8 @@ def fetch(port: int, path: str, *, cookies=None, method="GET", form=None, timeou
         jar,
         resp.headers.get("Location", ""),
         time.time(),
+        float(resp.headers.get("X-Bench-Server-Ms") or 0),
+        float(resp.headers.get("X-Bench-Cpu-Ms") or 0),
     )
 
 
@@ -544,7 +553,7 @@ def publish_and_watch(port, master, env, pk, timeout, out: dict) -> None:
 
 @dataclass
 class Load:
-    records: list = field(default_factory=list)  # (endpoint, status, ms, pid)
+    records: list = field(default_factory=list)  # (endpoint, status, ms, pid, server, cpu)
     wall_s: float = 0.0
     not_sent: int = 0
     client_cpu_s: float = 0.0  # this process: the clients share the machine's cores
@@ -566,7 +575,7 @@ def run_load(port, requests, sessions, clients, duration, on_quarter) -> Load:
             endpoint, path, who = requests[i]
             a = fetch(port, path, cookies=sessions.get(who))
             with lock:
-                load.records.append((endpoint, a.status, a.ms, a.pid))
+                load.records.append((endpoint, a.status, a.ms, a.pid, a.server_ms, a.cpu_ms))
                 if len(load.records) == quarter:
                     on_quarter()
 
@@ -587,32 +596,39 @@ def pct(values: list[float], q: float) -> float:
 
 def summarise(load: Load) -> dict:
     by = defaultdict(list)
-    for endpoint, status, ms, _pid in load.records:
-        by[endpoint].append((status, ms))
+    for endpoint, status, ms, _pid, server, cpu in load.records:
+        by[endpoint].append((status, ms, server, cpu))
     rows = {}
     for endpoint in WEIGHTS:
         items = by.get(endpoint, [])
         if not items:
             continue
-        ms = [m for _s, m in items]
+        ms = [i[1] for i in items]
         rows[endpoint] = {
             "n": len(items),
-            "errors": sum(1 for s, _m in items if s != 200),
-            "statuses": dict(Counter(s for s, _m in items)),
+            "errors": sum(1 for i in items if i[0] != 200),
+            "statuses": dict(Counter(i[0] for i in items)),
             "p50_ms": round(statistics.median(ms), 1),
             "p95_ms": round(pct(ms, 0.95), 1),
             "max_ms": round(max(ms), 1),
             "rps": round(len(items) / load.wall_s, 2),
+            "server_p50_ms": round(statistics.median(i[2] for i in items), 1),
+            "cpu_p50_ms": round(statistics.median(i[3] for i in items), 1),
+            "cpu_p95_ms": round(pct([i[3] for i in items], 0.95), 1),
         }
     return rows
 
 
 def print_table(rows: dict, load: Load) -> None:
-    print(f"{'endpoint':<14}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}")
+    print(
+        f"{'endpoint':<14}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}"
+        f"{'srv p50':>9}{'cpu p50':>9}{'cpu p95':>9}"
+    )
     for name, r in rows.items():
         print(
             f"{name:<14}{r['n']:>6}{r['errors']:>5}{r['p50_ms']:>9}{r['p95_ms']:>9}"
-            f"{r['max_ms']:>9}{r['rps']:>8}"
+            f"{r['max_ms']:>9}{r['rps']:>8}{r['server_p50_ms']:>9}{r['cpu_p50_ms']:>9}"
+            f"{r['cpu_p95_ms']:>9}"
         )
     total = len(load.records)
     print(
@@ -702,7 +718,7 @@ def main() -> None:
 def report(args, t, timings, load, published, workers, usage, worker_usage, command) -> None:
     rows = summarise(load)
     print_table(rows, load)
-    per_worker = Counter(pid for *_r, pid in load.records)
+    per_worker = Counter(r[3] for r in load.records)
     vis: Visibility | None = published.get("visibility")
     if vis is not None:
         print(
