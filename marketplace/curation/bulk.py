@@ -8,10 +8,16 @@ would), then ``page_published`` is sent for every page exactly as
 ``Revision.publish`` sends it, so the search index and any other listener see a
 normal publication (search/ then updates its index and Wagtail's admin search
 for each page). Wagtail's reference index is written in one pass.
+
+Drafts (listings of organisations not yet verified) are inserted the same way,
+unpublished: a latest revision but no live one, a ``wagtail.create`` log entry,
+no ``page_published``; Wagtail's admin search is updated directly, as a page
+``save()`` would, so curators find them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,9 +28,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from modelcluster.models import get_all_child_relations
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
+from wagtail.search.backends import get_search_backends
+from wagtail.search.index import get_indexed_instance
 from wagtail.signals import page_published
 
 BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 def _assign_paths(parent: Page, pages: list[Page]) -> None:
@@ -80,7 +89,9 @@ def _insert_relations(
         )
 
 
-def _insert_revisions(model: type[Page], pages: list[Page], user: Any, now) -> list[Revision]:
+def _insert_revisions(
+    model: type[Page], pages: list[Page], user: Any, now, *, live: bool
+) -> list[Revision]:
     content_type = ContentType.objects.get_for_model(model)
     base_type = ContentType.objects.get_for_model(Page)
     revisions = [
@@ -97,7 +108,8 @@ def _insert_revisions(model: type[Page], pages: list[Page], user: Any, now) -> l
     ]
     Revision.objects.bulk_create(revisions, batch_size=BATCH)
     for page, revision in zip(pages, revisions, strict=True):
-        page.latest_revision = page.live_revision = revision
+        page.latest_revision = revision
+        page.live_revision = revision if live else None
         page.__dict__.pop("_check_slug_is_unique", None)  # the importer's validation shortcut
     # One UPDATE per batch instead of bulk_update's CASE over every row.
     ids = [page.pk for page in pages]
@@ -111,13 +123,16 @@ def _insert_revisions(model: type[Page], pages: list[Page], user: Any, now) -> l
             .order_by("-pk")
             .values("pk")[:1]
         )
-        Page.objects.filter(pk__in=batch).update(latest_revision=latest, live_revision=latest)
+        revision_fields = {"latest_revision": latest}
+        if live:
+            revision_fields["live_revision"] = latest
+        Page.objects.filter(pk__in=batch).update(**revision_fields)
     PageLogEntry.objects.bulk_create(
         [
             PageLogEntry(
                 content_type=content_type,
                 label=page.title,
-                action="wagtail.publish",
+                action="wagtail.publish" if live else "wagtail.create",
                 timestamp=now,
                 user=user,
                 page_id=page.id,
@@ -169,6 +184,33 @@ def _empty_child_relations(pages: list[Page]) -> None:
                 setattr(page, name, [])
 
 
+def _insert_new_pages(
+    parent: Page,
+    pages: list[Page],
+    m2m: dict[int, dict[str, list]],
+    children: dict[int, dict[str, list]],
+    user: Any,
+    *,
+    live: bool,
+) -> list[Revision]:
+    model = type(pages[0])
+    now = timezone.now()
+    _assign_paths(parent, pages)
+    for page in pages:
+        page.live = live
+        page.has_unpublished_changes = not live
+        page.first_published_at = page.last_published_at = now if live else None
+        page.draft_title = page.title
+    _insert_pages(model, pages)
+    Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
+    parent.numchild += len(pages)
+    _insert_relations(model, pages, m2m, children)
+    _empty_child_relations(pages)
+    revisions = _insert_revisions(model, pages, user, now, live=live)
+    _reference_index(model, pages)
+    return revisions
+
+
 def publish_new_pages(
     *,
     parent: Page,
@@ -182,22 +224,35 @@ def publish_new_pages(
     if not pages:
         return pages
     model = type(pages[0])
-    now = timezone.now()
-    _assign_paths(parent, pages)
-    for page in pages:
-        page.live = True
-        page.has_unpublished_changes = False
-        page.first_published_at = page.last_published_at = now
-        page.draft_title = page.title
-    _insert_pages(model, pages)
-    Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
-    parent.numchild += len(pages)
-    _insert_relations(model, pages, m2m, children)
-    _empty_child_relations(pages)
-    revisions = _insert_revisions(model, pages, user, now)
-    _reference_index(model, pages)
+    revisions = _insert_new_pages(parent, pages, m2m, children, user, live=True)
     rows = zip(pages, revisions, strict=True)
     for page, revision in progress(rows, total=len(pages), desc="索引") if progress else rows:
         # search/ re-indexes each page (and Wagtail's admin search) from this signal.
         page_published.send(sender=model, instance=page, revision=revision)
+    return pages
+
+
+def create_draft_pages(
+    *,
+    parent: Page,
+    pages: list[Page],
+    m2m: dict[int, dict[str, list]],
+    children: dict[int, dict[str, list]],
+    user: Any = None,
+    progress: Callable[..., Iterable] | None = None,
+) -> list[Page]:
+    """Insert unsaved pages under ``parent`` as unpublished drafts (never indexed for the public)."""
+    if not pages:
+        return pages
+    _insert_new_pages(parent, pages, m2m, children, user, live=False)
+    model = type(pages[0])
+    indexed = [i for i in (get_indexed_instance(page) for page in pages) if i is not None]
+    for backend in get_search_backends(with_auto_update=True):
+        try:
+            backend.add_bulk(model, indexed)
+        except Exception:
+            # As Wagtail's own save() handler does: admin search is not worth losing the import.
+            logger.exception("curation: Wagtail admin search update for imported drafts failed")
+            if not backend.catch_indexing_errors:
+                raise
     return pages

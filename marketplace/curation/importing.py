@@ -6,6 +6,10 @@ organisations and save each listing under a savepoint so model validation errors
 are reported the same way; (3) only when nothing failed, publish every listing.
 Publishing fires Wagtail's ``page_published``, which is what the search index
 listens to, so the index only ever sees listings that are committed with it.
+
+An import never vouches for an organisation: new ones are created pending and
+join the curators' verification queue, and listings of any organisation that is
+not verified are saved as drafts, never published (docs/curation.md).
 """
 
 from __future__ import annotations
@@ -16,17 +20,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
 from cms.models import DemandIndexPage, TechnologyIndexPage
-from marketplace.organisations.models import Membership, Organisation
+from marketplace.organisations.models import Organisation
+from marketplace.organisations.selectors import organisation_duplicates
 
-from .bulk import publish_new_pages
+from .bulk import create_draft_pages, publish_new_pages
 from .columns import (
     COLUMNS,
     EXAMPLE_PREFIX,
@@ -37,7 +42,7 @@ from .columns import (
     Lookups,
     normalise_header,
 )
-from .workbook import read_rows
+from .workbook import FormulaCell, SheetReader, WorkbookError, check_workbook
 
 Progress = Callable[..., Iterable]
 PARENTS = {"demand": DemandIndexPage, "technology": TechnologyIndexPage}
@@ -75,6 +80,18 @@ class ParsedRow:
     values: dict[str, Any]
     page: Any = None
     created: bool = False
+    # False when the listing's organisation is not verified: saved as a draft only.
+    publish: bool = True
+
+
+@dataclass(frozen=True)
+class NewOrganisation:
+    """An organisation the import creates, pending, with what it may duplicate."""
+
+    name: str
+    credit_code: str
+    row: int
+    duplicates: tuple = ()
 
 
 @dataclass
@@ -88,8 +105,12 @@ class ImportReport:
     valid_rows: int = 0
     created: int = 0
     updated: int = 0
+    # Of created + updated: listings saved unpublished because their organisation
+    # is not verified.
+    drafts: int = 0
     skipped_examples: int = 0
     organisations_created: int = 0
+    new_organisations: list[NewOrganisation] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     committed: bool = False
@@ -104,6 +125,31 @@ class ImportReport:
     def error_rows(self) -> int:
         return len({error.row for error in self.errors})
 
+    @property
+    def published(self) -> int:
+        return self.created + self.updated - self.drafts
+
+    @property
+    def shown_errors(self) -> list[RowError]:
+        """The first errors, as many as the page and the command list."""
+        return self.errors[: settings.JIEBANG_IMPORT_MAX_ERRORS_SHOWN]
+
+    @property
+    def hidden_errors(self) -> int:
+        return max(len(self.errors) - settings.JIEBANG_IMPORT_MAX_ERRORS_SHOWN, 0)
+
+    @property
+    def shown_warnings(self) -> list[str]:
+        return self.warnings[: settings.JIEBANG_IMPORT_MAX_ERRORS_SHOWN]
+
+    @property
+    def hidden_warnings(self) -> int:
+        return max(len(self.warnings) - settings.JIEBANG_IMPORT_MAX_ERRORS_SHOWN, 0)
+
+    @property
+    def flagged_organisations(self) -> int:
+        return sum(1 for organisation in self.new_organisations if organisation.duplicates)
+
     def summary(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -112,9 +158,11 @@ class ImportReport:
             "rows": self.rows,
             "created": self.created,
             "updated": self.updated,
+            "drafts": self.drafts,
             "errors": len(self.errors),
             "error_rows": self.error_rows,
             "organisations_created": self.organisations_created,
+            "organisations_flagged": self.flagged_organisations,
             "partial": self.partial,
             "dry_run": self.dry_run,
         }
@@ -154,6 +202,17 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _formula_error(number: int, column: Column, cell: FormulaCell) -> RowError:
+    return RowError(
+        number,
+        column.header,
+        _(
+            "单元格是公式或错误值（%(formula)s），导入只读取直接填写的内容：请复制该列后“选择性粘贴→数值”，保存后再导入。"
+        )
+        % {"formula": cell.text[:50]},
+    )
+
+
 def _parse_row(
     number: int, cells: tuple, header: dict[int, Column], lookups: Lookups, report: ImportReport
 ) -> ParsedRow | None:
@@ -161,6 +220,10 @@ def _parse_row(
     ok = True
     for index, column in header.items():
         value = cells[index] if index < len(cells) else None
+        if isinstance(value, FormulaCell):
+            report.errors.append(_formula_error(number, column, value))
+            ok = False
+            continue
         if _is_empty(value):
             if column.required:
                 report.errors.append(RowError(number, column.header, _("必填项不能为空。")))
@@ -177,32 +240,50 @@ def _parse_row(
     return ParsedRow(number, values) if ok else None
 
 
+def _too_many_rows(number: int) -> WorkbookError:
+    return WorkbookError(
+        _(
+            "工作簿的数据超过 %(max)d 行的导入上限（读到第 %(row)d 行时停止），未导入任何数据。请拆分为多个文件分批导入。"
+        )
+        % {"max": settings.JIEBANG_IMPORT_MAX_ROWS, "row": number},
+        code="too_many_rows",
+    )
+
+
 def parse_workbook(source: str | IO[bytes], kind: str, report: ImportReport) -> list[ParsedRow]:
-    """Pass 1: every row's cells, with every error recorded on the report."""
-    columns = COLUMNS[kind]
+    """Pass 1: every row's cells, with every error recorded on the report.
+
+    Raises :class:`WorkbookError` for a file that cannot be read or has more data
+    rows than ``JIEBANG_IMPORT_MAX_ROWS`` (reading stops at the first row too many).
+    """
+    with SheetReader(source) as sheet:
+        header_cells = sheet.header()
+        if all(_is_empty(value) for value in header_cells):
+            report.errors.append(RowError(1, WHOLE_ROW, _("文件为空，没有找到列名行。")))
+            return []
+        header = _header_map(header_cells, COLUMNS[kind], report)
+        if report.errors:
+            return []
+        # Columns right of the last known one are never read (a row may declare 16,384).
+        return _parse_rows(sheet.rows(max(header) + 1), header, report)
+
+
+def _parse_rows(rows: Iterable, header: dict[int, Column], report: ImportReport) -> list[ParsedRow]:
     lookups = Lookups()
-    rows = read_rows(source)
-    try:
-        header_cells = next(rows)[1]
-    except StopIteration:
-        report.errors.append(RowError(1, WHOLE_ROW, _("文件为空，没有找到列名行。")))
-        return []
-    header = _header_map(header_cells, columns, report)
-    if report.errors:
-        return []
     parsed: list[ParsedRow] = []
     first_seen: dict[str, int] = {}
     ref_index = next(index for index, column in header.items() if column.field == "external_ref")
     for number, cells in rows:
         if all(_is_empty(value) for value in cells):
             continue
-        ref = str(
-            cells[ref_index] if ref_index < len(cells) and cells[ref_index] is not None else ""
-        ).strip()
+        ref = cells[ref_index] if ref_index < len(cells) else None
+        ref = "" if ref is None or isinstance(ref, FormulaCell) else str(ref).strip()
         if ref.startswith(EXAMPLE_PREFIX):
             report.skipped_examples += 1
             continue
         report.rows += 1
+        if report.rows > settings.JIEBANG_IMPORT_MAX_ROWS:
+            raise _too_many_rows(number)
         row = _parse_row(number, cells, header, lookups, report)
         if ref and ref in first_seen:
             report.errors.append(
@@ -274,37 +355,36 @@ def _check_organisation_kinds(ctx: _Context, rows: list[ParsedRow]) -> list[Pars
     return good
 
 
-def _bureau_label(actor: Any) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return _("平台（命令行导入）")
-    bureau = Organisation.objects.filter(
-        kind=Organisation.Kind.BUREAU,
-        memberships__user=actor,
-        memberships__status=Membership.Status.ACTIVE,
-    ).first()
-    return bureau.name if bureau else str(actor)
+ORGANISATION_HEADERS = {
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "contact_email": "联系邮箱",
+    "district": "所在区县",
+}
 
 
-def _create_organisations(ctx: _Context, rows: list[ParsedRow]) -> None:
-    from .services import audit_record
-
+def _new_organisations(ctx: _Context, rows: list[ParsedRow]) -> dict[str, ParsedRow]:
+    """The first row of each credit code not yet on the platform (later rows may differ)."""
     new: dict[str, ParsedRow] = {}
     for row in rows:
         code = row.values["credit_code"]
-        if code not in ctx.organisations:
-            first = new.setdefault(code, row)
-            if first.values["org_name"] != row.values["org_name"]:
-                ctx.report.warnings.append(
-                    _(
-                        "第%(row)d行：信用代码 %(code)s 的单位名称与第%(first)d行不同，以第%(first)d行为准。"
-                    )
-                    % {"row": row.number, "code": code, "first": first.number}
+        if code in ctx.organisations:
+            continue
+        first = new.setdefault(code, row)
+        if first.values["org_name"] != row.values["org_name"]:
+            ctx.report.warnings.append(
+                _(
+                    "第%(row)d行：信用代码 %(code)s 的单位名称与第%(first)d行不同，以第%(first)d行为准。"
                 )
-    if not new:
-        return
-    bureau = _bureau_label(ctx.actor)
-    actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
-    for code, row in new.items():
+                % {"row": row.number, "code": code, "first": first.number}
+            )
+    return new
+
+
+def _create_organisations(ctx: _Context, rows: list[ParsedRow]) -> None:
+    """Create unknown organisations pending: a workbook row is no proof of who they are."""
+    created: list[tuple[Organisation, ParsedRow]] = []
+    for code, row in _new_organisations(ctx, rows).items():
         values = row.values
         org = Organisation(
             kind=values.get("org_kind") or next(iter(ORG_KINDS[ctx.kind])),
@@ -314,36 +394,62 @@ def _create_organisations(ctx: _Context, rows: list[ParsedRow]) -> None:
             contact_name=values.get("contact_name", ""),
             contact_phone=values.get("contact_phone", ""),
             contact_email=values.get("contact_email", ""),
-            verification=Organisation.Verification.VERIFIED,
-            verified_at=timezone.now(),
-            verified_by=actor,
-            verification_note=_("由%(bureau)s通过目录导入认证。") % {"bureau": bureau},
+            verification=Organisation.Verification.PENDING,
         )
         try:
             org.full_clean()
         except ValidationError as exc:
-            _record_validation(
-                ctx,
-                row,
-                exc,
-                {
-                    "name": "需求单位" if ctx.kind == "demand" else "完成单位",
-                    "contact_name": "联系人",
-                    "contact_phone": "联系电话",
-                    "contact_email": "联系邮箱",
-                    "district": "所在区县",
-                },
-            )
+            who = "需求单位" if ctx.kind == "demand" else "完成单位"
+            _record_validation(ctx, row, exc, {"name": who, **ORGANISATION_HEADERS})
             continue
         org.save()
         ctx.organisations[code] = org
-        ctx.report.organisations_created += 1
+        created.append((org, row))
+    _flag_new_organisations(ctx, created)
+
+
+def _flag_new_organisations(ctx: _Context, created: list[tuple[Organisation, ParsedRow]]) -> None:
+    """Report each new organisation with its possible duplicates and audit-log its creation.
+
+    The flags are the verification queue's own (same 组织机构代码 or a similar name,
+    rejected organisations included), computed once for all new organisations.
+    """
+    from .services import audit_record
+
+    duplicates = organisation_duplicates([org for org, _row in created])
+    for org, row in created:
+        found = tuple(duplicates.get(org.pk, ()))
+        ctx.report.new_organisations.append(
+            NewOrganisation(org.name, org.credit_code, row.number, found)
+        )
         audit_record(
-            actor=actor,
-            action="organisation.import_verified",
+            actor=_user(ctx.actor),
+            action="organisation.import_created",
             obj=org,
-            note=org.verification_note,
-            details={"file": ctx.report.filename, "row": row.number},
+            note=_("通过目录导入创建，待审核。"),
+            details={
+                "file": ctx.report.filename,
+                "row": row.number,
+                "possible_duplicates": [
+                    {"id": d.pk, "name": d.name, "reason": d.reason, "verification": d.verification}
+                    for d in found
+                ],
+            },
+        )
+    ctx.report.organisations_created = len(created)
+
+
+def _warn_unverified(ctx: _Context, rows: list[ParsedRow]) -> None:
+    """One warning per organisation already on the platform whose listings stay drafts."""
+    seen = {new.credit_code for new in ctx.report.new_organisations}
+    for row in rows:
+        org = ctx.organisations.get(row.values["credit_code"])
+        if org is None or org.is_verified or org.credit_code in seen:
+            continue
+        seen.add(org.credit_code)
+        ctx.report.warnings.append(
+            _("单位“%(name)s”（%(code)s）%(state)s：其项目保存为草稿，不发布。")
+            % {"name": org.name, "code": org.credit_code, "state": org.get_verification_display()}
         )
 
 
@@ -402,7 +508,7 @@ def _new_page(ctx: _Context, values: dict[str, Any], organisation: Organisation)
         slug=_unique_slug(ctx, values["external_ref"]),
         live=False,
         locale=ctx.locale,
-        status=PUBLISHED_STATE[ctx.kind],
+        status=PUBLISHED_STATE[ctx.kind] if organisation.is_verified else "draft",
         organisation=organisation,
     )
     _apply(page, values, COLUMNS[ctx.kind])
@@ -425,6 +531,19 @@ def _prepare_row(ctx: _Context, row: ParsedRow) -> bool:
     if organisation is None:
         return False  # its organisation failed validation; the error is already reported
     page = ctx.existing.get(values["external_ref"])
+    row.publish = organisation.is_verified
+    if page is not None and not _may_move(page, organisation):
+        ctx.report.errors.append(
+            RowError(
+                row.number,
+                "统一社会信用代码",
+                _(
+                    "该项目已公开，不能改由尚未认证的单位“%(name)s”发布；请先在“单位认证”中审核该单位。"
+                )
+                % {"name": organisation.name},
+            )
+        )
+        return False
     try:
         if page is None:
             page = _new_page(ctx, values, organisation)
@@ -442,33 +561,50 @@ def _prepare_row(ctx: _Context, row: ParsedRow) -> bool:
     return True
 
 
+def _may_move(page: Any, organisation: Organisation) -> bool:
+    """A live listing changes hands only to a verified organisation (a draft could not say so)."""
+    return organisation.is_verified or not page.live or page.organisation_id == organisation.pk
+
+
+def _insert_new(ctx: _Context, rows: list[ParsedRow], insert: Callable[..., Any]) -> None:
+    insert(
+        parent=ctx.parent,
+        pages=[row.page for row in rows],
+        user=_user(ctx.actor),
+        progress=ctx.progress,
+        m2m={i: _related(row, "m2m", ctx.kind) for i, row in enumerate(rows)},
+        children={i: _related(row, "children", ctx.kind) for i, row in enumerate(rows)},
+    )
+
+
 def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
     model = MODELS[ctx.kind]
     new = [row for row in rows if row.created]
     updated = [row for row in rows if not row.created]
-    publish_new_pages(
-        parent=ctx.parent,
-        pages=[row.page for row in new],
-        user=_user(ctx.actor),
-        progress=ctx.progress,
-        m2m={i: _related(row, "m2m", ctx.kind) for i, row in enumerate(new)},
-        children={i: _related(row, "children", ctx.kind) for i, row in enumerate(new)},
-    )
+    _insert_new(ctx, [row for row in new if row.publish], publish_new_pages)
+    _insert_new(ctx, [row for row in new if not row.publish], create_draft_pages)
     # Page-wide fields live only on the page row, so they change by update, not by revision.
     for row in updated:
         model.objects.filter(pk=row.page.pk).update(
             organisation=row.page.organisation, external_ref=row.values["external_ref"]
         )
-    model.objects.filter(pk__in=[row.page.pk for row in updated], status__in=REPUBLISH_FROM).update(
+    republished = [row.page.pk for row in updated if row.publish]
+    model.objects.filter(pk__in=republished, status__in=REPUBLISH_FROM).update(
         status=PUBLISHED_STATE[ctx.kind]
     )
     for row in ctx.progress(updated, desc=_("更新"), unit=_("条")):
-        if row.page.status in REPUBLISH_FROM:
+        if row.publish and row.page.status in REPUBLISH_FROM:
             row.page.status = PUBLISHED_STATE[ctx.kind]  # the revision carries this object as is
         revision = row.page.save_revision(user=_user(ctx.actor), clean=False)
-        revision.publish(user=_user(ctx.actor))
-    ctx.report.created = len(new)
-    ctx.report.updated = len(updated)
+        if row.publish:
+            revision.publish(user=_user(ctx.actor))
+    _count(ctx.report, rows)
+
+
+def _count(report: ImportReport, rows: list[ParsedRow]) -> None:
+    report.created = sum(1 for row in rows if row.created)
+    report.updated = len(rows) - report.created
+    report.drafts = sum(1 for row in rows if not row.publish)
 
 
 def _related(row: ParsedRow, target: str, kind: str) -> dict[str, list]:
@@ -492,6 +628,7 @@ def import_rows(ctx: _Context, rows: list[ParsedRow]) -> list[ParsedRow]:
     _resolve_existing(ctx, rows)
     rows = _check_organisation_kinds(ctx, rows)
     _create_organisations(ctx, rows)
+    _warn_unverified(ctx, rows)
     ctx.slugs = set(ctx.parent.get_children().values_list("slug", flat=True))
     ctx.locale = Locale.get_default()
     saved = []
@@ -519,6 +656,7 @@ def run_import(
     from .services import audit_record
 
     report = ImportReport(kind=kind, dry_run=dry_run, partial=partial, filename=filename)
+    check_workbook(source)
     report.sha256 = _digest(source)
     rows = parse_workbook(source, kind, report)
     if not rows:
@@ -535,8 +673,7 @@ def run_import(
             saved = import_rows(ctx, rows)
             report.valid_rows = len(saved)
             if dry_run:
-                report.created = sum(1 for row in saved if row.created)
-                report.updated = len(saved) - report.created
+                _count(report, saved)
             if dry_run or (report.errors and not partial):
                 raise _Rollback
             _publish(ctx, saved)
@@ -551,6 +688,7 @@ def run_import(
     except _Rollback:
         if not dry_run:
             report.organisations_created = 0
+            report.new_organisations = []
     report.errors.sort(key=lambda error: error.row)
     return report
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import wraps
-from zipfile import BadZipFile
 
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from cms.permissions import is_curator
 from .columns import KINDS
 from .forms import CatalogueImportForm
 from .services import EXPORT_KINDS, catalogue_export, catalogue_import, catalogue_template
+from .workbook import WorkbookError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILENAMES = {
@@ -62,8 +62,9 @@ def catalogue(request):
                 partial=form.cleaned_data["partial"],
                 filename=upload.name,
             )
-        except (BadZipFile, OSError, KeyError, ValueError):
-            form.add_error("file", _("无法读取该工作簿，请使用导入模板重新保存后再试。"))
+        except WorkbookError as error:
+            # Raised before anything is written: the form comes back with the reason.
+            form.add_error("file", error)
         else:
             return render(request, "curation/import_result.html", {"report": report})
     return render(

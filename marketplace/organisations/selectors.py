@@ -155,6 +155,12 @@ class PossibleDuplicate:
     name: str
     credit_code: str
     reason: str
+    # The other organisation's verification state: a duplicate of a rejected one matters most.
+    verification: str = ""
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.verification == Organisation.Verification.REJECTED
 
 
 def organisation_duplicates(
@@ -168,20 +174,23 @@ def organisation_duplicates(
     """
     by_name: dict[str, list[tuple]] = {}
     by_code: dict[str, list[tuple]] = {}
-    for row in Organisation.objects.order_by("pk").values_list("pk", "name", "credit_code"):
+    rows = Organisation.objects.order_by("pk").values_list(
+        "pk", "name", "credit_code", "verification"
+    )
+    for row in rows:
         by_name.setdefault(normalise_organisation_name(row[1]), []).append(row)
         by_code.setdefault(organisation_code(row[2]), []).append(row)
     result: dict[int, list[PossibleDuplicate]] = {}
     for organisation in organisations:
         found: dict[int, PossibleDuplicate] = {}
         code = organisation_code(organisation.credit_code)
-        for pk, name, credit in by_code.get(code, []) if code else []:
+        for pk, name, credit, state in by_code.get(code, []) if code else []:
             if pk != organisation.pk:
-                found[pk] = PossibleDuplicate(pk, name, credit, "组织机构代码相同")
+                found[pk] = PossibleDuplicate(pk, name, credit, "组织机构代码相同", state)
         key = normalise_organisation_name(organisation.name)
-        for pk, name, credit in by_name.get(key, []) if key else []:
+        for pk, name, credit, state in by_name.get(key, []) if key else []:
             if pk != organisation.pk and pk not in found:
-                found[pk] = PossibleDuplicate(pk, name, credit, "名称相近")
+                found[pk] = PossibleDuplicate(pk, name, credit, "名称相近", state)
         if found:
             result[organisation.pk] = list(found.values())
     return result

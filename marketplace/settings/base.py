@@ -162,6 +162,14 @@ STORAGES = {
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Uploaded attachments (listing documents, bid files) are capped here and checked by content.
 JIEBANG_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# Catalogue imports (docs/curation.md): data rows per workbook, upload size, size of the
+# workbook's parts once unzipped (a zip bomb is refused before parsing), errors listed.
+JIEBANG_IMPORT_MAX_ROWS = int(os.environ.get("JIEBANG_IMPORT_MAX_ROWS", "5000"))
+JIEBANG_IMPORT_MAX_BYTES = int(os.environ.get("JIEBANG_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+JIEBANG_IMPORT_MAX_UNZIPPED_BYTES = int(
+    os.environ.get("JIEBANG_IMPORT_MAX_UNZIPPED_BYTES", str(100 * 1024 * 1024))
+)
+JIEBANG_IMPORT_MAX_ERRORS_SHOWN = int(os.environ.get("JIEBANG_IMPORT_MAX_ERRORS_SHOWN", "200"))
 
 # Wagtail
 WAGTAIL_SITE_NAME = "揭榜 · 济南产学研对接平台"

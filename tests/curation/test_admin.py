@@ -12,7 +12,7 @@ from marketplace.curation.models import AuditEntry
 from marketplace.curation.services import audit_record
 from tests.factories import DemandPageFactory
 
-from .workbooks import build, demand_row
+from .workbooks import build, demand_row, verified_organisations
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def test_curator_sees_menu_templates_and_exports(client, curator):
 
 
 def test_upload_dry_run_then_import(client, curator):
+    verified_organisations("demand")
     client.force_login(curator)
     response = _upload(client, [demand_row(n) for n in range(2)], dry_run="on")
     assert response.status_code == 200 and "校验通过" in response.content.decode()
@@ -86,7 +87,7 @@ def test_upload_rejects_non_xlsx(client, curator):
     response = client.post(
         CATALOGUE, {"kind": "demand", "file": _file(io.BytesIO(b"PK\x03\x04junk"))}
     )
-    assert "无法读取该工作簿" in response.content.decode()
+    assert "文件不是有效的 .xlsx 工作簿" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from io import BytesIO
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 
 from marketplace.curation.columns import COLUMNS
+from marketplace.organisations.models import Organisation
 from tests.factories import credit_code
 
 DISTRICTS = ["历下区", "市中区", "槐荫区", "天桥区", "历城区", "章丘区", "济南高新技术产业开发区"]
@@ -83,3 +86,68 @@ def build(kind: str, rows: list[dict[str, Any]], headers: list[str] | None = Non
     workbook.save(buffer)
     buffer.seek(0)
     return buffer
+
+
+def verified_organisations(kind: str, orgs: int = 50) -> list[Organisation]:
+    """The organisations ``demand_row`` / ``technology_row`` name, already verified.
+
+    An import never verifies an organisation, so tests (and the benchmark) that
+    expect imported listings to be published create their organisations first.
+    """
+    make_row = demand_row if kind == "demand" else technology_row
+    name_header = "需求单位" if kind == "demand" else "完成单位"
+    kind_code = "enterprise" if kind == "demand" else "university"
+    rows = [make_row(n, orgs=orgs) for n in range(orgs)]
+    return Organisation.objects.bulk_create(
+        Organisation(
+            kind=kind_code,
+            name=row[name_header],
+            credit_code=row["统一社会信用代码"],
+            district="370102",
+            contact_name="张工",
+            contact_phone="0531-88888888",
+            verification=Organisation.Verification.VERIFIED,
+        )
+        for row in rows
+    )
+
+
+_INLINE = re.compile(
+    rb'<c r="([A-Z]+\d+)"([^>]*) t="inlineStr"([^>]*)><is><t([^>]*)>(.*?)</t></is></c>'
+)
+_SST = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def with_shared_strings(buffer: BytesIO) -> BytesIO:
+    """The same workbook with its text in xl/sharedStrings.xml, as Excel and WPS write it.
+
+    openpyxl writes every string inline; readers must handle both layouts.
+    """
+    strings: dict[bytes, int] = {}
+
+    def shared(match: re.Match) -> bytes:
+        index = strings.setdefault(match.group(5), len(strings))
+        return b'<c r="%s"%s t="s"%s><v>%d</v></c>' % (*match.group(1, 2, 3), index)
+
+    out = BytesIO()
+    with ZipFile(buffer) as source, ZipFile(out, "w", ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.startswith("xl/worksheets/"):
+                data = _INLINE.sub(shared, data)
+            elif name == "[Content_Types].xml":
+                override = b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s"/>' % _SST
+                data = data.replace(b"</Types>", override + b"</Types>")
+            elif name == "xl/_rels/workbook.xml.rels":
+                rel = b'<Relationship Id="rIdSst" Type="%s" Target="sharedStrings.xml"/>' % _SST_REL
+                data = data.replace(b"</Relationships>", rel + b"</Relationships>")
+            target.writestr(name, data)
+        items = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % text for text in strings)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'count="%d" uniqueCount="%d">%s</sst>' % (len(strings), len(strings), items),
+        )
+    out.seek(0)
+    return out

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from marketplace.curation.columns import KINDS
 from marketplace.curation.services import catalogue_import
+from marketplace.curation.workbook import WorkbookError
 
 
 def _progress(iterable, **kwargs):
@@ -45,15 +46,33 @@ class Command(BaseCommand):
                 filename=path.name,
                 progress=_progress,
             )
-        except (OSError, ValueError, KeyError) as exc:
-            raise CommandError(f"无法读取工作簿：{exc}") from exc
-        for warning in report.warnings:
-            self.stderr.write(self.style.WARNING(warning))
-        for error in report.errors:
-            self.stderr.write(str(error))
+        except WorkbookError as exc:
+            raise CommandError(f"{path.name}：{' '.join(exc.messages)}") from None
+        except OSError as exc:
+            raise CommandError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
+        self._details(report)
         self.stdout.write(self._summary(report))
         if report.errors and not report.partial:
             raise CommandError(f"发现 {len(report.errors)} 处错误，未导入任何数据。")
+
+    def _details(self, report) -> None:
+        for warning in report.shown_warnings:
+            self.stderr.write(self.style.WARNING(warning))
+        if report.hidden_warnings:
+            self.stderr.write(self.style.WARNING(f"……另有 {report.hidden_warnings} 条提示未列出。"))
+        for error in report.shown_errors:
+            self.stderr.write(str(error))
+        if report.hidden_errors:
+            self.stderr.write(
+                f"……另有 {report.hidden_errors} 处错误未列出（共 {len(report.errors)} 处）。"
+            )
+        for organisation in report.new_organisations:
+            flags = "；".join(
+                f"{d.name}（{d.credit_code}，{d.reason}{'，未通过' if d.is_rejected else ''}）"
+                for d in organisation.duplicates
+            )
+            line = f"新建单位（待审核）：{organisation.name}（{organisation.credit_code}）"
+            self.stdout.write(line + (f"，可能重复：{flags}" if flags else ""))
 
     @staticmethod
     def _summary(report) -> str:
@@ -64,6 +83,7 @@ class Command(BaseCommand):
         )
         return (
             f"{verb}：共 {report.rows} 行，新增 {report.created}，更新 {report.updated}，"
-            f"新建单位 {report.organisations_created}，错误 {len(report.errors)} 处"
+            f"其中草稿（单位未认证，未发布）{report.drafts}，"
+            f"新建单位（待审核）{report.organisations_created}，错误 {len(report.errors)} 处"
             f"（{report.error_rows} 行），跳过示例行 {report.skipped_examples}。"
         )
