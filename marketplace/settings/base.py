@@ -188,6 +188,9 @@ SEARCH_BACKENDS = {
     "default": {
         "BACKEND": "search.backends.embedded",
         "PATH": str(DATA_DIR / "search-index"),
+        # Engine work runs in a child process of each web / task process, so a
+        # damaged index file costs a search, never the worker (docs/operations.md).
+        "ISOLATE": env_bool("JIEBANG_SEARCH_ISOLATE", True),
     }
 }
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

@@ -17,6 +17,8 @@ _TMP = Path(tempfile.mkdtemp(prefix="jiebang-test-"))
 MEDIA_ROOT = _TMP / "media"
 if SEARCH_BACKENDS["default"]["BACKEND"] == "search.backends.embedded":
     SEARCH_BACKENDS["default"]["PATH"] = str(_TMP / "search-index")
+    # In-process for speed; tests/search/test_index_damage.py runs the isolated engine.
+    SEARCH_BACKENDS["default"]["ISOLATE"] = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

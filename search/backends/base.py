@@ -40,6 +40,10 @@ FILTER_OPS = ("in", "not_in", "gte", "lte", "gte_or_missing")
 HIGHLIGHT_FRAGMENT_CHARS = 120
 
 
+class SearchEngineError(Exception):
+    """The engine failed (damaged index, crashed or unreachable engine); callers fall back."""
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     """One filter condition: ``field`` ``op`` ``value``."""

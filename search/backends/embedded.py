@@ -8,6 +8,15 @@ lock. Writers queue instead of failing, and each commit holds deletes and
 re-adds of the same documents, so no update is lost or half applied. Readers
 reload when ``meta.json`` changes, which makes another process's commit
 visible to the next search.
+
+Damage: every index file carries a checksum in its footer. An index is
+verified before it is opened and each new commit's files before a reader
+moves to them, so a corrupt or truncated file is an :class:`IndexCorrupt`
+error (pages fall back to the database) instead of a native panic or a
+memory fault. Files damaged under an open reader can still fault it; with
+``ISOLATE`` (on outside the tests) all engine work of a web process runs in
+a child process (:mod:`search.backends.isolation`), so that fault costs one
+request its search, never the worker. ``rebuild`` replaces a damaged index.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import contextlib
 import copy
 import errno
 import fcntl
+import functools
 import itertools
 import json
 import logging
@@ -24,6 +34,7 @@ import os
 import shutil
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +47,7 @@ from search.backends.base import (
     BaseSearchBackend,
     Clause,
     Hit,
+    SearchEngineError,
     SearchQuery,
     SearchResults,
     clause_matches,
@@ -44,6 +56,7 @@ from search.backends.base import (
     parse_filters,
     search_terms,
 )
+from search.backends.isolation import EngineProcess, as_engine_error
 from search.documents import FACET_FIELDS, KINDS, Kind, ListingDocument
 
 logger = logging.getLogger(__name__)
@@ -73,6 +86,131 @@ class _GenerationCache:
 
 class IndexLockTimeout(RuntimeError):
     """Raised when the index write lock cannot be taken in time."""
+
+
+class IndexCorrupt(SearchEngineError):
+    """An index file is unreadable, missing, truncated or fails its checksum."""
+
+
+# Every segment has these files; deletes add ``<segment>.<opstamp>.del``.
+SEGMENT_FILES = (".idx", ".term", ".pos", ".store", ".fast", ".fieldnorm")
+FOOTER_MAGIC = 1337
+
+
+def check_file(path: Path, deep: bool = True) -> None:
+    """Raise :class:`IndexCorrupt` unless ``path`` ends in Tantivy's footer with a matching CRC32.
+
+    The footer is ``[JSON {"version", "crc"}][u32 length][u32 magic]``; the crc
+    covers everything before it. ``deep=False`` reads the footer only.
+    """
+    try:
+        if not deep:
+            with open(path, "rb") as fh:
+                size = fh.seek(0, os.SEEK_END)
+                fh.seek(max(size - 8, 0))
+                data = fh.read(8)
+            if len(data) < 8 or int.from_bytes(data[-4:], "little") != FOOTER_MAGIC:
+                raise IndexCorrupt(f"{path.name}: truncated or not an index file (no footer)")
+            if int.from_bytes(data[:4], "little") + 8 > size:
+                raise IndexCorrupt(f"{path.name}: truncated")
+            return
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise IndexCorrupt(f"{path.name}: {exc}") from exc
+    if len(data) < 8:
+        raise IndexCorrupt(f"{path.name}: truncated ({len(data)} bytes)")
+    length = int.from_bytes(data[-8:-4], "little")
+    magic = int.from_bytes(data[-4:], "little")
+    if magic != FOOTER_MAGIC or length + 8 > len(data):
+        raise IndexCorrupt(f"{path.name}: truncated or not an index file (no footer)")
+    try:
+        crc = json.loads(data[-8 - length : -8])["crc"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexCorrupt(f"{path.name}: unreadable footer") from exc
+    if zlib.crc32(memoryview(data)[: -8 - length]) != crc:
+        raise IndexCorrupt(f"{path.name}: checksum mismatch")
+
+
+def segment_files(meta: Mapping[str, Any]) -> list[str]:
+    """Return the names of the files the commit described by ``meta`` (meta.json) needs."""
+    names = []
+    for segment in meta["segments"]:
+        stem = segment["segment_id"].replace("-", "")
+        names.extend(stem + ext for ext in SEGMENT_FILES)
+        if segment.get("deletes"):
+            names.append(f"{stem}.{segment['deletes']['opstamp']}.del")
+    return names
+
+
+def read_meta(directory: Path) -> dict[str, Any] | None:
+    """Return the parsed meta.json of an index folder (None: no index yet)."""
+    try:
+        meta = json.loads((directory / "meta.json").read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"meta.json: {exc}") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("segments"), list):
+        raise IndexCorrupt("meta.json: no list of segments")
+    return meta
+
+
+def verify_index(
+    directory: Path, verified: dict[str, tuple[int, int]] | None = None, deep: bool = True
+) -> None:
+    """Raise :class:`IndexCorrupt` unless the newest commit in ``directory`` is whole.
+
+    ``verified`` remembers files already checked (name → size, mtime): segment
+    files never change, so each is read once per process. A file removed while
+    we check it belongs to a commit that was just replaced: check the new one.
+    """
+    verified = {} if verified is None else verified
+    for _attempt in range(3):
+        meta = read_meta(directory)
+        if meta is None:
+            return
+        try:
+            names = segment_files(meta)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise IndexCorrupt(f"meta.json: malformed segment entry ({exc})") from exc
+        try:
+            for name in names:
+                stat = os.stat(directory / name)
+                if verified.get(name) != (stat.st_size, stat.st_mtime_ns):
+                    check_file(directory / name, deep)
+                    verified[name] = (stat.st_size, stat.st_mtime_ns)
+            return
+        except FileNotFoundError as exc:
+            missing = exc
+    raise IndexCorrupt(f"missing index file: {Path(missing.filename).name}")
+
+
+def _engine_call(method: Callable, isolated: bool = True) -> Callable:
+    """Run an engine method in the isolated child when configured; panics become errors.
+
+    Arguments and results cross a pipe when isolated, so they must pickle.
+    """
+    name = method.__name__
+
+    @functools.wraps(method)
+    def call(self: EmbeddedSearchBackend, *args: Any, **kwargs: Any) -> Any:
+        if isolated and self.isolate:
+            return self._engine_process().call(name, *args, **kwargs)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - see as_engine_error
+            error = as_engine_error(exc)
+            if error is exc:
+                raise
+            raise error from exc
+
+    return call
+
+
+#: In this process even when isolated: bulk work of commands, not of web requests.
+_in_process = functools.partial(_engine_call, isolated=False)
 
 
 def build_schema() -> tantivy.Schema:
@@ -153,13 +291,33 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         # the caches of its generation are always handed out together.
         self._caches: dict[str, _GenerationCache] = {}
         self.cache_docs = int(self.params.get("DOCUMENT_CACHE", 20_000))
+        # Engine work in a child process (see isolation.py), with its limits.
+        self.isolate = bool(self.params.get("ISOLATE", False))
+        self.engine_timeout = float(self.params.get("ENGINE_TIMEOUT", 10.0))
+        self.engine_restart_after = float(self.params.get("ENGINE_RESTART_AFTER", 5.0))
+        self._engine: EngineProcess | None = None
+        self._engine_pid = 0
+        # Index files whose checksum this process has checked: name -> (size, mtime).
+        self._verified: dict[str, dict[str, tuple[int, int]]] = {}
+
+    def _engine_process(self) -> EngineProcess:
+        """Return this process's engine child (a forked process starts its own)."""
+        if self._engine is None or self._engine_pid != os.getpid():
+            self._engine = EngineProcess(
+                type(self),
+                self.params,
+                timeout=self.engine_timeout,
+                restart_after=self.engine_restart_after,
+            )
+            self._engine_pid = os.getpid()
+        return self._engine
 
     @classmethod
     @contextlib.contextmanager
     def temporary(cls, params: Mapping[str, Any]) -> Iterator[EmbeddedSearchBackend]:
         """Yield a backend on throwaway storage, removed afterwards (for evaluation)."""
         with tempfile.TemporaryDirectory(prefix="jiebang-index-") as path:
-            yield cls({**params, "PATH": path})
+            yield cls({**params, "PATH": path, "ISOLATE": False})
 
     # -- index files and locking -------------------------------------------------
 
@@ -188,19 +346,32 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def _verify(self, kind: Kind) -> None:
+        """Raise :class:`IndexCorrupt` unless the newest commit of ``kind`` is whole."""
+        verify_index(self._dir(kind), self._verified.setdefault(kind, {}))
+
     def _index(self, kind: Kind) -> tantivy.Index:
         index = self._indexes.get(kind)
         if index is None:
             directory = self._dir(kind)
+            self._verify(kind)
             if not (directory / "meta.json").exists():
                 with self._lock(kind):  # two processes must not both create it
                     directory.mkdir(parents=True, exist_ok=True)
-                    index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+                    index = self._open(directory)
             else:
-                index = tantivy.Index(self.schema, path=str(directory), reuse=True)
+                index = self._open(directory)
             index.config_reader("manual")
             self._indexes[kind] = index
         return index
+
+    def _open(self, directory: Path) -> tantivy.Index:
+        try:
+            return tantivy.Index(self.schema, path=str(directory), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" in str(exc):
+                raise
+            raise IndexCorrupt(f"{directory.name}: {exc}") from exc
 
     def _searcher(self, kind: Kind) -> tantivy.Searcher:
         return self._generation(kind)[0]
@@ -213,6 +384,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         except FileNotFoundError:
             mtime = 0
         if self._meta_mtimes.get(kind) != mtime or kind not in self._caches:
+            self._verify(kind)  # the new commit's files, before the reader maps them
             index.reload()
             searcher = index.searcher()
             self._caches[kind] = _GenerationCache(self.cache_docs)
@@ -324,6 +496,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
     def _fields(self, doc: ListingDocument) -> dict[str, Any]:
         return tantivy_fields(doc, self.tokens_for)
 
+    @_in_process
     def index_documents(self, documents: Iterable[ListingDocument]) -> int:
         """Add or replace documents in bulk and make them visible; return the count."""
         by_kind: dict[str, list[ListingDocument]] = {}
@@ -357,42 +530,59 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         docs = [d for d in documents if d.kind == kind]
         delete_ids = [str(i) for i in delete_ids]
         if docs or delete_ids:
-            self._apply(kind, docs, delete_ids)
+            self._update(kind, docs, delete_ids)
         return len(docs)
+
+    @_engine_call
+    def _update(self, kind: Kind, docs: list[ListingDocument], delete_ids: list[str]) -> None:
+        self._apply(kind, docs, delete_ids)
 
     def delete_documents(self, kind: Kind, ids: Iterable[str]) -> int:
         """Remove the listings of ``kind`` with these ids from the index."""
         ids = [str(i) for i in ids]
         if ids:
-            with self._writer(kind) as writer:
-                for doc_id in ids:
-                    writer.delete_documents_by_term("id", doc_id)
+            self._update(kind, [], ids)
         return len(ids)
 
     def refresh(self) -> None:
         """Make every committed change visible to this process's searches."""
+        self._refresh()
+        if self.isolate:
+            self._engine_process().call("_refresh")
+
+    def _refresh(self) -> None:
         for kind in list(self._indexes):
+            self._verify(kind)
             self._index(kind).reload()
         self._meta_mtimes.clear()
         self._caches.clear()
 
-    def _discard_if_incompatible(self, kind: Kind) -> None:
-        """Drop an on-disk index written with another schema: only a rebuild can replace it."""
+    def _discard_if_unusable(self, kind: Kind) -> None:
+        """Drop an on-disk index that is damaged or has another schema: a rebuild replaces it."""
         try:
+            self._verify(kind)  # the files on disk, even when this process has them open
             self._index(kind)
+            return
+        except IndexCorrupt as error:
+            reason = str(error)
         except ValueError as error:
             if "schema does not match" not in str(error):
                 raise
-            with self._lock(kind):
-                shutil.rmtree(self._dir(kind), ignore_errors=True)
-            self._indexes.pop(kind, None)
+            reason = "the index schema changed"
+        logger.warning("search: replacing the %s index (%s)", kind, reason)
+        with self._lock(kind):
+            shutil.rmtree(self._dir(kind), ignore_errors=True)
+        for state in (self._indexes, self._verified, self._meta_mtimes, self._caches):
+            state.pop(kind, None)
 
+    @_in_process
     def clear(self, kind: Kind | None = None) -> None:
         """Remove every document of ``kind`` (or of every kind)."""
         for k in [kind] if kind else KINDS:
             with self._writer(k) as writer:
                 writer.delete_all_documents()
 
+    @_in_process
     def rebuild(
         self,
         kind: Kind,
@@ -400,7 +590,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Replace the whole index of ``kind`` with ``documents`` without downtime."""
-        self._discard_if_incompatible(kind)
+        self._discard_if_unusable(kind)
         # A first slice decides whether helpers are worth starting; the rest streams.
         documents = iter(documents)
         first = list(itertools.islice(documents, self.parallel_min_docs))
@@ -419,10 +609,12 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     # -- reading -------------------------------------------------------------------
 
+    @_engine_call
     def count(self, kind: Kind) -> int:
         """Return the number of indexed documents of ``kind``."""
         return self._searcher(kind).num_docs
 
+    @_engine_call
     def get_document(self, kind: Kind, id: str) -> ListingDocument | None:
         """Return the stored document of ``kind`` with ``id``, or None."""
         searcher = self._searcher(kind)
@@ -458,6 +650,10 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     def doc_freqs(self, kind: Kind, field: str, terms: Iterable[str]) -> dict[str, int]:
         """Return the document frequency of each term in a token field."""
+        return self._doc_freqs(kind, field, list(terms))
+
+    @_engine_call
+    def _doc_freqs(self, kind: Kind, field: str, terms: list[str]) -> dict[str, int]:
         searcher, cache = self._generation(kind)
         known = cache.doc_freqs.setdefault(field, {})
         out = {}
@@ -470,6 +666,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
             out[term] = n
         return out
 
+    @_engine_call
     def autocomplete(self, kind: Kind, prefix: str, limit: int = 10) -> list[str]:
         """Return up to ``limit`` indexed keywords and title words starting with ``prefix``."""
         prefix = self.analyser.normalise(prefix).strip()
@@ -481,8 +678,12 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Return a page of hits for a catalogue query with facets and highlights."""
+        # Analysed here: an isolated engine child never loads the dictionary.
+        return self._search(query, search_terms(query.text))
+
+    @_engine_call
+    def _search(self, query: SearchQuery, terms: WeightedTerms) -> SearchResults:
         searcher, cache = self._generation(query.kind)
-        terms = search_terms(query.text)
         compiled = self._filtered(self._text_query(terms), parse_filters(query.filters))
         # Tantivy panics on a limit of 0: count-only queries fetch one hit and drop it.
         result = searcher.search(compiled, max(query.page_size, 1), count=True, offset=query.offset)
@@ -512,10 +713,28 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         """Return the listings of ``kind`` most similar to weighted query terms."""
         if not terms:
             return []
+        return self._more_like_this(
+            kind,
+            terms,
+            dict(filters or {}),
+            {str(i) for i in exclude_ids},
+            limit,
+            dict(field_boosts or self.mlt_field_boosts),
+        )
+
+    @_engine_call
+    def _more_like_this(
+        self,
+        kind: Kind,
+        terms: WeightedTerms,
+        filters: dict[str, Any],
+        exclude_ids: set[str],
+        limit: int,
+        field_boosts: dict[str, float],
+    ) -> list[Hit]:
         searcher, cache = self._generation(kind)
-        mlt = self._mlt_query(terms, field_boosts or self.mlt_field_boosts)
+        mlt = self._mlt_query(terms, field_boosts)
         clauses = parse_filters(filters)
-        exclude_ids = {str(i) for i in exclude_ids}
         if clauses or exclude_ids:
             # The bare disjunction of term clauses is what Tantivy's top-k
             # pruning (block-max WAND) handles; filters around it make it score
@@ -657,12 +876,30 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         if not os.access(probe, os.W_OK):
             problems.append(f"search index folder {self.path} is not writable")
         for kind in KINDS:
-            meta = self._dir(kind) / "meta.json"
-            if meta.exists() and not tantivy.Index.is_compatible(str(self._dir(kind))):
-                problems.append(
-                    f"the {kind} index in {self._dir(kind)} is incompatible; rebuild it"
-                )
+            problem = self._check_index(kind)
+            if problem:
+                problems.append(f"the {kind} index in {self._dir(kind)} {problem}")
         return problems
+
+    def _check_index(self, kind: Kind) -> str:
+        """Return what is wrong with the index of ``kind`` on disk ("" if nothing).
+
+        Cheap (meta.json and file footers, no checksums, nothing opened), as it
+        runs before every management command: a damaged index is a warning that
+        never blocks ``migrate`` or ``rebuild_index``.
+        """
+        directory = self._dir(kind)
+        try:
+            verify_index(directory, deep=False)
+            if (directory / "meta.json").exists() and not tantivy.Index.is_compatible(
+                str(directory)
+            ):
+                return "is incompatible; run manage.py rebuild_index"
+        except BaseException as exc:  # noqa: BLE001 - a panic, too, means damage
+            if isinstance(as_engine_error(exc), KeyboardInterrupt | SystemExit):
+                raise
+            return f"is damaged ({exc}); run manage.py rebuild_index"
+        return ""
 
 
 # Above this resident size a helper is started fresh instead of forked (see below).

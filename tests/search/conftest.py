@@ -10,7 +10,8 @@ from search.backends.elasticsearch import ElasticsearchSearchBackend
 from search.backends.embedded import EmbeddedSearchBackend
 from search.documents import ListingDocument
 
-BACKENDS = ["embedded", "elasticsearch"]
+# "embedded-isolated" runs the same engine in its child process (production's mode).
+BACKENDS = ["embedded", "embedded-isolated", "elasticsearch"]
 
 
 def technology(id, title, summary, **extra):
@@ -93,8 +94,12 @@ def technologies():
 @pytest.fixture(params=BACKENDS)
 def backend(request, tmp_path):
     """Each configured backend on throwaway storage."""
-    if request.param == "embedded":
-        yield EmbeddedSearchBackend({"PATH": str(tmp_path / "index")})
+    if request.param.startswith("embedded"):
+        isolate = request.param == "embedded-isolated"
+        engine = EmbeddedSearchBackend({"PATH": str(tmp_path / "index"), "ISOLATE": isolate})
+        yield engine
+        if engine._engine is not None:
+            engine._engine.close()
         return
     url = os.environ.get("ELASTICSEARCH_URL")
     if not url:
