@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import BasePermissionPolicy
@@ -44,6 +46,17 @@ class CuratorsMayView(BasePermissionPolicy):
 register_permission_policy(IndexFailure, CuratorsMayView(IndexFailure))
 
 
+class IndexFailureFilterSet(WagtailFilterSet):
+    resolved = django_filters.BooleanFilter(label=gettext_lazy("已修复"), method="filter_resolved")
+
+    class Meta:
+        model = IndexFailure
+        fields = ["kind", "resolution"]
+
+    def filter_resolved(self, queryset, name, value):
+        return queryset.filter(resolved_at__isnull=not value)
+
+
 class IndexFailureInspectView(InspectView):
     def get_page_ids_display_value(self):
         """Each listing as a link to its edit page, with its title (gone ones say so)."""
@@ -76,7 +89,7 @@ class IndexFailureViewSet(ModelViewSet):
     copy_view_enabled = False
     form_fields: list[str] = []  # no form view is routed; Wagtail still asks for the list
     list_display = ["created_at", "kind", "ids_display", "attempts", "status_display"]
-    list_filter = ["kind", "resolution"]
+    filterset_class = IndexFailureFilterSet
     inspect_view_fields = [
         "created_at",
         "kind",

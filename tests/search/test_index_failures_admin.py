@@ -42,6 +42,8 @@ def test_curators_see_open_and_resolved_give_ups(client, curator, failure):
     page_id = failure.page_ids[0]
     assert f"{page_id}, 999999" in html
     assert "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 等 30 个" in html
+    open_only = client.get(LIST, {"resolved": "false"}).content.decode()
+    assert f"{page_id}, 999999" in open_only and "等 30 个" not in open_only
 
     html = client.get(f"{LIST}inspect/{failure.pk}/").content.decode()
     assert "超声波无损检测需求" in html and f"/admin/pages/{page_id}/edit/" in html
