@@ -850,6 +850,7 @@ class EmbeddedSearchBackend(BaseSearchBackend):
 
     # -- reconciliation ---------------------------------------------------------------
 
+    @_engine_call
     def indexed_versions(self, kind: Kind) -> dict[str, str]:
         """Return ``{id: version}`` of every indexed document of ``kind`` ("" when unversioned)."""
         # The version lives in the stored source, not in a fast field: no schema
