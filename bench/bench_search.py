@@ -359,6 +359,7 @@ def run_size(
             cpu_ms, lambda d: matching.match(d, backend=backend, limit=10), demands
         )
         ours_search_cpu = cold(cpu_ms, search, typed)
+        extra.update(isolated_figures(backend, demands, typed))
         loads["end"] = load_average()
         extra["index_cpu_ms_per_listing"] = round(index_cpu * 1000 / n, 3)
         extra["index_over_python_jieba"] = round(
@@ -404,6 +405,39 @@ def run_size(
         for k, a in ours.items()
     }
     return {"metrics": rows, "load_average": loads, **extra}
+
+
+def isolated_figures(backend, demands, typed) -> dict[str, float]:
+    """Match and search latency through the isolated engine process (production's mode)."""
+    isolated = EmbeddedSearchBackend({"PATH": str(backend.path), "ISOLATE": True})
+    try:
+        matching.match(demands[0], backend=isolated)  # starts the child, opens the index
+
+        def search(q):
+            return isolated.search(
+                SearchQuery(
+                    kind="technology",
+                    text=q[0],
+                    filters=q[1],
+                    facets=FACETS,
+                    page_size=20,
+                    ids_only=True,
+                )
+            )
+
+        match = timed(lambda d: matching.match(d, backend=isolated, limit=10), demands)
+        found = timed(search, typed)
+        child = isolated._engine_process().pid
+        with open(f"/proc/{child}/status") as status:
+            rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+    finally:
+        isolated._engine_process().close()
+    return {
+        "isolated_match_ms_p50": round(statistics.median(match), 3),
+        "isolated_match_ms_p95": round(pct(match, 0.95), 3),
+        "isolated_search_facets_ms_p95": round(pct(found, 0.95), 3),
+        "isolated_engine_rss_mib": round(rss_kib / 1024, 1),
+    }
 
 
 def main() -> None:

@@ -243,3 +243,26 @@ def test_an_index_written_by_another_tantivy_schema_is_replaced_by_rebuild(
     configure(settings, index_dir)
     call_command("rebuild_index", "--no-progress")
     assert configure(settings, index_dir).count("technology") == 1
+
+
+def test_a_stopped_elasticsearch_serves_the_database_listing(settings, welding, client):
+    """A cluster that is down (nothing listens on the port): the pages fall back, quickly."""
+    import socket
+
+    with socket.socket() as probe:  # a free local port: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.SEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "search.backends.elasticsearch",
+            "URLS": [f"http://127.0.0.1:{port}"],
+            "MAX_RETRIES": 0,
+        }
+    }
+    response = catalogue_search(client)
+    assert response.status_code == 200
+    assert NOTICE in response.content.decode() and shows(response, welding)
+    api = client.get("/api/v1/technologies/", {"q": "焊缝"})
+    assert api.status_code == 200 and api.json()["search_unavailable"] is True
+    listing = client.get(welding.url)
+    assert listing.status_code == 200  # its matches say they are unavailable
