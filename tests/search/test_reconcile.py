@@ -200,6 +200,19 @@ def test_a_damaged_index_fails_reconciliation_clearly_and_a_lost_one_is_refilled
     assert get_search_backend().count("demand") == len(demands)
 
 
+def test_after_a_rebuild_reconciliation_finds_nothing_and_closes_the_give_up(
+    index_path, enterprise, published, capsys
+):
+    with broken_index(index_path):
+        lost = published(DemandPageFactory, organisation=enterprise, title="超声波无损检测需求")
+    call_command("rebuild_index", "--no-progress")
+    capsys.readouterr()
+    assert found("demand", "无损检测") == [str(lost.pk)]
+    assert not IndexFailure.objects.get().is_resolved  # a rebuild does not know about it
+    assert counts(reconcile_output(capsys)["demand"]) == (1, 0, 0, 0, 0)
+    assert IndexFailure.objects.get().resolution == IndexFailure.Resolution.RECONCILED
+
+
 def test_bad_batch_size_is_a_clear_error_and_changes_nothing(index, enterprise, published):
     page = published(DemandPageFactory, organisation=enterprise)
     index.delete_documents("demand", [str(page.pk)])
