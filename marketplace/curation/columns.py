@@ -401,7 +401,9 @@ def _org_columns(kind: str) -> list[Column]:
             required=True,
             width=28,
             target="organisation",
-            note=_("单位全称；平台中尚无此信用代码的单位会自动创建并视为已认证。"),
+            note=_(
+                "单位全称；平台中尚无此信用代码的单位会自动创建并进入单位认证待审核，认证通过前其项目只保存为草稿，不发布。"
+            ),
         ),
         Column(
             "统一社会信用代码",

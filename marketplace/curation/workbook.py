@@ -127,6 +127,13 @@ def _instructions(workbook: Workbook, kind: str) -> None:
         _("4. “外部编号”在文件内不得重复；平台中已有相同编号的条目将被更新。"),
         _("5. 以“%(prefix)s”开头的外部编号为示例行，导入时跳过。") % {"prefix": EXAMPLE_PREFIX},
         _("6. 默认整批导入：任何一行有错则整批不导入，并列出全部错误（行号、列名、原因）。"),
+        _("7. 单元格请直接填写内容，不要使用公式；含公式的单元格会报错。"),
+        _("8. 每个文件最多 %(rows)d 行数据、不超过 %(size)s；更多数据请分批导入。")
+        % {
+            "rows": settings.JIEBANG_IMPORT_MAX_ROWS,
+            "size": filesizeformat(settings.JIEBANG_IMPORT_MAX_BYTES),
+        },
+        _("9. 新单位由导入创建后须经平台认证，认证通过前其项目保存为草稿，不公开。"),
     ):
         sheet.append([line])
     for letter, width in zip("ABCD", (22, 10, 70, 70), strict=True):
