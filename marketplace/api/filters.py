@@ -58,6 +58,22 @@ def slug_filter(label, queryset, field_name: str) -> filters.ModelChoiceFilter:
     )
 
 
+class ListingFilterForm(forms.Form):
+    """Refuses a filter given with an empty value (``?status=``) instead of ignoring it."""
+
+    #: An empty search is no search.
+    blank_allowed = {"q"}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fields:
+            if name in self.blank_allowed or name not in self.data or name in self._errors:
+                continue
+            if not self.data[name].strip():
+                self.add_error(name, _("参数不能为空；不按此项筛选时请省略该参数。"))
+        return cleaned
+
+
 class ListingFilterSet(filters.FilterSet):
     """Filters both catalogues share; ``q`` goes through the search adapter."""
 
@@ -127,6 +143,7 @@ class DemandFilterSet(ListingFilterSet):
 
     class Meta:
         model = DemandPage
+        form = ListingFilterForm
         fields = [
             "q",
             "industry_chain",
@@ -177,6 +194,7 @@ class TechnologyFilterSet(ListingFilterSet):
 
     class Meta:
         model = TechnologyPage
+        form = ListingFilterForm
         fields = [
             "q",
             "industry_chain",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -18,7 +21,28 @@ class CataloguePagination(PageNumberPagination):
     #: The listing kind whose facets are counted; None counts none.
     kind: str | None = None
 
+    def get_page_size(self, request) -> int:
+        """``page_size`` from 1 to ``max_page_size``; anything else is a 400, never ignored."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= self.max_page_size:
+            message = _("每页条数须为 1 到 %(max)d 之间的整数。") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
+        self.get_page_size(request)  # a bad page_size is refused before facets are counted
         self.facets = listing_facets(queryset, kind=self.kind) if self.kind else {}
         self.search_unavailable = bool(getattr(request, "search_unavailable", False))
         return super().paginate_queryset(queryset, request, view)

@@ -1,7 +1,7 @@
 """/api/v1/: the public catalogues, the OpenAPI schema and its self-hosted docs UI."""
 
 from django.apps import apps
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -9,7 +9,8 @@ from . import views
 
 app_name = "api"
 
-router = SimpleRouter()
+# Path converters, not regexes: ids are "dbid" (marketplace/api/converters.py).
+router = SimpleRouter(use_regex_path=False)
 router.register("demands", views.DemandViewSet, basename="demand")
 router.register("technologies", views.TechnologyViewSet, basename="technology")
 
@@ -27,3 +28,7 @@ if apps.is_installed("drf_spectacular_sidecar"):
     urlpatterns += [
         path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     ]
+
+# Last: any other path under /api/v1/ (an id out of range, a typo) is a JSON 404,
+# never Wagtail's HTML page. Paths without the slash still get APPEND_SLASH's redirect.
+urlpatterns += [re_path(r"^.*/$", views.not_found, name="not_found")]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.http import JsonResponse
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from cms.models import DemandAttachment, DemandPage, TechnologyAttachment, TechnologyPage
@@ -18,6 +20,7 @@ from cms.selectors import demand_list, technology_list
 from . import serializers
 from .filters import DemandFilterSet, TechnologyFilterSet
 from .pagination import CataloguePagination, DemandPagination, TechnologyPagination
+from .schema import ErrorDetailSerializer
 from .search_adapter import can_see_matches, matches_for
 
 
@@ -30,7 +33,7 @@ def public_attachments(model) -> Prefetch:
 class ListingViewSet(viewsets.ReadOnlyModelViewSet):
     """List and detail of one catalogue; only live listings in public states exist here."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "dbid"
     pagination_class = CataloguePagination
     list_serializer_class: type
     detail_serializer_class: type
@@ -70,9 +73,9 @@ class ListingViewSet(viewsets.ReadOnlyModelViewSet):
         ),
         responses={
             200: serializers.DemandMatchesSerializer,
-            403: OpenApiResponse(description=_("不是需求方单位成员或审核人员")),
-            404: OpenApiResponse(description=_("没有这条公开需求")),
-            503: OpenApiResponse(description=_("匹配服务暂时不可用")),
+            403: OpenApiResponse(ErrorDetailSerializer, _("不是需求方单位成员或审核人员")),
+            404: OpenApiResponse(ErrorDetailSerializer, _("没有这条公开需求")),
+            503: OpenApiResponse(ErrorDetailSerializer, _("匹配服务暂时不可用")),
         },
     ),
 )
@@ -102,9 +105,9 @@ class DemandViewSet(ListingViewSet):
         ),
         responses={
             200: serializers.TechnologyMatchesSerializer,
-            403: OpenApiResponse(description=_("不是成果方单位成员或审核人员")),
-            404: OpenApiResponse(description=_("没有这项公开成果")),
-            503: OpenApiResponse(description=_("匹配服务暂时不可用")),
+            403: OpenApiResponse(ErrorDetailSerializer, _("不是成果方单位成员或审核人员")),
+            404: OpenApiResponse(ErrorDetailSerializer, _("没有这项公开成果")),
+            503: OpenApiResponse(ErrorDetailSerializer, _("匹配服务暂时不可用")),
         },
     ),
 )
@@ -122,6 +125,16 @@ class TechnologyViewSet(ListingViewSet):
                 "ip_items", public_attachments(TechnologyAttachment)
             )
         return queryset
+
+
+@csrf_exempt  # it changes nothing, whatever the method; a CSRF 403 would hide the 404
+def not_found(request, *args, **kwargs):
+    """No such API resource: DRF's JSON 404 body, in the request's language."""
+    return JsonResponse(
+        {"detail": str(NotFound.default_detail)},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def sidecar(path: str) -> str:

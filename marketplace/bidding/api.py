@@ -5,15 +5,18 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cms.taxonomy import CooperationMode
+from marketplace.api.converters import MAX_ID
+from marketplace.api.input import JSONInputSerializer
 from marketplace.organisations.credit_code import normalise_credit_code
 from marketplace.organisations.models import Organisation
 
@@ -64,11 +67,21 @@ class BidSerializer(serializers.ModelSerializer):
     listing_title = serializers.CharField(source="listing.title", read_only=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     consortium_members = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    cooperation_mode = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    cooperation_mode = serializers.SlugRelatedField(
+        read_only=True, slug_field="slug", allow_null=True
+    )
     indicator_responses = IndicatorResponseSerializer(many=True, read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     related_party_flags = serializers.SerializerMethodField()
+    # Blank until the bid is declined: the schema's enum must admit "" (ModelSerializer
+    # drops allow_blank from read-only fields, and drf-spectacular adds "" only with it).
+    decline_reason = serializers.ChoiceField(
+        choices=DeclineReason.choices,
+        allow_blank=True,
+        read_only=True,
+        label=Bid._meta.get_field("decline_reason").verbose_name,
+    )
 
     class Meta:
         model = Bid
@@ -109,7 +122,7 @@ class BidSerializer(serializers.ModelSerializer):
         return obj.related_party_flags if request and perms.is_curator(request.user) else None
 
 
-class ResponseInputSerializer(serializers.Serializer):
+class ResponseInputSerializer(JSONInputSerializer):
     indicator = serializers.IntegerField()
     committed_value = serializers.CharField(max_length=100, allow_blank=True)
     verification = serializers.CharField(
@@ -117,16 +130,16 @@ class ResponseInputSerializer(serializers.Serializer):
     )
 
 
-class MilestoneInputSerializer(serializers.Serializer):
+class MilestoneInputSerializer(JSONInputSerializer):
     due_date = serializers.DateField()
     deliverable = serializers.CharField(max_length=200)
 
 
-class BidWriteSerializer(serializers.Serializer):
+class BidWriteSerializer(JSONInputSerializer):
     """Create a bid: as a draft (`submit: false`) or submitted at once (the default)."""
 
     kind = serializers.ChoiceField(choices=ListingKind.choices)
-    listing = serializers.IntegerField()
+    listing = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     submit = serializers.BooleanField(default=True)
     idempotency_token = serializers.UUIDField(required=False, allow_null=True)
     background = serializers.CharField(required=False, allow_blank=True, default="")
@@ -160,8 +173,17 @@ class BidWriteSerializer(serializers.Serializer):
         }
         missing = [c for c in codes if c not in found]
         if missing:
-            raise ValidationError(f"未找到已认证单位：{'、'.join(missing)}")
+            raise ValidationError(_("未找到已认证单位：%(codes)s") % {"codes": "、".join(missing)})
         return [found[c] for c in codes]
+
+    def validate(self, data):
+        # A listing that is not live (or does not exist) is bad input naming the field,
+        # not a missing resource: the request's URL, /api/v1/bids/, exists.
+        try:
+            data["listing"] = selectors.listing_get(data["kind"], data["listing"])
+        except Http404:
+            raise ValidationError({"listing": [_("没有这条公开项目。")]})
+        return data
 
     def to_input(self) -> services.BidInput:
         d = self.validated_data
@@ -181,26 +203,33 @@ class BidWriteSerializer(serializers.Serializer):
         )
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(JSONInputSerializer):
     reason = serializers.ChoiceField(choices=DeclineReason.choices)
     comment = serializers.CharField(max_length=1000)
 
 
-class AwardSerializer(serializers.Serializer):
+class AwardSerializer(JSONInputSerializer):
     amount = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_PRICE_YUAN
     )
 
 
-def _call(fn, **kwargs):
+def _call(fn, *, explain_refusal: bool = False, **kwargs):
+    """Run a service; a refusal is a bare 404 (the bid is not the caller's to see), or with
+    ``explain_refusal`` a 403 giving the service's reason."""
     try:
         return fn(**kwargs)
-    except PermissionDenied:
+    except PermissionDenied as exc:
+        if explain_refusal:
+            raise exceptions.PermissionDenied(str(exc) or None)
         raise NotFound
     except DjangoValidationError as exc:
         raise ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )
+
+
+SCOPES = ["own", "received"]
 
 
 @extend_schema_view(
@@ -210,7 +239,7 @@ def _call(fn, **kwargs):
             OpenApiParameter(
                 "scope",
                 OpenApiTypes.STR,
-                enum=["own", "received"],
+                enum=SCOPES,
                 description="own: my organisations' bids (default); "
                 "received: bids on my organisations' listings",
             )
@@ -221,6 +250,8 @@ def _call(fn, **kwargs):
 class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """揭榜: create, list, withdraw, shortlist, award, decline."""
 
+    lookup_value_converter = "dbid"  # marketplace/api/converters.py: ids the database can hold
+
     serializer_class = BidSerializer
     permission_classes = [IsAuthenticated]
     queryset = Bid.objects.none()
@@ -229,7 +260,10 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         if getattr(self, "swagger_fake_view", False):
             return Bid.objects.none()
         user = self.request.user
-        if self.request.query_params.get("scope") == "received":
+        scope = self.request.query_params.get("scope", "own")
+        if scope not in SCOPES:
+            raise ValidationError({"scope": [_("可选值：own, received。")]})
+        if scope == "received":
             return selectors.bid_list_received(user=user)
         return selectors.bid_list_own(user=user)
 
@@ -250,14 +284,13 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         write = BidWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
         d = write.validated_data
-        try:
-            listing = selectors.listing_get(d["kind"], d["listing"])
-        except Http404:
-            raise NotFound
         bid = _call(
             services.bid_save,
+            # The listing is public: refusing the caller (not a verified bidder, or the
+            # listing's own organisation) is a 403 saying why, not a 404.
+            explain_refusal=True,
             user=request.user,
-            listing=listing,
+            listing=d["listing"],
             data=write.to_input(),
             token=d.get("idempotency_token"),
             submit=d["submit"],

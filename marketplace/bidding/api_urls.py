@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api import BidViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("bids", BidViewSet, basename="bid")
 
 urlpatterns = router.urls

@@ -12,6 +12,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from marketplace.api.input import JSONInputSerializer
+
 from . import selectors, services
 from .models import Match, MatchAnswer, Side
 from .permissions import sides_of
@@ -65,7 +67,7 @@ class MatchSerializer(serializers.Serializer):
     deal_recorded = serializers.BooleanField(source="match.has_deal")
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(JSONInputSerializer):
     answer = serializers.ChoiceField(
         choices=MatchAnswer.choices, help_text="interested or not_interested"
     )
@@ -100,6 +102,8 @@ class AnswerSerializer(serializers.Serializer):
 )
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """对接推荐: read what curators recommended to my organisations and answer it."""
+
+    lookup_value_converter = "dbid"  # marketplace/api/converters.py: ids the database can hold
 
     serializer_class = MatchSerializer
     permission_classes = [IsAuthenticated]

@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api import MatchViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("matches", MatchViewSet, basename="match")
 
 urlpatterns = router.urls

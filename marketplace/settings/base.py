@@ -244,9 +244,10 @@ JIEBANG_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "揭榜平台 <noreply@jiebang.local>")
 
-# REST API (read-only catalogues; bids later).
+# REST API: catalogues, bids, matches (docs/api.md).
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's inspector plus the 400/403/404 answers every view can give.
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -262,6 +263,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["marketplace.schema.only_public_api"],
     "ENUM_NAME_OVERRIDES": {"DeclineReasonEnum": "marketplace.bidding.models.DeclineReason"},
+    # Request bodies are JSON; DRF also parses forms (test client, browsable API), off-contract.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Path ids go through the "dbid" converter, bounded to MAX_ID (marketplace/api/converters.py).
+    "PATH_CONVERTER_OVERRIDES": {
+        "dbid": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
 }
 
 LOGGING = {
