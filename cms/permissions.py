@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from marketplace.organisations.models import Membership, Organisation
+from marketplace.organisations.models import Organisation
+from marketplace.organisations.permissions import (
+    active_organisation_ids,
+    is_curator,
+    is_member_of,
+)
 
 from .models import EDITABLE_STATES
-
-
-def is_curator(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_curator)
-
-
-def active_organisation_ids(user) -> set[int]:
-    if not user or not user.is_authenticated:
-        return set()
-    cache = getattr(user, "_jiebang_org_ids", None)
-    if cache is None:
-        cache = set(
-            Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values_list(
-                "organisation_id", flat=True
-            )
-        )
-        user._jiebang_org_ids = cache
-    return cache
-
-
-def is_member_of(user, organisation_id: int) -> bool:
-    return organisation_id in active_organisation_ids(user)
 
 
 def can_edit_listing(user, listing) -> bool:

@@ -37,10 +37,10 @@ from cms.models import (
     TechnologyPage,
     TechnologyStatus,
 )
-from cms.permissions import is_curator, is_member_of
 from cms.selectors import CatalogueResult, catalogue_filter, demand_list, technology_list
 from cms.taxonomy import CooperationMode, IndustryChain, TechnologyField
 from marketplace.organisations.districts import District
+from marketplace.organisations.permissions import is_curator, is_member_of
 from search import analysis, matching
 from search.backends import get_search_backend
 from search.backends.base import SearchQuery, highlight_document, search_terms

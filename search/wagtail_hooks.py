@@ -16,7 +16,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from cms.permissions import is_curator
+from marketplace.organisations.permissions import is_curator
 from search.models import IndexFailure
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from cms.permissions import active_organisation_ids, is_curator, is_member_of
+from marketplace.organisations.permissions import active_organisation_ids, is_curator, is_member_of
 
 from .models import (
     CONFIDENTIALITY_TERMS_VERSION,

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cms.models import DemandPage, TechnologyPage
-from cms.permissions import active_organisation_ids, is_curator
+from marketplace.organisations.permissions import active_organisation_ids, is_curator
 
 from . import permissions as perms
 from .models import (

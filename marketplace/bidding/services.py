@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms.models import DemandPage, DemandStatus, TechnologyPage, TechnologyStatus
-from cms.permissions import active_organisation_ids, is_member_of
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.models import Membership, Organisation
+from marketplace.organisations.permissions import active_organisation_ids, is_member_of
+from marketplace.organisations.selectors import active_members
 from search.indexing import listing_changed
 
 from . import permissions as perms
@@ -139,18 +140,6 @@ def _require_accepting(listing) -> None:
     raise BidDeadlineError(
         _("该项目当前不接受揭榜（状态：%(status)s）。") % {"status": listing.get_status_display()},
         code="closed",
-    )
-
-
-def _members(*organisation_ids: int):
-    from marketplace.accounts.models import User
-
-    return list(
-        User.objects.filter(
-            memberships__organisation_id__in=[i for i in organisation_ids if i],
-            memberships__status=Membership.Status.ACTIVE,
-            is_active=True,
-        ).distinct()
     )
 
 
@@ -376,7 +365,7 @@ def _notify_owner_open(bid: Bid, listing, changed: bool) -> None:
         else _("收到新的揭榜：%(org)s · %(listing)s")
     ) % {"org": bid.organisation.name, "listing": listing.title}
     notification_send(
-        recipients=_members(listing.organisation_id),
+        recipients=active_members(listing.organisation_id),
         verb="bid_changed" if changed else "bid_received",
         title=title,
         target_url=_received_url(bid, listing),
@@ -396,7 +385,7 @@ def _notify_owner_sealed(bid: Bid, listing, changed: bool) -> None:
     if changed:
         return
     notification_send(
-        recipients=_members(listing.organisation_id),
+        recipients=active_members(listing.organisation_id),
         verb="bid_received",
         title=_("收到一份密封揭榜：%(listing)s") % {"listing": listing.title},
         body=_(
@@ -492,7 +481,7 @@ def _notify_owner_withdrawn(bid: Bid, listing) -> None:
         }
         body = ""
     notification_send(
-        recipients=_members(listing.organisation_id),
+        recipients=active_members(listing.organisation_id),
         verb="bid_withdrawn",
         title=title,
         body=body,
@@ -522,7 +511,7 @@ def _lock_for_decision(user, bid: Bid):
 
 
 def _notify_bidder(bid: Bid, verb: str, title: str, body: str = "") -> None:
-    members = _members(bid.organisation_id, *bid.consortium_members.values_list("pk", flat=True))
+    members = active_members(bid.organisation_id, *bid.consortium_members.values_list("pk", flat=True))
     notification_send(
         recipients=members, verb=verb, title=title, body=body, target_url=_bid_url(bid)
     )
@@ -645,7 +634,7 @@ def bid_message_post(*, user, bid: Bid, body: str) -> BidMessage:
         msg = BidMessage.objects.create(
             bid=bid, author=user, author_organisation_id=org_id, body=body
         )
-        recipients = _members(listing.organisation_id if from_bidder else bid.organisation_id)
+        recipients = active_members(listing.organisation_id if from_bidder else bid.organisation_id)
         notification_send(
             recipients=[u for u in recipients if u.pk != user.pk],
             verb="bid_message",
@@ -676,7 +665,7 @@ def question_ask(*, user, demand: DemandPage, question: str) -> PublicQuestion:
         item.full_clean()
         item.save()
         notification_send(
-            recipients=_members(demand.organisation_id),
+            recipients=active_members(demand.organisation_id),
             verb="question_asked",
             title=_("需求收到新的提问：%(listing)s") % {"listing": demand.title},
             body=question[:200],
@@ -792,7 +781,7 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
         bidder_orgs = Bid.objects.filter(
             demand=demand, status__in=(BidStatus.DRAFT, BidStatus.SUBMITTED)
         ).values_list("organisation_id", flat=True)
-        for user in _members(demand.organisation_id, *bidder_orgs):
+        for user in active_members(demand.organisation_id, *bidder_orgs):
             sent += _reminder_send(SentReminder, demand, user, window)
     return sent
 

@@ -19,10 +19,10 @@ from wagtail.models import TaskState, WorkflowState
 
 from cms.completeness import NUMBER, Completeness, label_of, listing_completeness
 from cms.models import DemandPage, TechnologyPage
-from cms.permissions import is_curator
 from cms.services import listing_draft, listing_kind
 from marketplace.notifications.services import notification_send
-from marketplace.organisations.models import Membership
+from marketplace.organisations.permissions import is_curator
+from marketplace.organisations.selectors import active_members
 
 from .models import Diagnosis
 from .services import audit_record
@@ -233,13 +233,6 @@ def clean_items(items: list[dict[str, Any]]) -> list[dict[str, str]]:
     return cleaned
 
 
-def organisation_members(organisation_id: int) -> list:
-    memberships = Membership.objects.filter(
-        organisation_id=organisation_id, status=Membership.Status.ACTIVE
-    ).select_related("user")
-    return [m.user for m in memberships]
-
-
 def feedback_text(page, items: list[dict[str, str]], comment: str) -> str:
     lines = [comment, ""]
     for item in items:
@@ -279,7 +272,7 @@ def diagnosis_send(
     task_state.task.specific.on_action(task_state, curator, "reject", comment=comment)
     diagnosis.save()
     notification_send(
-        recipients=organisation_members(page.organisation_id),
+        recipients=active_members(page.organisation_id),
         verb="listing_diagnosed",
         title=_("“%(title)s”需修改：平台诊断意见") % {"title": page.title},
         body=feedback_text(page, items, comment),

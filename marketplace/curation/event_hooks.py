@@ -8,7 +8,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from cms.permissions import is_curator
+from marketplace.organisations.permissions import is_curator
 
 from . import diagnosis_views, event_views
 from .diagnosis import LISTING_MODELS, can_diagnose

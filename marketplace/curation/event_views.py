@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.models import IndustryChain
-from cms.permissions import is_member_of
 from cms.selectors import technology_list
+from marketplace.organisations.permissions import is_member_of
 
 from . import events
 from .models import EventInvitation, EventMeeting, MatchmakingEvent

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import DemandPage, DemandStatus, IndustryChain, TechnologyPage
-from cms.permissions import active_organisation_ids, is_curator, is_member_of
 from cms.selectors import demand_list, technology_list
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.models import Organisation
+from marketplace.organisations.permissions import active_organisation_ids, is_curator, is_member_of
+from marketplace.organisations.selectors import active_members
 
-from .diagnosis import organisation_members
 from .models import EventInvitation, EventMeeting, MatchmakingEvent
 from .selectors import coverage_model, match_threshold
 from .services import audit_record
@@ -301,7 +301,7 @@ def event_invite(
 
 def notify_invitation(event: MatchmakingEvent, organisation: Organisation) -> None:
     notification_send(
-        recipients=organisation_members(organisation.pk),
+        recipients=active_members(organisation.pk),
         verb="event_invited",
         title=_("邀请参加供需对接会：%(title)s") % {"title": event.title},
         body=_("%(date)s 在 %(place)s 举行。请在工作台答复是否参加。")

@@ -18,6 +18,7 @@ from wagtail.models import WorkflowState
 from cms.models import DemandPage, TechnologyPage
 from marketplace.bidding.models import DECIDABLE_STATES, Bid, ListingKind
 from marketplace.notifications.services import notification_send
+from marketplace.organisations.selectors import active_members
 
 from .models import OverdueReminder
 from .selectors import due_days, match_model
@@ -30,14 +31,6 @@ class Overdue:
     body: str
     target_url: str
     recipients: list
-
-
-def _members(organisation_id: int) -> list:
-    return list(
-        get_user_model().objects.filter(
-            memberships__organisation_id=organisation_id, memberships__status="active"
-        )
-    )
 
 
 def _curators() -> list:
@@ -88,7 +81,7 @@ def overdue_bid_decisions(now: dt.datetime) -> Iterator[Overdue]:
             _("揭榜已截止超过 %(days)d 天，仍有方案未决定，请入围、定榜或婉拒并说明理由。")
             % {"days": due_days()["bid_decision"]},
             f"/bids/received/demand/{demand.pk}/",
-            _members(demand.organisation_id),
+            active_members(demand.organisation_id),
         )
 
 
@@ -117,7 +110,7 @@ def overdue_match_answers(now: dt.datetime) -> Iterator[Overdue]:
                 _("平台推荐的对接已超过 %(days)d 天未答复，请告知是否有意向。")
                 % {"days": due_days()["match_answer"]},
                 f"/matches/{match.pk}/",
-                _members(listing.organisation_id),
+                active_members(listing.organisation_id),
             )
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cms.permissions import is_curator
+from marketplace.organisations.permissions import is_curator
 
 from .columns import KINDS
 from .forms import CatalogueImportForm

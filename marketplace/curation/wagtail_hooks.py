@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from cms.permissions import is_curator
+from marketplace.organisations.permissions import is_curator
 
 from . import admin_urls
 from .models import AuditEntry

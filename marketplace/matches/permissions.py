@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cms.permissions import active_organisation_ids, is_curator
+from marketplace.organisations.permissions import active_organisation_ids, is_curator
 
 from .models import Match, MatchState, Side
 

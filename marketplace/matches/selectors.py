@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from cms.models import PUBLIC_TECHNOLOGY_STATES, DemandPage, DemandStatus, TechnologyPage
-from cms.permissions import active_organisation_ids
+from marketplace.organisations.permissions import active_organisation_ids
 
 from .models import Match, MatchMessage, MatchSource, MatchState, Side
 from .permissions import can_view_match, sides_of

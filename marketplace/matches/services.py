@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from cms.models import PUBLIC_TECHNOLOGY_STATES, DemandPage, DemandStatus, TechnologyPage
 from marketplace.curation.services import audit_record
 from marketplace.notifications.services import notification_send
-from marketplace.organisations.models import Membership
+from marketplace.organisations.selectors import active_members
 from search import analysis, matching
 from search.documents import document_from_page
 from search.selectors import available_targets, listing_matches
@@ -71,18 +71,6 @@ def _lock(match: Match | int) -> Match:
         Match.objects.select_for_update(of=("self",))
         .select_related("demand__organisation", "technology__organisation")
         .get(pk=pk)
-    )
-
-
-def _members(organisation_id: int) -> list:
-    from marketplace.accounts.models import User
-
-    return list(
-        User.objects.filter(
-            memberships__organisation_id=organisation_id,
-            memberships__status=Membership.Status.ACTIVE,
-            is_active=True,
-        ).distinct()
     )
 
 
@@ -134,7 +122,7 @@ def _audit(curator, action: str, match: Match, note: str = "", **details: Any) -
 
 def _notify_side(match: Match, side: str, verb: str, title: str, body: str = "") -> None:
     notification_send(
-        recipients=_members(match.organisation_id_of(side)),
+        recipients=active_members(match.organisation_id_of(side)),
         verb=verb,
         title=title,
         body=body,

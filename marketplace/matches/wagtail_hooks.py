@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from cms.permissions import is_curator
+from marketplace.organisations.permissions import is_curator
 
 from . import admin_urls
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -28,6 +29,23 @@ def organisations_of(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         memberships__user=user, memberships__status=Membership.Status.ACTIVE
     ).distinct()
+
+
+def active_members(*organisation_ids: int | None) -> list:
+    """Active user accounts holding an active membership in any of these organisations."""
+    ids = [i for i in organisation_ids if i]
+    if not ids:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(
+            memberships__organisation_id__in=ids,
+            memberships__status=Membership.Status.ACTIVE,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def membership_list_of_user(user) -> QuerySet[Membership]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from .credit_code import normalise_credit_code
 from .models import EnterpriseTier, Membership, Organisation, VerificationDecision
+from .permissions import is_curator
 from .selectors import REGISTRABLE_KINDS, is_owner, owner_emails
 
 logger = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ def organisation_reject(*, organisation: Organisation, curator, note: str) -> Or
 def _decide_organisation(
     organisation: Organisation, curator, decision: str, note: str
 ) -> Organisation:
-    if not (curator and curator.is_authenticated and curator.is_curator):
+    if not is_curator(curator):
         raise PermissionDenied
     # Two curators may decide at once: lock the row and re-check its state.
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)

@@ -24,14 +24,11 @@ from wagtail.admin.widgets.button import HeaderButton
 from . import services
 from .forms import DecisionForm
 from .models import Organisation
+from .permissions import is_curator
 from .selectors import organisation_duplicates, tier_expiring_list
 
 NAMESPACE = "organisation_review"
 Verification = Organisation.Verification
-
-
-def is_curator(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_curator)
 
 
 class DuplicatesColumn(Column):

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from cms import services
 from cms.completeness import listing_completeness
 from cms.forms import listing_forms
-from cms.permissions import can_edit_listing, is_member_of
+from cms.permissions import can_edit_listing
 from marketplace.organisations.models import Organisation
+from marketplace.organisations.permissions import is_member_of
 
 from .selectors import LISTING_MODELS, membership_list, workspace_blocks
 
