@@ -19,13 +19,15 @@ class ErrorDetailSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text=_("原因（按请求语言）"))
 
 
-#: A validation error names each offending parameter or body field with its messages
-#: (nested fields as nested objects or lists); a malformed body gives ``detail``.
-VALIDATION_ERROR = {
-    "type": "object",
-    "additionalProperties": {},
-    "description": str(_("键是参数或字段名（或 detail、non_field_errors），值是原因列表")),
-}
+def validation_error_schema() -> dict:
+    """DRF's 400 body: each bad parameter or field with its messages (nested fields as
+    nested objects or lists), or ``detail`` for a malformed body."""
+    return {
+        "type": "object",
+        "additionalProperties": {},
+        # Built per schema request, so the text follows ?lang= like the rest.
+        "description": str(_("键是参数或字段名（或 detail、non_field_errors），值是原因列表")),
+    }
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -44,7 +46,7 @@ class AutoSchema(openapi.AutoSchema):
         """The error status codes this operation can answer, with body and description."""
         errors = {}
         if self.method not in permissions.SAFE_METHODS or self._takes_query_input():
-            errors["400"] = (VALIDATION_ERROR, _("参数或请求体无效"))
+            errors["400"] = (validation_error_schema(), _("参数或请求体无效"))
         if self.method not in permissions.SAFE_METHODS or self._requires_login():
             errors["403"] = (ErrorDetailSerializer, _("未登录、无权操作或 CSRF 校验失败"))
         if "{" in self.path or (self._is_list_view() and self._get_paginator()):
