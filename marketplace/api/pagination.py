@@ -5,11 +5,21 @@ from __future__ import annotations
 import re
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from .search_adapter import facet_names, listing_facets
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's page numbers, except that an empty ``?page=`` is an invalid page, not page 1."""
+
+    def get_page_number(self, request, paginator):
+        number = request.query_params.get(self.page_query_param)
+        if number is not None and not number.strip():
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=""))
+        return super().get_page_number(request, paginator)
 
 
 class CataloguePagination(PageNumberPagination):

@@ -129,6 +129,14 @@ def test_a_bad_page_size_is_a_400_not_ignored(api, demand, size):
     assert "page_size" in response.json()
 
 
+def test_an_empty_page_number_is_a_404_not_page_one(api, demand, research_member, bid):
+    assert api.get("/api/v1/demands/?page=").status_code == 404
+    api.force_login(research_member)
+    response = api.get("/api/v1/bids/?page=")
+    assert response.status_code == 404 and "detail" in response.json()
+    assert api.get("/api/v1/bids/?page=1").status_code == 200
+
+
 def test_page_size_bounds_are_documented(api):
     params = schema(api)["paths"]["/api/v1/technologies/"]["get"]["parameters"]
     size = next(p for p in params if p["name"] == "page_size")["schema"]
