@@ -22,10 +22,12 @@ from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from cms.taxonomy import CooperationMode
+from marketplace.bidding.models import Bid
 from marketplace.bidding.services import BidInput, bid_submit
 from marketplace.matches.services import match_recommend
 from marketplace.organisations.models import Organisation
 
+from ..bidding.conftest import full_input
 from ..factories import (
     DemandIndicatorFactory,
     DemandPageFactory,
@@ -112,8 +114,6 @@ def take_up(user, technology) -> None:
 @pytest.fixture
 def world(wsgi, published, enterprise, university, enterprise_member, research_member, curator):
     """A verified enterprise with listings, bids received and made, and recommended matches."""
-    from tests.bidding.conftest import full_input
-
     demand = published(DemandPageFactory, organisation=enterprise, title="激光焊接变形控制")
     DemandIndicatorFactory(page=demand)
     negotiable = published(
@@ -143,15 +143,13 @@ def world(wsgi, published, enterprise, university, enterprise_member, research_m
         match=MatchFactory(demand=demand, technology=technology), curator=curator
     )
     others = MatchFactory(demand=negotiable, technology=bare)
-    from marketplace.bidding.models import Bid
-
     return World(
         ids={
             "demands": [demand.pk, negotiable.pk, draft.pk],
             "technologies": [technology.pk, bare.pk],
             "bids": [
                 received.pk,
-                *Bid.objects.exclude(pk=received.pk).values_list("pk", flat=True),
+                *Bid.objects.exclude(pk=received.pk).order_by("pk").values_list("pk", flat=True),
             ],
             "matches": [match.pk, others.pk],
         }
