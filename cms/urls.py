@@ -4,5 +4,5 @@ from . import views
 
 app_name = "cms"
 urlpatterns = [
-    path("attachments/<str:kind>/<int:pk>/", views.attachment, name="attachment"),
+    path("attachments/<str:kind>/<dbid:pk>/", views.attachment, name="attachment"),
 ]

@@ -5,6 +5,9 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+# Every id in a path is a "dbid" (registered in marketplace/__init__.py), so an id no
+# database can hold, such as 10**30, is a 404 and never reaches the ORM.
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),

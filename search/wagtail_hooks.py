@@ -86,6 +86,7 @@ class IndexFailureViewSet(ModelViewSet):
     add_to_admin_menu = True
     inspect_view_enabled = True
     inspect_view_class = IndexFailureInspectView
+    pk_path_converter = "dbid"  # marketplace/converters.py: 10**30 is a 404, not a 500
     copy_view_enabled = False
     form_fields: list[str] = []  # no form view is routed; Wagtail still asks for the list
     list_display = ["created_at", "kind", "ids_display", "attempts", "status_display"]

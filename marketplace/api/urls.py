@@ -9,7 +9,7 @@ from . import views
 
 app_name = "api"
 
-# Path converters, not regexes: ids are "dbid" (marketplace/api/converters.py).
+# Path converters, not regexes: ids are "dbid" (marketplace/converters.py).
 router = SimpleRouter(use_regex_path=False)
 router.register("demands", views.DemandViewSet, basename="demand")
 router.register("technologies", views.TechnologyViewSet, basename="technology")

@@ -15,8 +15,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cms.taxonomy import CooperationMode
-from marketplace.api.converters import MAX_ID
 from marketplace.api.input import JSONInputSerializer
+from marketplace.converters import MAX_ID
 from marketplace.organisations.credit_code import normalise_credit_code
 from marketplace.organisations.models import Organisation
 
@@ -250,7 +250,7 @@ SCOPES = ["own", "received"]
 class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """揭榜: create, list, withdraw, shortlist, award, decline."""
 
-    lookup_value_converter = "dbid"  # marketplace/api/converters.py: ids the database can hold
+    lookup_value_converter = "dbid"  # marketplace/converters.py: ids the database can hold
 
     serializer_class = BidSerializer
     permission_classes = [IsAuthenticated]

@@ -16,7 +16,7 @@ from .diagnosis import LISTING_MODELS, can_diagnose
 diagnosis_urls = (
     [
         path("", diagnosis_views.queue, name="queue"),
-        path("<int:page_id>/", diagnosis_views.diagnose, name="diagnose"),
+        path("<dbid:page_id>/", diagnosis_views.diagnose, name="diagnose"),
     ],
     "curation_diagnosis",
 )
@@ -25,11 +25,11 @@ event_urls = (
     [
         path("", event_views.event_list, name="list"),
         path("new/", event_views.event_create, name="create"),
-        path("<int:pk>/", event_views.event_detail, name="detail"),
-        path("<int:pk>/edit/", event_views.event_edit, name="edit"),
-        path("<int:pk>/invite/", event_views.event_invite, name="invite"),
-        path("<int:pk>/state/", event_views.event_state, name="state"),
-        path("<int:pk>/meetings/", event_views.meeting_record, name="meeting"),
+        path("<dbid:pk>/", event_views.event_detail, name="detail"),
+        path("<dbid:pk>/edit/", event_views.event_edit, name="edit"),
+        path("<dbid:pk>/invite/", event_views.event_invite, name="invite"),
+        path("<dbid:pk>/state/", event_views.event_state, name="state"),
+        path("<dbid:pk>/meetings/", event_views.meeting_record, name="meeting"),
     ],
     "curation_events",
 )

@@ -7,5 +7,5 @@ from . import event_views
 app_name = "events"
 urlpatterns = [
     path("", event_views.invitations, name="list"),
-    path("invitations/<int:pk>/respond/", event_views.invitation_respond, name="respond"),
+    path("invitations/<dbid:pk>/respond/", event_views.invitation_respond, name="respond"),
 ]

@@ -103,7 +103,7 @@ class AnswerSerializer(JSONInputSerializer):
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """对接推荐: read what curators recommended to my organisations and answer it."""
 
-    lookup_value_converter = "dbid"  # marketplace/api/converters.py: ids the database can hold
+    lookup_value_converter = "dbid"  # marketplace/converters.py: ids the database can hold
 
     serializer_class = MatchSerializer
     permission_classes = [IsAuthenticated]

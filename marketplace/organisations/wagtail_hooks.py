@@ -214,12 +214,12 @@ class OrganisationViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path(
-                "verify/<int:pk>/",
+                "verify/<dbid:pk>/",
                 OrganisationDecisionView.as_view(decision=Verification.VERIFIED),
                 name="verify",
             ),
             path(
-                "reject/<int:pk>/",
+                "reject/<dbid:pk>/",
                 OrganisationDecisionView.as_view(decision=Verification.REJECTED),
                 name="reject",
             ),

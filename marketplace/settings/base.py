@@ -265,7 +265,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DeclineReasonEnum": "marketplace.bidding.models.DeclineReason"},
     # Request bodies are JSON; DRF also parses forms (test client, browsable API), off-contract.
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
-    # Path ids go through the "dbid" converter, bounded to MAX_ID (marketplace/api/converters.py).
+    # Path ids go through the "dbid" converter, bounded to MAX_ID (marketplace/converters.py).
     "PATH_CONVERTER_OVERRIDES": {
         "dbid": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
     },

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.api.converters import MAX_ID
 from marketplace.bidding.models import Bid
 from marketplace.bidding.services import bid_submit
+from marketplace.converters import MAX_ID
 from marketplace.matches.services import match_recommend
 
 from ..bidding.conftest import full_input
