@@ -314,16 +314,7 @@ def run_size(
         ref_search_cpu = cpu_ms(ref.search, typed)
 
     def search(q):
-        return backend.search(
-            SearchQuery(
-                kind="technology",
-                text=q[0],
-                filters=q[1],
-                facets=FACETS,
-                page_size=20,
-                ids_only=True,
-            )
-        )
+        return backend.search(catalogue_query(q))
 
     # The yardstick is taken just before and just after indexing (the VM's speed drifts).
     jieba_before = python_jieba_rate(docs)
@@ -407,26 +398,21 @@ def run_size(
     return {"metrics": rows, "load_average": loads, **extra}
 
 
+def catalogue_query(q) -> SearchQuery:
+    """Return the timed catalogue search of a (text, filters) pair: one page of ids, facets."""
+    return SearchQuery(
+        kind="technology", text=q[0], filters=q[1], facets=FACETS, page_size=20, ids_only=True
+    )
+
+
 def isolated_figures(backend, demands, typed) -> dict[str, float]:
     """Match and search latency through the isolated engine process (production's mode)."""
     isolated = EmbeddedSearchBackend({"PATH": str(backend.path), "ISOLATE": True})
     try:
         matching.match(demands[0], backend=isolated)  # starts the child, opens the index
 
-        def search(q):
-            return isolated.search(
-                SearchQuery(
-                    kind="technology",
-                    text=q[0],
-                    filters=q[1],
-                    facets=FACETS,
-                    page_size=20,
-                    ids_only=True,
-                )
-            )
-
         match = timed(lambda d: matching.match(d, backend=isolated, limit=10), demands)
-        found = timed(search, typed)
+        found = timed(lambda q: isolated.search(catalogue_query(q)), typed)
         child = isolated._engine_process().pid
         with open(f"/proc/{child}/status") as status:
             rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
