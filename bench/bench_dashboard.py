@@ -80,12 +80,8 @@ def _seed_coverage() -> dict:
     """
     from django.utils import timezone
 
-    from cms.models import (
-        PUBLIC_DEMAND_STATES,
-        PUBLIC_TECHNOLOGY_STATES,
-        DemandPage,
-        TechnologyPage,
-    )
+    from cms.lifecycle import PUBLIC_DEMAND_STATES, PUBLIC_TECHNOLOGY_STATES
+    from cms.models import DemandPage, TechnologyPage
     from marketplace.matches.models import ListingCoverage
 
     if ListingCoverage.objects.exists():

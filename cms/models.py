@@ -18,39 +18,20 @@ from wagtail.search import index
 from marketplace.organisations.districts import District
 from marketplace.organisations.models import Organisation
 
+from . import lifecycle
+
+# The public states stay importable from here for marketplace/api/filters.py.
+from .lifecycle import (  # noqa: F401
+    PUBLIC_DEMAND_STATES,
+    PUBLIC_TECHNOLOGY_STATES,
+    DemandStatus,
+    TechnologyStatus,
+)
 from .panels import CompletenessPanel
 from .taxonomy import CooperationMode, IndustryChain, TechnologyField  # noqa: F401
 
 # ---------------------------------------------------------------------------
 # Choices
-
-
-class DemandStatus(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    IN_REVIEW = "in_review", _("审核中")
-    REJECTED = "rejected", _("已退回")
-    OPEN = "open", _("揭榜中")
-    CLOSED = "closed", _("已截止")
-    AWARDED = "awarded", _("已定榜")
-    IN_PROGRESS = "in_progress", _("攻关中")
-    COMPLETED = "completed", _("已完成")
-    WITHDRAWN = "withdrawn", _("已撤回")
-
-
-class TechnologyStatus(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    IN_REVIEW = "in_review", _("审核中")
-    REJECTED = "rejected", _("已退回")
-    PUBLISHED = "published", _("已发布")
-    TAKEN_UP = "taken_up", _("已转化")
-    WITHDRAWN = "withdrawn", _("已撤回")
-
-
-# States in which the owner may edit and (re)submit a listing.
-EDITABLE_STATES = {"draft", "rejected", "open", "published"}
-# States whose live page is visible in the public catalogue.
-PUBLIC_DEMAND_STATES = {"open", "closed", "awarded", "in_progress", "completed"}
-PUBLIC_TECHNOLOGY_STATES = {"published", "taken_up"}
 
 
 class IPOwnership(models.TextChoices):
@@ -138,14 +119,12 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["latest_demands"] = (
-            DemandPage.objects.live()
-            .filter(status=DemandStatus.OPEN)
+            DemandPage.objects.filter(lifecycle.accepting_q(lifecycle.ListingKind.DEMAND))
             .select_related("organisation", "industry_chain")
             .order_by("-first_published_at")[:6]
         )
         context["latest_technologies"] = (
-            TechnologyPage.objects.live()
-            .filter(status__in=PUBLIC_TECHNOLOGY_STATES)
+            TechnologyPage.objects.filter(lifecycle.public_q(lifecycle.ListingKind.TECHNOLOGY))
             .select_related("organisation", "technology_field")
             .order_by("-first_published_at")[:6]
         )
@@ -281,6 +260,14 @@ class ListingPage(Page):
 
         return [k for k in re.split(r"[,，、;；\s]+", self.keywords or "") if k]
 
+    @property
+    def is_public(self) -> bool:
+        return lifecycle.is_public(self)
+
+    @property
+    def is_accepting_bids(self) -> bool:
+        return lifecycle.accepts_bids(self)
+
     def can_view_confidential(self, user) -> bool:
         from .permissions import can_view_confidential
 
@@ -409,18 +396,6 @@ class DemandPage(ListingPage):
                 errors["delivery_deadline"] = _("攻关完成时限不能早于揭榜截止时间。")
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def is_accepting_bids(self) -> bool:
-        return (
-            self.live
-            and self.status == DemandStatus.OPEN
-            and (self.bid_deadline is None or self.bid_deadline > timezone.now())
-        )
-
-    @property
-    def is_public(self) -> bool:
-        return self.live and self.status in PUBLIC_DEMAND_STATES
 
 
 class DemandIndicator(Orderable):
@@ -563,10 +538,6 @@ class TechnologyPage(ListingPage):
         super().clean()
         if self.price_kind == PriceKind.FIXED and not self.asking_price:
             raise ValidationError({"asking_price": _("标价方式需要填写意向价格。")})
-
-    @property
-    def is_public(self) -> bool:
-        return self.live and self.status in PUBLIC_TECHNOLOGY_STATES
 
 
 class TechnologyIP(Orderable):

@@ -9,11 +9,11 @@ from marketplace.organisations.permissions import (
     is_member_of,
 )
 
-from .models import EDITABLE_STATES
+from .lifecycle import is_editable
 
 
 def can_edit_listing(user, listing) -> bool:
-    return is_member_of(user, listing.organisation_id) and listing.status in EDITABLE_STATES
+    return is_member_of(user, listing.organisation_id) and is_editable(listing)
 
 
 def can_submit_listing(user, listing) -> bool:

@@ -11,25 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.organisations.districts import District
 
+from .lifecycle import PUBLIC_STATES, STATUSES, ListingKind, kind_of, public_q
 from .models import (
-    PUBLIC_DEMAND_STATES,
-    PUBLIC_TECHNOLOGY_STATES,
     CooperationMode,
     DemandPage,
-    DemandStatus,
     IndustryChain,
     Stage,
     TechnologyField,
     TechnologyPage,
-    TechnologyStatus,
 )
 
 
 def demand_list() -> QuerySet[DemandPage]:
     """Demands visible to the public, newest first."""
     return (
-        DemandPage.objects.live()
-        .filter(status__in=PUBLIC_DEMAND_STATES)
+        DemandPage.objects.filter(public_q(ListingKind.DEMAND))
         .select_related("organisation", "industry_chain", "technology_field")
         .order_by("-first_published_at", "-pk")
     )
@@ -38,17 +34,15 @@ def demand_list() -> QuerySet[DemandPage]:
 def technology_list() -> QuerySet[TechnologyPage]:
     """Technologies visible to the public, newest first."""
     return (
-        TechnologyPage.objects.live()
-        .filter(status__in=PUBLIC_TECHNOLOGY_STATES)
+        TechnologyPage.objects.filter(public_q(ListingKind.TECHNOLOGY))
         .select_related("organisation", "industry_chain", "technology_field")
         .order_by("-first_published_at", "-pk")
     )
 
 
 def public_status_choices(model) -> list[tuple[str, str]]:
-    if model is DemandPage:
-        return [(v, label) for v, label in DemandStatus.choices if v in PUBLIC_DEMAND_STATES]
-    return [(v, label) for v, label in TechnologyStatus.choices if v in PUBLIC_TECHNOLOGY_STATES]
+    kind = kind_of(model)
+    return [(v, label) for v, label in STATUSES[kind].choices if v in PUBLIC_STATES[kind]]
 
 
 class CatalogueFilterForm(forms.Form):

@@ -2,7 +2,7 @@
 
 Every save is a Wagtail revision and nothing here publishes: publication happens only
 when the curators' approval task finishes the moderation workflow (cms/signal_handlers.py
-then moves the lifecycle status).
+then moves the lifecycle status). Status changes are cms.lifecycle transitions.
 """
 
 from __future__ import annotations
@@ -11,49 +11,35 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.models import WorkflowState
 
+from marketplace.audit.services import audit_record
 from marketplace.organisations.models import Organisation
+from marketplace.organisations.permissions import is_member_of
 
+from . import lifecycle
+from .lifecycle import ListingStateError, Transition
 from .models import (
-    EDITABLE_STATES,
     DemandAttachment,
-    DemandIndexPage,
     DemandIndicator,
     DemandPage,
     TechnologyAttachment,
-    TechnologyIndexPage,
     TechnologyIP,
     TechnologyPage,
 )
-from .permissions import can_edit_listing, is_member_of
+from .permissions import can_edit_listing
 
 ListingPage = DemandPage | TechnologyPage
 Rows = Iterable[dict[str, Any]]
 
-LISTING_TYPES = {
-    "demand": (DemandPage, DemandIndexPage),
-    "technology": (TechnologyPage, TechnologyIndexPage),
-}
 CHILD_MODELS = {
     DemandPage: {"indicators": DemandIndicator, "attachments": DemandAttachment},
     TechnologyPage: {"ip_items": TechnologyIP, "attachments": TechnologyAttachment},
 }
-# Statuses a listing has before it was ever approved; submitting moves them to in_review.
-PRE_PUBLICATION = {"draft", "rejected"}
-WITHDRAWABLE = EDITABLE_STATES | {"in_review"}
-
-
-class ListingStateError(ValidationError):
-    """The listing's lifecycle or review state does not allow the requested change."""
-
-
-def listing_kind(page) -> str:
-    return "demand" if isinstance(page, DemandPage) else "technology"
 
 
 def listing_draft(page: ListingPage) -> ListingPage:
@@ -147,14 +133,9 @@ def listing_create(
     kind = organisation.listing_kind
     if kind is None:
         raise ListingStateError(_("该单位类型不能发布项目。"))
-    model, index_model = LISTING_TYPES[kind]
-    parent = index_model.objects.select_for_update().get()
-    page = model(
-        organisation=organisation,
-        owner=user,
-        live=False,
-        status="draft",
-        slug=unique_slug(kind, parent),
+    parent = lifecycle.index_model(kind).objects.select_for_update().get()
+    page = lifecycle.listing_model(kind)(
+        organisation=organisation, owner=user, live=False, slug=unique_slug(kind, parent)
     )
     apply_input(page, data, children)
     parent.add_child(instance=page)
@@ -195,8 +176,8 @@ def listing_submit(*, user, page: ListingPage) -> WorkflowState:
         if workflow is None:
             raise ListingStateError(_("审核流程未配置，请联系平台管理员。"))
         state = workflow.start(page, user)
-    if page.status in PRE_PUBLICATION:
-        type(page).objects.filter(pk=page.pk).update(status="in_review")
+    # A listing never approved goes to in_review; an edit of a public one keeps its status.
+    lifecycle.move(page, Transition.SUBMIT, strict=False)
     return state
 
 
@@ -205,16 +186,24 @@ def listing_withdraw(*, user, page: ListingPage) -> ListingPage:
     """Take a listing out of review and out of the catalogue; it stays in the workspace."""
     page = locked(page)
     check_member(user, page)
-    if page.status not in WITHDRAWABLE:
+    if not lifecycle.can_move(page, Transition.WITHDRAW):
         raise ListingStateError(
             _("当前状态（%(status)s）不能撤回。") % {"status": page.get_status_display()}
         )
     state = page.current_workflow_state
     if state is not None:
         state.cancel(user=user)
+    previous = page.status
     if page.live:
         # Membership was checked above; members hold no Wagtail page permissions.
+        # Unpublishing moves the status to withdrawn (cms/signal_handlers.py) ...
         UnpublishPageAction(page, user=user).execute(skip_permission_checks=True)
-    type(page).objects.filter(pk=page.pk).update(status="withdrawn")
-    page.status = "withdrawn"
+    # ... and a listing that was never live is moved here (a no-op after the above).
+    lifecycle.move(page, Transition.WITHDRAW)
+    audit_record(
+        actor=user,
+        action="listing.withdraw",
+        obj=page,
+        details={"kind": lifecycle.kind_of(page), "from": previous},
+    )
     return page

@@ -1,16 +1,24 @@
-"""Keep each listing's lifecycle in step with Wagtail's moderation workflow."""
+"""Keep each listing's lifecycle in step with Wagtail's publishing and moderation workflow.
+
+Status moves are cms.lifecycle transitions; the curators' review decisions go to the audit log.
+"""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
-from wagtail.signals import page_published, page_unpublished, workflow_rejected
+from wagtail.signals import (
+    page_published,
+    page_unpublished,
+    task_approved,
+    task_rejected,
+    workflow_rejected,
+)
 
-from .models import DemandPage, DemandStatus, TechnologyPage, TechnologyStatus
+from marketplace.audit.services import audit_record
 
-LISTING_MODELS = (DemandPage, TechnologyPage)
-PUBLISHED_STATE = {DemandPage: DemandStatus.OPEN, TechnologyPage: TechnologyStatus.PUBLISHED}
-PRE_PUBLICATION = {"draft", "in_review", "rejected"}
+from . import lifecycle
+from .lifecycle import Transition
 
 
 @receiver(post_migrate)
@@ -30,26 +38,55 @@ def create_site_structure(sender, app_config=None, **kwargs):
         ensure_site_structure()
 
 
-def _set_status(page, status: str) -> None:
-    # An update, not save(): the lifecycle is page-wide and must not create a revision.
-    type(page).objects.filter(pk=page.pk).update(status=status)
-    page.status = status
+def _listing(page):
+    return page if page is not None and lifecycle.is_listing(page) else None
 
 
 @receiver(page_published)
 def listing_published(sender, instance, **kwargs):
-    if isinstance(instance, LISTING_MODELS) and instance.status in PRE_PUBLICATION:
-        _set_status(instance, PUBLISHED_STATE[type(instance)])
+    # Every publish fires this; only a listing not yet public changes status.
+    if _listing(instance):
+        lifecycle.move(instance, Transition.PUBLISH, strict=False)
 
 
 @receiver(page_unpublished)
 def listing_unpublished(sender, instance, **kwargs):
-    if isinstance(instance, LISTING_MODELS) and instance.status != "withdrawn":
-        _set_status(instance, "withdrawn")
+    if _listing(instance):
+        lifecycle.move(instance, Transition.UNPUBLISH, strict=False)
+
+
+def _workflow_page(workflow_state):
+    page = workflow_state.content_object if workflow_state is not None else None
+    return _listing(page.specific if page is not None else None)
 
 
 @receiver(workflow_rejected)
 def listing_sent_back(sender, instance, user=None, **kwargs):
-    page = instance.content_object.specific if instance.content_object else None
-    if isinstance(page, LISTING_MODELS) and page.status == "in_review":
-        _set_status(page, "rejected")
+    page = _workflow_page(instance)
+    if page is not None:
+        lifecycle.move(page, Transition.RETURN, strict=False)
+
+
+@receiver(task_approved)
+def review_approved(sender, instance, user=None, **kwargs):
+    """A curator's approval of a listing is an audited decision."""
+    _audit_review(instance, user, "listing.approve")
+
+
+@receiver(task_rejected)
+def review_returned(sender, instance, user=None, **kwargs):
+    """A curator's return (Wagtail's "request changes") is an audited decision with its reason."""
+    _audit_review(instance, user, "listing.return")
+
+
+def _audit_review(task_state, user, action: str) -> None:
+    page = _workflow_page(task_state.workflow_state)
+    if page is None:
+        return
+    audit_record(
+        actor=user,
+        action=action,
+        obj=page,
+        note=task_state.comment or "",
+        details={"kind": lifecycle.kind_of(page), "status": page.status},
+    )

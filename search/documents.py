@@ -19,8 +19,10 @@ from typing import Any, Literal
 
 from django.utils.translation import gettext_lazy as _
 
-Kind = Literal["demand", "technology"]
-KINDS: tuple[Kind, ...] = ("demand", "technology")
+from cms.lifecycle import LISTING_KINDS
+
+Kind = Literal["demand", "technology"]  # cms.lifecycle.ListingKind, for type hints
+KINDS: tuple[Kind, ...] = LISTING_KINDS  # type: ignore[assignment]
 
 # Ordered from least to most mature; a technology meets a demand's need when
 # its level is at least the level the demand asks for.
@@ -42,9 +44,6 @@ BUDGET_BANDS: tuple[tuple[str, int, Any], ...] = (
     ("gte5m", 5_000_000, _("500万元以上")),
 )
 NEGOTIABLE_BAND = "negotiable"
-
-# Demand statuses under which a demand still accepts bids.
-OPEN_DEMAND_STATUSES = frozenset({"open"})
 
 # Facet fields: keyword values a catalogue can be filtered and counted by.
 FACET_FIELDS: tuple[str, ...] = (
@@ -281,14 +280,9 @@ def document_from_technology(page) -> ListingDocument:
 
 def page_kind(page) -> Kind | None:
     """Return the listing kind of a page (specific or not), or None for other pages."""
-    from cms.models import DemandPage, TechnologyPage
+    from cms.lifecycle import kind_of
 
-    specific_class = getattr(page, "specific_class", None) or type(page)
-    if issubclass(specific_class, DemandPage):
-        return "demand"
-    if issubclass(specific_class, TechnologyPage):
-        return "technology"
-    return None
+    return kind_of(page)
 
 
 def is_indexable(page) -> bool:
@@ -309,19 +303,9 @@ def document_from_page(page) -> ListingDocument:
 
 def public_listings(kind: Kind):
     """Return the live pages of ``kind`` in a public lifecycle state, nothing related loaded."""
-    from cms.models import (
-        PUBLIC_DEMAND_STATES,
-        PUBLIC_TECHNOLOGY_STATES,
-        DemandPage,
-        TechnologyPage,
-    )
+    from cms import lifecycle
 
-    model, states = (
-        (DemandPage, PUBLIC_DEMAND_STATES)
-        if kind == "demand"
-        else (TechnologyPage, PUBLIC_TECHNOLOGY_STATES)
-    )
-    return model.objects.live().filter(status__in=states)
+    return lifecycle.listing_model(kind).objects.filter(lifecycle.public_q(kind))
 
 
 def listing_queryset(kind: Kind):

@@ -1,7 +1,7 @@
 """Keeping the search index in step with the database, in batches.
 
-Every change to a listing (publish, unpublish, delete, a status change made
-by a service) calls :func:`listing_changed`. The page ids are collected per
+Every change to a listing (publish, unpublish, delete, a status change by a
+``cms.lifecycle`` transition) calls :func:`listing_changed`. The page ids are collected per
 thread until the surrounding transaction commits; then ONE
 :func:`search.tasks.sync_listings` task per listing kind re-reads all of them
 and indexes or removes them with a single index commit. Outside a
@@ -18,7 +18,7 @@ Public API for code that writes many listings at once::
 
     indexing.index_pages("technology", ids)   # synchronous, one commit, no task
 
-    indexing.listing_changed("demand", page.pk)  # after a queryset .update(status=…)
+    indexing.listing_changed("demand", page.pk)  # after a change no signal reports
 
     indexing.reconcile("demand")    # compare with the database, fix what differs
 
@@ -79,8 +79,8 @@ def _transaction_key():
 def listing_changed(kind: Kind, page_id: int | str) -> None:
     """Re-index (or remove) a listing once the current transaction commits.
 
-    Call it after changing a listing without publishing it, e.g. a queryset
-    ``update(status=…)``. Cheap: ids are collected and sent to the index in one
+    Call it after changing a listing without publishing or saving it (status
+    changes need no call: search/signal_handlers.py hears the lifecycle). Cheap: ids are collected and sent to the index in one
     task per kind per transaction (or per :func:`batch` block).
     """
     if kind not in KINDS:
@@ -175,10 +175,10 @@ def fill_admin_search(kind: Kind, pages: list, documents: list) -> None:
     from wagtail.search.backends import get_search_backends
     from wagtail.search.index import get_indexed_instance
 
-    from cms.models import DemandPage, TechnologyPage
+    from cms.lifecycle import listing_model
     from search import analysis
 
-    model = DemandPage if kind == "demand" else TechnologyPage
+    model = listing_model(kind)
     for page, document in zip(pages, documents, strict=True):
         page.search_tokens = " ".join(analysis.words(document.full_text()))
     model.objects.bulk_update(pages, ["search_tokens"], batch_size=READ_CHUNK)

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from cms.lifecycle import BIDDING_STATES, LISTING_KINDS, STATUSES
 from search import analysis
 from search.analysis import WeightedTerms
 from search.backends import get_search_backend
@@ -79,19 +80,11 @@ CRITERION_LABELS = {
     "district": _("位于同一区县"),
     "deadline": _("揭榜尚未截止"),
 }
-# Listings in these statuses are never proposed as a match.
+# Listings in these statuses are never proposed as a match: every status in which a
+# listing takes no bids (cms.lifecycle). A filter of exclusions, not of the bidding
+# statuses, so match_eval's documents (no status at all) stay matchable.
 UNAVAILABLE_STATUSES: dict[str, list[str]] = {
-    "demand": [
-        "draft",
-        "in_review",
-        "closed",
-        "awarded",
-        "in_progress",
-        "completed",
-        "withdrawn",
-        "rejected",
-    ],
-    "technology": ["draft", "in_review", "withdrawn"],
+    kind: sorted(set(STATUSES[kind].values) - BIDDING_STATES[kind]) for kind in LISTING_KINDS
 }
 
 

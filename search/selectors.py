@@ -19,24 +19,15 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, Count, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from cms.models import (
-    PUBLIC_DEMAND_STATES,
-    PUBLIC_TECHNOLOGY_STATES,
-    DemandPage,
-    DemandStatus,
-    ListingPage,
-    Stage,
-    TechnologyPage,
-    TechnologyStatus,
-)
+from cms import lifecycle
+from cms.models import DemandPage, ListingPage, Stage
 from cms.selectors import CatalogueResult, catalogue_filter, demand_list, technology_list
 from cms.taxonomy import CooperationMode, IndustryChain, TechnologyField
 from marketplace.organisations.districts import District
@@ -107,24 +98,14 @@ def facet_specs(kind: Kind) -> list[FacetSpec]:
     return [s for s in FACET_SPECS if kind in s.kinds]
 
 
-def listing_model(kind: Kind) -> type[ListingPage]:
-    """Return the page model of a listing kind."""
-    return DemandPage if kind == "demand" else TechnologyPage
-
-
 def public_listings(kind: Kind) -> QuerySet:
     """Return the public selector of a listing kind."""
     return demand_list() if kind == "demand" else technology_list()
 
 
-def public_states(kind: Kind) -> set[str]:
-    """Return the statuses in which a listing of ``kind`` is public."""
-    return PUBLIC_DEMAND_STATES if kind == "demand" else PUBLIC_TECHNOLOGY_STATES
-
-
 def facet_labels(kind: Kind) -> dict[str, dict[str, str]]:
     """Return the display label of every facet value, per facet parameter."""
-    statuses = DemandStatus.choices if kind == "demand" else TechnologyStatus.choices
+    statuses = lifecycle.STATUSES[kind].choices
 
     def names(model) -> dict[str, str]:
         # Taxonomies change rarely; a minute of staleness saves three queries a page.
@@ -402,7 +383,7 @@ def fetch_in_order(queryset: QuerySet, ids: list[str]) -> list[ListingPage]:
 
 def engine_filters(kind: Kind, params: Mapping[str, str]) -> dict[str, Any]:
     """Return the engine filters of the selected facets (public statuses by default)."""
-    filters: dict[str, Any] = {"status": sorted(public_states(kind))}
+    filters: dict[str, Any] = {"status": sorted(lifecycle.PUBLIC_STATES[kind])}
     for spec in facet_specs(kind):
         value = params.get(spec.param)
         if value:
@@ -415,7 +396,7 @@ def catalogue_search(
 ) -> CatalogueSearch:
     """Return a catalogue page: ranked by the engine for a query, by date otherwise."""
     params = current_params(params)
-    filtered = filtered or catalogue_filter(listing_model(kind), params)
+    filtered = filtered or catalogue_filter(lifecycle.listing_model(kind), params)
     band = params.get("budget_band")
     form = filtered.form
     valid = (not form.is_bound or form.is_valid()) and (
@@ -708,13 +689,12 @@ def can_see_matches(user, listing: ListingPage) -> bool:
 
 
 def available_targets(kind: Kind) -> QuerySet:
-    """Return the public listings of ``kind`` that can still be proposed as a match."""
-    queryset = public_listings(kind).prefetch_related("cooperation_modes")
-    if kind == "demand":
-        queryset = queryset.filter(status=DemandStatus.OPEN).filter(
-            Q(bid_deadline__isnull=True) | Q(bid_deadline__gt=timezone.now())
-        )
-    return queryset
+    """Return the public listings of ``kind`` that can still be proposed as a match (take bids)."""
+    return (
+        public_listings(kind)
+        .prefetch_related("cooperation_modes")
+        .filter(lifecycle.accepting_q(kind))
+    )
 
 
 def wanted_organisation(organisation, target_kind: Kind) -> bool:

@@ -1,8 +1,9 @@
 """Keep the index current: every listing change goes through ``search.indexing``.
 
-Publish, unpublish, delete, a listing saved with ``save()`` and a deal being
-recorded (the bid's listing is awarded) call :func:`search.indexing.listing_changed`,
-which batches the ids per transaction into one index task per kind.
+Publish, unpublish, delete, a listing saved with ``save()`` and every lifecycle
+transition (``cms.lifecycle.listing_status_changed``: submit, close, award …) call
+:func:`search.indexing.listing_changed`, which batches the ids per transaction into
+one index task per kind.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
+from cms.lifecycle import listing_status_changed
 from search import indexing
 from search.documents import page_kind
 
@@ -63,20 +65,13 @@ def on_page_deleted(sender, instance, **kwargs) -> None:
     _changed(instance)
 
 
-def on_deal_saved(sender, instance, created=False, **kwargs) -> None:
-    """A recorded deal means its listing was awarded (by a queryset update): re-index it."""
-    bid = getattr(instance, "bid", None)
-    if bid is None:
-        return
-    kind = "demand" if bid.demand_id else "technology" if bid.technology_id else None
-    if kind:
-        indexing.listing_changed(kind, bid.demand_id or bid.technology_id)
+def on_status_changed(sender, page, kind, **kwargs) -> None:
+    """Re-index (or remove) a listing whose lifecycle status a transition changed."""
+    indexing.listing_changed(kind, page.pk)
 
 
 def register_signal_handlers() -> None:
     """Connect the handlers (called once from ``SearchConfig.ready``)."""
-    from django.apps import apps
-
     page_published.connect(on_page_changed, dispatch_uid="jiebang_search_published")
     page_unpublished.connect(on_page_changed, dispatch_uid="jiebang_search_unpublished")
     post_delete.connect(on_page_deleted, dispatch_uid="jiebang_search_deleted")
@@ -84,5 +79,4 @@ def register_signal_handlers() -> None:
         post_save.connect(
             on_listing_saved, sender=label, dispatch_uid=f"jiebang_search_saved_{label}"
         )
-    if apps.is_installed("marketplace.bidding"):
-        post_save.connect(on_deal_saved, sender="bidding.Deal", dispatch_uid="jiebang_search_deal")
+    listing_status_changed.connect(on_status_changed, dispatch_uid="jiebang_search_status")

@@ -29,15 +29,19 @@ from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.models import Locale, Page, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from cms.lifecycle import (
+    PUBLIC_DEMAND_STATES,
+    PUBLIC_TECHNOLOGY_STATES,
+    DemandStatus,
+    TechnologyStatus,
+)
 from cms.models import (
     DemandIndexPage,
     DemandIndicator,
     DemandPage,
-    DemandStatus,
     TechnologyIndexPage,
     TechnologyIP,
     TechnologyPage,
-    TechnologyStatus,
 )
 from cms.setup import INDUSTRY_CHAINS
 from cms.taxonomy import CooperationMode, IndustryChain, TechnologyField
@@ -92,7 +96,7 @@ WORKFLOW_STATES = {"in_review", "rejected"}
 # In bulk mode each workflow state is capped (each costs a real workflow run).
 WORKFLOW_CAP = 25
 BULK_THRESHOLD = 2000
-LIVE_STATES = {"open", "closed", "awarded", "in_progress", "completed", "published", "taken_up"}
+LIVE_STATES = PUBLIC_DEMAND_STATES | PUBLIC_TECHNOLOGY_STATES
 REVIEW_COMMENTS = [
     "核心技术指标缺少考核方式，请补充第三方检测要求后重新提交。",
     "主要技术问题描述过于笼统，请补充现有工艺参数和量化目标。",
@@ -548,9 +552,11 @@ class DemoSeeder:
         """Create one listing the way the workspace and the curators would have."""
         model, values, owner = spec["model"], spec["values"], spec["owner"]
         status = values["status"]
-        page = model(**values, owner=owner, live=False, translation_key=spec["translation_key"])
-        if status == "rejected":
-            page.status = "in_review"  # the workflow's rejection moves it to "rejected"
+        # A rejected listing starts in review: the workflow's rejection below moves it on.
+        initial = {"status": "in_review"} if status == "rejected" else {}
+        page = model(
+            **(values | initial), owner=owner, live=False, translation_key=spec["translation_key"]
+        )
         page.cooperation_modes = spec["modes"]
         if model is DemandPage:
             page.indicators = [DemandIndicator(**row) for row in spec["indicators"]]

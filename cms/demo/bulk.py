@@ -25,11 +25,12 @@ from django.db import connections, router
 from django.db.models import F
 from wagtail.models import Page
 
+from cms.lifecycle import PUBLIC_DEMAND_STATES, PUBLIC_TECHNOLOGY_STATES
 from cms.models import DemandIndicator, DemandPage, TechnologyIP
 
 CHUNK = 1000
 PAGE_FIELDS = [f for f in Page._meta.concrete_fields if not f.primary_key]
-LIVE = {"open", "closed", "awarded", "in_progress", "completed", "published", "taken_up"}
+LIVE = PUBLIC_DEMAND_STATES | PUBLIC_TECHNOLOGY_STATES
 
 
 class BulkWriter:

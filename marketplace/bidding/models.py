@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.lifecycle import ListingKind
 from cms.models import DemandIndicator, DemandPage, TechnologyPage
 from cms.taxonomy import CooperationMode
 from marketplace.organisations.models import Organisation
@@ -57,11 +58,6 @@ class DeclineReason(models.TextChoices):
     UNCLEAR = "unclear", _("方案不够清晰")
     CHOSE_OTHER = "chose_other", _("已选择其他揭榜方")
     OTHER = "other", _("其他原因")
-
-
-class ListingKind(models.TextChoices):
-    DEMAND = "demand", _("技术需求")
-    TECHNOLOGY = "technology", _("科技成果")
 
 
 class Bid(models.Model):

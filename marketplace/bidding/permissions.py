@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from cms.lifecycle import ListingKind, accepts_bids, kind_of
 from marketplace.organisations.permissions import active_organisation_ids, is_curator, is_member_of
 
 from .models import (
@@ -13,7 +12,6 @@ from .models import (
     Bid,
     BidStatus,
     ConfidentialityAgreement,
-    ListingKind,
 )
 
 
@@ -46,7 +44,7 @@ def can_edit_bid(user, bid: Bid) -> bool:
     return (
         is_member_of(user, bid.organisation_id)
         and bid.status in (BidStatus.DRAFT, BidStatus.SUBMITTED)
-        and listing_accepts_bids(bid.listing)
+        and accepts_bids(bid.listing)
     )
 
 
@@ -84,17 +82,6 @@ def can_view_related_party_flags(user) -> bool:
     return is_curator(user)
 
 
-def listing_accepts_bids(listing) -> bool:
-    """Open (or published) and, for a demand, before its deadline."""
-    if listing is None or not listing.live:
-        return False
-    if listing._meta.model_name == "demandpage":
-        return listing.status == "open" and (
-            listing.bid_deadline is None or listing.bid_deadline > timezone.now()
-        )
-    return listing.status in ("published", "taken_up")
-
-
 def bidding_organisation(user, listing):
     """The user's verified organisation that may bid on this listing, or None."""
     from marketplace.organisations.models import Organisation
@@ -104,7 +91,7 @@ def bidding_organisation(user, listing):
         return None
     kinds = (
         [Organisation.Kind.UNIVERSITY, Organisation.Kind.INSTITUTE]
-        if listing_kind(listing) == ListingKind.DEMAND
+        if kind_of(listing) == ListingKind.DEMAND
         else [Organisation.Kind.ENTERPRISE]
     )
     return (
@@ -113,12 +100,6 @@ def bidding_organisation(user, listing):
         )
         .order_by("pk")
         .first()
-    )
-
-
-def listing_kind(listing) -> str:
-    return (
-        ListingKind.DEMAND if listing._meta.model_name == "demandpage" else ListingKind.TECHNOLOGY
     )
 
 

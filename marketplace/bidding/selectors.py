@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cms.models import DemandPage, TechnologyPage
+from cms.lifecycle import LISTING_KINDS, ListingKind, kind_of, listing_model
 from marketplace.organisations.permissions import active_organisation_ids, is_curator
 
 from . import permissions as perms
@@ -19,11 +19,8 @@ from .models import (
     BidAttachment,
     BidIndicatorResponse,
     BidStatus,
-    ListingKind,
     PublicQuestion,
 )
-
-LISTING_MODELS = {ListingKind.DEMAND: DemandPage, ListingKind.TECHNOLOGY: TechnologyPage}
 
 
 def _bids() -> QuerySet[Bid]:
@@ -52,10 +49,11 @@ def _bid_details(qs: QuerySet[Bid]) -> QuerySet[Bid]:
 
 def listing_get(kind: str, page_id: int):
     """A live listing of the given kind, or 404."""
-    model = LISTING_MODELS.get(kind)
-    if model is None:
+    if kind not in LISTING_KINDS:
         raise Http404
-    listing = model.objects.live().select_related("organisation").filter(pk=page_id).first()
+    listing = (
+        listing_model(kind).objects.live().select_related("organisation").filter(pk=page_id).first()
+    )
     if listing is None:
         raise Http404
     return listing
@@ -86,7 +84,7 @@ def bid_list_received(*, user, listing=None, include_sealed: bool = False) -> Qu
     if not include_sealed:
         qs = qs.exclude(demand__sealed_bids=True, demand__bid_deadline__gt=timezone.now())
     if listing is not None:
-        qs = qs.filter(**{perms.listing_kind(listing): listing})
+        qs = qs.filter(**{kind_of(listing): listing})
     if not (listing is not None and is_curator(user)):
         qs = qs.filter(demand__organisation_id__in=ids) | qs.filter(
             technology__organisation_id__in=ids
@@ -110,7 +108,7 @@ class Comparison:
 
 def bid_comparison(*, bids: list[Bid], listing) -> Comparison:
     """Indicator by indicator, price and timeline, one column per bid."""
-    indicators = list(listing.indicators.all()) if isinstance(listing, DemandPage) else []
+    indicators = list(listing.indicators.all()) if kind_of(listing) == ListingKind.DEMAND else []
     rows = []
     for ind in indicators:
         cells = []
@@ -144,7 +142,7 @@ def question_list(*, user, demand) -> list[PublicQuestion]:
 def access_log_list(*, user, listing) -> QuerySet[AccessLogEntry]:
     """The listing's access log; the owner sees no line about a bid it may not see yet."""
     qs = (
-        AccessLogEntry.objects.filter(**{perms.listing_kind(listing): listing})
+        AccessLogEntry.objects.filter(**{kind_of(listing): listing})
         .select_related("user", "organisation", "bid", "bid__organisation", "attachment")
         .order_by("-created_at", "-pk")
     )
@@ -170,5 +168,5 @@ def active_bid_of(*, organisation, listing) -> Bid | None:
             BidStatus.SHORTLISTED,
             BidStatus.AWARDED,
         ],
-        **{perms.listing_kind(listing): listing},
+        **{kind_of(listing): listing},
     ).first()

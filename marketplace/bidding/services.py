@@ -20,12 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms.models import DemandPage, DemandStatus, TechnologyPage, TechnologyStatus
+from cms import lifecycle
+from cms.lifecycle import ListingKind, Transition
+from cms.models import DemandPage
+from marketplace.audit.services import audit_record
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.organisations.permissions import active_organisation_ids, is_member_of
 from marketplace.organisations.selectors import active_members
-from search.indexing import listing_changed
 
 from . import permissions as perms
 from .models import (
@@ -41,7 +43,6 @@ from .models import (
     ConfidentialityAgreement,
     Deal,
     DeclineReason,
-    ListingKind,
     PublicQuestion,
 )
 from .validators import validate_attachment
@@ -122,13 +123,13 @@ def _local(dt: datetime.datetime) -> str:
 
 
 def _lock_listing(listing):
-    model = DemandPage if listing._meta.model_name == "demandpage" else TechnologyPage
+    model = lifecycle.listing_model(lifecycle.kind_of(listing))
     return model.objects.select_for_update(of=("self",)).get(pk=listing.pk)
 
 
 def _require_accepting(listing) -> None:
     """Refuse with a clear message once a listing stopped accepting bids."""
-    if perms.listing_accepts_bids(listing):
+    if lifecycle.accepts_bids(listing):
         return
     deadline = getattr(listing, "bid_deadline", None)
     if deadline and deadline <= _now():
@@ -224,7 +225,7 @@ def _validate_uploads(attachments: list[AttachmentInput]) -> list[str]:
 
 def _bid_for_update(bid, listing, organisation, user, token) -> tuple[Bid, str | None]:
     if bid is None:
-        kind = perms.listing_kind(listing)
+        kind = lifecycle.kind_of(listing)
         new = Bid(
             kind=kind,
             organisation=organisation,
@@ -511,7 +512,9 @@ def _lock_for_decision(user, bid: Bid):
 
 
 def _notify_bidder(bid: Bid, verb: str, title: str, body: str = "") -> None:
-    members = active_members(bid.organisation_id, *bid.consortium_members.values_list("pk", flat=True))
+    members = active_members(
+        bid.organisation_id, *bid.consortium_members.values_list("pk", flat=True)
+    )
     notification_send(
         recipients=members, verb=verb, title=title, body=body, target_url=_bid_url(bid)
     )
@@ -525,6 +528,7 @@ def bid_shortlist(*, user, bid: Bid) -> Bid:
             raise BidError(_("只有已提交的揭榜可以入围。"), code="state")
         bid.status = BidStatus.SHORTLISTED
         bid.save(update_fields=["status", "updated_at"])
+        _audit_decision(user, "bid.shortlist", bid)
         body = ""
         if bid.kind == ListingKind.DEMAND and listing.confidential_details:
             body = _("签署保密承诺后可查看需求的保密信息。")
@@ -546,7 +550,7 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
             Bid.objects.select_for_update().filter(**{bid.kind: listing}).order_by("pk")
         )
         if bid.kind == ListingKind.DEMAND:
-            if listing.status not in (DemandStatus.OPEN, DemandStatus.CLOSED, DemandStatus.AWARDED):
+            if not lifecycle.can_move(listing, Transition.AWARD):
                 raise BidError(_("该需求当前状态不能定榜。"), code="state")
             awarded = sum(1 for b in siblings if b.status == BidStatus.AWARDED)
             if awarded >= listing.winners_count:
@@ -564,7 +568,9 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
         bid.status, bid.decided_at = BidStatus.AWARDED, _now()
         bid.save(update_fields=["status", "decided_at", "updated_at"])
         deal.save()
-        _listing_move_to_awarded(listing)
+        # A technology withdrawn while its take-up requests were pending keeps its status.
+        lifecycle.move(listing, Transition.AWARD, strict=bid.kind == ListingKind.DEMAND)
+        _audit_decision(user, "bid.award", bid, amount=deal.amount, deal=deal.pk)
         _notify_bidder(
             bid,
             "bid_awarded",
@@ -574,12 +580,10 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
     return bid
 
 
-def _listing_move_to_awarded(listing) -> None:
-    # status is page-wide (not in revisions); a queryset update leaves the page tree alone.
-    if isinstance(listing, DemandPage):
-        DemandPage.objects.filter(pk=listing.pk).update(status=DemandStatus.AWARDED)
-    else:
-        TechnologyPage.objects.filter(pk=listing.pk).update(status=TechnologyStatus.TAKEN_UP)
+def _audit_decision(user, action: str, bid: Bid, note: str = "", **extra: Any) -> None:
+    """The listing owner's decisions on bids go to the audit log."""
+    details = {"kind": bid.kind, "listing": bid.listing_id, "organisation": bid.organisation_id}
+    audit_record(actor=user, action=action, obj=bid, note=note, details=details | extra)
 
 
 def bid_decline(*, user, bid: Bid, reason: str, comment: str) -> Bid:
@@ -607,6 +611,7 @@ def bid_decline(*, user, bid: Bid, reason: str, comment: str) -> Bid:
                 "updated_at",
             ]
         )
+        _audit_decision(user, "bid.decline", bid, note=comment, reason=reason)
         _notify_bidder(
             bid,
             "bid_declined",
@@ -705,12 +710,10 @@ def demand_close(*, user, demand: DemandPage) -> DemandPage:
         demand = _lock_listing(demand)
         if not perms.is_listing_owner(user, demand):
             raise PermissionDenied
-        if demand.status != DemandStatus.OPEN:
+        if not lifecycle.can_move(demand, Transition.CLOSE):
             raise BidError(_("只有揭榜中的需求可以截止。"), code="state")
-        DemandPage.objects.filter(pk=demand.pk).update(status=DemandStatus.CLOSED)
-        demand.status = DemandStatus.CLOSED
-        # A queryset update sends no page signal: tell the index itself (sent on commit).
-        listing_changed("demand", demand.pk)
+        lifecycle.move(demand, Transition.CLOSE)
+        audit_record(actor=user, action="listing.close", obj=demand, details={"kind": "demand"})
     return demand
 
 
@@ -771,8 +774,8 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
     now = now or _now()
     horizon = now + REMINDER_WINDOWS[-1][1]
     demands = (
-        DemandPage.objects.live()
-        .filter(status=DemandStatus.OPEN, bid_deadline__gt=now, bid_deadline__lte=horizon)
+        DemandPage.objects.filter(lifecycle.accepting_q(ListingKind.DEMAND, now=now))
+        .filter(bid_deadline__lte=horizon)
         .select_related("organisation")
     )
     sent = 0

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.lifecycle import ListingKind, accepts_bids, kind_of
+
 from . import permissions as perms
 from . import selectors, services
 from .forms import (
@@ -26,7 +28,7 @@ from .forms import (
     attachment_inputs,
     milestone_inputs,
 )
-from .models import AccessLogEntry, ListingKind, PublicQuestion
+from .models import AccessLogEntry, PublicQuestion
 
 
 def _ip(request) -> str | None:
@@ -59,9 +61,7 @@ def _milestone_initial(bid):
 
 
 def _bid_form(request, listing, bid=None):
-    form_class = (
-        DemandBidForm if perms.listing_kind(listing) == ListingKind.DEMAND else TechnologyBidForm
-    )
+    form_class = DemandBidForm if kind_of(listing) == ListingKind.DEMAND else TechnologyBidForm
     is_demand = form_class is DemandBidForm
     section_errors: dict[str, list] = {}
     if request.method == "POST":
@@ -125,7 +125,7 @@ def bid_create(request, kind: str, page_id: int):
     existing = selectors.active_bid_of(organisation=organisation, listing=listing)
     if existing is not None:
         return redirect("bidding:bid_detail", pk=existing.pk)
-    if not perms.listing_accepts_bids(listing):
+    if not accepts_bids(listing):
         messages.error(request, _("该项目当前不接受揭榜。"))
         return redirect(listing.url)
     return _bid_form(request, listing)

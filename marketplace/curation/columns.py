@@ -33,14 +33,12 @@ from cms.models import (
     PriceKind,
     Stage,
     TechnologyIP,
-    TechnologyPage,
 )
 from cms.taxonomy import CooperationMode, IndustryChain, TechnologyField
 from marketplace.organisations.credit_code import validate_credit_code
 from marketplace.organisations.districts import District
 from marketplace.organisations.models import Organisation
 
-KINDS = ("demand", "technology")
 # Rows whose 外部编号 starts with this are the template's examples and are skipped.
 EXAMPLE_PREFIX = "示例"
 LIST_SPLIT = re.compile(r"[、,，;；\n]+")
@@ -661,7 +659,6 @@ TECHNOLOGY_COLUMNS: list[Column] = [
 ]
 
 COLUMNS: dict[str, list[Column]] = {"demand": DEMAND_COLUMNS, "technology": TECHNOLOGY_COLUMNS}
-MODELS = {"demand": DemandPage, "technology": TechnologyPage}
 SHEET_TITLES = {"demand": "技术需求目录", "technology": "科技成果目录"}
 # The organisation kinds each catalogue accepts.
 ORG_KINDS = {

@@ -8,9 +8,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.functional import Promise
 
+from marketplace.audit.services import audit_record
+
 from . import selectors
 from .dashboard import PAGES, TABLES, DashboardFilterForm, page_tables, table_export
-from .services import audit_record
 from .views import _xlsx, curator_required
 from .workbook import build_table
 

@@ -18,17 +18,17 @@ from django.utils.translation import gettext as _
 from wagtail.models import TaskState, WorkflowState
 
 from cms.completeness import NUMBER, Completeness, label_of, listing_completeness
+from cms.lifecycle import is_listing, kind_of, listing_models
 from cms.models import DemandPage, TechnologyPage
-from cms.services import listing_draft, listing_kind
+from cms.services import listing_draft
+from marketplace.audit.services import audit_record
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.permissions import is_curator
 from marketplace.organisations.selectors import active_members
 
 from .models import Diagnosis
-from .services import audit_record
 
 ListingPage = DemandPage | TechnologyPage
-LISTING_MODELS = (DemandPage, TechnologyPage)
 KINDS = ("vague", "indicator")
 
 # Fields a curator may mark as vague, in the order of the member's form.
@@ -102,7 +102,7 @@ def review_task_state(page) -> TaskState | None:
 def can_diagnose(user, page) -> bool:
     """Curators who may act on the listing's current review task (page: specific or base)."""
     # specific_class lets admin listings pass their base pages with prefetched workflow states.
-    if not is_curator(user) or getattr(page, "specific_class", type(page)) not in LISTING_MODELS:
+    if not is_curator(user) or not is_listing(page):
         return False
     task_state = review_task_state(page)
     if task_state is None:
@@ -182,7 +182,7 @@ class ReviewRow:
 def review_queue() -> list[ReviewRow]:
     """Demands and technologies whose review task is in progress, longest waiting first."""
     rows = []
-    for model in LISTING_MODELS:
+    for model in listing_models():
         pages = (
             model.objects.filter(_specific_workflow_states__status=WorkflowState.STATUS_IN_PROGRESS)
             .select_related("organisation", "latest_revision")
@@ -198,7 +198,7 @@ def review_queue() -> list[ReviewRow]:
                 ReviewRow(
                     page=page,
                     draft=draft,
-                    kind=listing_kind(page),
+                    kind=kind_of(page),
                     completeness=listing_completeness(draft),
                     submitted_at=page.latest_revision_created_at,
                 )
@@ -246,7 +246,7 @@ def diagnosis_send(
     *, curator, page: ListingPage, items: list[dict[str, Any]], comment: str
 ) -> Diagnosis:
     """Send a listing in review back to its owner with structured feedback."""
-    if not is_curator(curator) or not isinstance(page, LISTING_MODELS):
+    if not is_curator(curator) or not isinstance(page, listing_models()):
         raise PermissionDenied
     # A row lock: two curators acting at once must not both reject the same task.
     page = type(page).objects.select_for_update().select_related("organisation").get(pk=page.pk)

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
+from cms.lifecycle import listing_models
 from cms.services import listing_draft
 
 from .diagnosis import (
-    LISTING_MODELS,
     DiagnosisError,
     can_diagnose,
     diagnosis_fields,
@@ -67,7 +67,7 @@ class DiagnosisForm(forms.Form):
 
 def listing_or_404(page_id: int):
     page = get_object_or_404(Page, pk=page_id).specific
-    if not isinstance(page, LISTING_MODELS):
+    if not isinstance(page, listing_models()):
         raise Http404
     return page
 

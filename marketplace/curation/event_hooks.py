@@ -8,10 +8,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+from cms.lifecycle import is_listing
 from marketplace.organisations.permissions import is_curator
 
 from . import diagnosis_views, event_views
-from .diagnosis import LISTING_MODELS, can_diagnose
+from .diagnosis import can_diagnose
 
 diagnosis_urls = (
     [
@@ -63,7 +64,7 @@ def register_events_menu_item():
 
 
 def diagnosis_button(page, user, priority):
-    if page.specific_class not in LISTING_MODELS or not can_diagnose(user, page):
+    if not is_listing(page) or not can_diagnose(user, page):
         return None
     return Button(
         _("诊断并退回"),

@@ -16,8 +16,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.models import DemandPage, DemandStatus, IndustryChain, TechnologyPage
+from cms.lifecycle import ListingKind, accepting_q
+from cms.models import DemandPage, IndustryChain, TechnologyPage
 from cms.selectors import demand_list, technology_list
+from marketplace.audit.services import audit_record
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.models import Organisation
 from marketplace.organisations.permissions import active_organisation_ids, is_curator, is_member_of
@@ -25,7 +27,6 @@ from marketplace.organisations.selectors import active_members
 
 from .models import EventInvitation, EventMeeting, MatchmakingEvent
 from .selectors import coverage_model, match_threshold
-from .services import audit_record
 
 State = MatchmakingEvent.State
 SUGGESTION_LIMIT = 20
@@ -42,7 +43,7 @@ class EventError(ValidationError):
 
 def open_demands() -> QuerySet[DemandPage]:
     """Public demands still accepting bids: the ones worth bringing to an event."""
-    return demand_list().filter(status=DemandStatus.OPEN)
+    return demand_list().filter(accepting_q(ListingKind.DEMAND))
 
 
 @dataclass

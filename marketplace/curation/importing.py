@@ -27,7 +27,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
-from cms.models import DemandIndexPage, TechnologyIndexPage
+from cms import lifecycle
+from cms.lifecycle import Transition
+from marketplace.audit.services import audit_record
 from marketplace.organisations.models import Organisation
 from marketplace.organisations.selectors import organisation_duplicates
 
@@ -35,7 +37,6 @@ from .bulk import create_draft_pages, publish_new_pages
 from .columns import (
     COLUMNS,
     EXAMPLE_PREFIX,
-    MODELS,
     ORG_KINDS,
     CellError,
     Column,
@@ -45,10 +46,6 @@ from .columns import (
 from .workbook import FormulaCell, SheetReader, WorkbookError, check_workbook
 
 Progress = Callable[..., Iterable]
-PARENTS = {"demand": DemandIndexPage, "technology": TechnologyIndexPage}
-PUBLISHED_STATE = {"demand": "open", "technology": "published"}
-# States a re-import moves back into the public catalogue; later states are kept.
-REPUBLISH_FROM = {"draft", "in_review", "rejected", "withdrawn"}
 GENERATED_REF = {"demand": re.compile(r"^JB-D-(\d+)$"), "technology": re.compile(r"^JB-T-(\d+)$")}
 WHOLE_ROW = ""
 
@@ -320,7 +317,7 @@ class _Context:
 
 
 def _resolve_existing(ctx: _Context, rows: list[ParsedRow]) -> None:
-    model = MODELS[ctx.kind]
+    model = lifecycle.listing_model(ctx.kind)
     refs = {row.values["external_ref"] for row in rows}
     for page in model.objects.filter(external_ref__in=refs).order_by("pk"):
         ctx.existing.setdefault(page.external_ref, page)
@@ -414,8 +411,6 @@ def _flag_new_organisations(ctx: _Context, created: list[tuple[Organisation, Par
     The flags are the verification queue's own (same 组织机构代码 or a similar name,
     rejected organisations included), computed once for all new organisations.
     """
-    from .services import audit_record
-
     duplicates = organisation_duplicates([org for org, _row in created])
     for org, row in created:
         found = tuple(duplicates.get(org.pk, ()))
@@ -502,13 +497,13 @@ def _no_check() -> None:
 
 
 def _new_page(ctx: _Context, values: dict[str, Any], organisation: Organisation) -> Any:
-    model = MODELS[ctx.kind]
+    model = lifecycle.listing_model(ctx.kind)
     page = model(
         owner=ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None,
         slug=_unique_slug(ctx, values["external_ref"]),
         live=False,
         locale=ctx.locale,
-        status=PUBLISHED_STATE[ctx.kind] if organisation.is_verified else "draft",
+        status=lifecycle.initial_status(ctx.kind, published=organisation.is_verified),
         organisation=organisation,
     )
     _apply(page, values, COLUMNS[ctx.kind])
@@ -578,7 +573,7 @@ def _insert_new(ctx: _Context, rows: list[ParsedRow], insert: Callable[..., Any]
 
 
 def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
-    model = MODELS[ctx.kind]
+    model = lifecycle.listing_model(ctx.kind)
     new = [row for row in rows if row.created]
     updated = [row for row in rows if not row.created]
     _insert_new(ctx, [row for row in new if row.publish], publish_new_pages)
@@ -588,13 +583,10 @@ def _publish(ctx: _Context, rows: list[ParsedRow]) -> None:
         model.objects.filter(pk=row.page.pk).update(
             organisation=row.page.organisation, external_ref=row.values["external_ref"]
         )
-    republished = [row.page.pk for row in updated if row.publish]
-    model.objects.filter(pk__in=republished, status__in=REPUBLISH_FROM).update(
-        status=PUBLISHED_STATE[ctx.kind]
-    )
     for row in ctx.progress(updated, desc=_("更新"), unit=_("条")):
-        if row.publish and row.page.status in REPUBLISH_FROM:
-            row.page.status = PUBLISHED_STATE[ctx.kind]  # the revision carries this object as is
+        if row.publish:
+            # Back to open / published when not public (withdrawn too); awarded etc. stay.
+            lifecycle.move(row.page, Transition.REPUBLISH, strict=False)
         revision = row.page.save_revision(user=_user(ctx.actor), clean=False)
         if row.publish:
             revision.publish(user=_user(ctx.actor))
@@ -653,8 +645,6 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate and import one workbook; see the module docstring for the passes."""
-    from .services import audit_record
-
     report = ImportReport(kind=kind, dry_run=dry_run, partial=partial, filename=filename)
     check_workbook(source)
     report.sha256 = _digest(source)
@@ -665,7 +655,7 @@ def run_import(
         kind=kind,
         actor=actor,
         report=report,
-        parent=PARENTS[kind].objects.get(),
+        parent=lifecycle.index_model(kind).objects.get(),
         progress=progress or _no_progress,
     )
     try:

@@ -1,58 +1,11 @@
-"""The curation desk's own records: an append-only audit log of curator actions."""
+"""The curation desk's own records (the audit log lives in marketplace.audit, below every app)."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AuditEntry(models.Model):
-    """One curator action: who did what to which object, when and why. Never changed."""
-
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    # A snapshot, so the entry still names the person after the account is gone.
-    actor_label = models.CharField(_("操作人"), max_length=255, blank=True)
-    action = models.CharField(_("操作"), max_length=64, db_index=True)
-    # "app_label.model", not a foreign key: entries outlive the objects they name.
-    object_type = models.CharField(_("对象类型"), max_length=100, blank=True, db_index=True)
-    object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
-    object_label = models.CharField(_("对象"), max_length=255, blank=True)
-    note = models.TextField(_("原因/备注"), blank=True)
-    details = models.JSONField(_("详情"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-
-    class Meta:
-        verbose_name = _("审计日志")
-        verbose_name_plural = _("审计日志")
-        ordering = ["-created_at", "-pk"]
-        default_permissions = ("view",)
-
-    def __str__(self) -> str:
-        return (
-            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_label}"
-        )
-
-    def save(self, *args, **kwargs):
-        # Append-only: an entry is written once and never rewritten.
-        if not self._state.adding:
-            raise PermissionDenied(_("审计日志不可修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(_("审计日志不可删除。"))
-
-
-from .models_events import Diagnosis, EventInvitation, EventMeeting, MatchmakingEvent  # noqa: E402, F401
+from .models_events import Diagnosis, EventInvitation, EventMeeting, MatchmakingEvent  # noqa: F401
 
 
 class OverdueReminder(models.Model):

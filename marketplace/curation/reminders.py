@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import WorkflowState
 
+from cms.lifecycle import ListingKind
 from cms.models import DemandPage, TechnologyPage
-from marketplace.bidding.models import DECIDABLE_STATES, Bid, ListingKind
+from marketplace.bidding.models import DECIDABLE_STATES, Bid
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.selectors import active_members
 

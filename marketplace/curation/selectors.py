@@ -33,16 +33,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import WorkflowState
 
-from cms.models import (
-    PUBLIC_DEMAND_STATES,
-    PUBLIC_TECHNOLOGY_STATES,
-    DemandPage,
-    DemandStatus,
-    TechnologyPage,
-    TechnologyStatus,
-)
+from cms import lifecycle
+from cms.lifecycle import PUBLIC_STATES, DemandStatus, ListingKind, TechnologyStatus
+from cms.models import DemandPage, TechnologyPage
 from cms.taxonomy import IndustryChain, TechnologyField
-from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal, ListingKind
+from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal
 
 DEFAULT_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
 BID_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6+", 6, None))
@@ -95,7 +90,6 @@ def _technologies(filters: DashboardFilter) -> QuerySet[TechnologyPage]:
 
 
 BREAKDOWN = ("status", "industry_chain_id", "district")
-PUBLIC_STATES = {"demand": PUBLIC_DEMAND_STATES, "technology": PUBLIC_TECHNOLOGY_STATES}
 
 
 def listing_breakdown(filters: DashboardFilter) -> dict[str, list[tuple]]:
@@ -103,7 +97,7 @@ def listing_breakdown(filters: DashboardFilter) -> dict[str, list[tuple]]:
 
     The state, chain and district tables are all sums over these few hundred rows, so the
     overview page scans each listing table once instead of three times. ``live`` is not
-    read: cms.signal_handlers keeps it in step with the status (publishing sets a public
+    read: cms.lifecycle keeps it in step with the status (publishing sets a public
     state, unpublishing sets "withdrawn"), and leaving it out spares the join with
     wagtailcore_page whenever no period is filtered.
     """
@@ -155,11 +149,11 @@ def listing_counts_by(
 
 def public_demands(filters: DashboardFilter) -> QuerySet[DemandPage]:
     """Public demands by status alone (status and ``live`` move together, see above)."""
-    return _demands(filters).filter(status__in=PUBLIC_DEMAND_STATES)
+    return _demands(filters).filter(status__in=PUBLIC_STATES[ListingKind.DEMAND])
 
 
 def public_technologies(filters: DashboardFilter) -> QuerySet[TechnologyPage]:
-    return _technologies(filters).filter(status__in=PUBLIC_TECHNOLOGY_STATES)
+    return _technologies(filters).filter(status__in=PUBLIC_STATES[ListingKind.TECHNOLOGY])
 
 
 def taxonomy_labels(model) -> list[tuple[int | None, str]]:
@@ -323,11 +317,16 @@ def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
 
 
 def _brokering_model(name: str):
-    """A model of the brokering app (``matches``) when it is installed, else None."""
-    try:
-        return apps.get_model("matches", name)
-    except LookupError:
+    """A model of the brokering app (``matches``) when it is installed, else None.
+
+    A plain import, so the dependency shows: curation reads matches, never the other
+    way round (matches records to marketplace.audit, below both).
+    """
+    if not apps.is_installed("marketplace.matches"):
         return None
+    from marketplace.matches import models
+
+    return getattr(models, name)
 
 
 def match_model():
@@ -402,6 +401,11 @@ def match_threshold() -> float | None:
     return match_min_score()
 
 
+def _taking_bids(kind: str) -> Q:
+    # Status and deadline only: the public selectors above already stand for ``live``.
+    return lifecycle.accepting_q(kind, live=False)
+
+
 def gap_tables(filters: DashboardFilter) -> GapTables:
     """Open demands with no public technology matching above the threshold, and vice versa.
 
@@ -415,10 +419,10 @@ def gap_tables(filters: DashboardFilter) -> GapTables:
     pairs = ("industry_chain_id", "technology_field_id")
     model = coverage_model() if threshold is not None else None
     demands = _coverage_counts(
-        public_demands(filters).filter(status=DemandStatus.OPEN), pairs, threshold, model
+        public_demands(filters).filter(_taking_bids(ListingKind.DEMAND)), pairs, threshold, model
     )
     technologies = _coverage_counts(
-        public_technologies(filters).filter(status=TechnologyStatus.PUBLISHED),
+        public_technologies(filters).filter(_taking_bids(ListingKind.TECHNOLOGY)),
         pairs,
         threshold,
         model,

@@ -1,45 +1,21 @@
-"""Curation writes: the audit log, and importing / exporting catalogue workbooks."""
+"""Curation writes: importing / exporting catalogue workbooks."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import IO, Any
 
-from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .columns import KINDS, MODELS, listing_ref
+from cms import lifecycle
+from cms.lifecycle import LISTING_KINDS
+from marketplace.audit.services import audit_record
+
+from .columns import listing_ref
 from .importing import ImportReport, Progress, run_import
-from .models import AuditEntry
 from .workbook import build_export, build_table, build_template
-
-
-def audit_record(
-    *,
-    actor: Any,
-    action: str,
-    obj: models.Model | None,
-    note: str = "",
-    details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry to the audit log; ``actor`` may be None for system actions."""
-    actor = actor if getattr(actor, "is_authenticated", False) else None
-    entry = AuditEntry(
-        actor=actor,
-        actor_label=str(actor)[:255] if actor else "",
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_label=str(obj)[:255] if obj is not None else "",
-        note=note or "",
-        details=details or {},
-    )
-    entry.full_clean()
-    with transaction.atomic():
-        entry.save()
-    return entry
 
 
 def catalogue_import(
@@ -53,7 +29,7 @@ def catalogue_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a catalogue workbook: all rows or none (``partial`` keeps the valid ones)."""
-    if kind not in KINDS:
+    if kind not in LISTING_KINDS:
         raise ValueError(f"unknown catalogue kind {kind!r}")
     return run_import(
         source=source,
@@ -76,7 +52,7 @@ EXPORT_KINDS = ("demand", "technology", "bids", "deals")
 
 def catalogue_export(*, kind: str, actor: Any = None) -> bytes:
     """Export one catalogue (template layout, re-importable) or the bids / deals table."""
-    if kind in KINDS:
+    if kind in LISTING_KINDS:
         data = build_export(kind, listing_export_queryset(kind=kind))
     elif kind == "bids":
         data = build_table(_("揭榜"), BID_HEADERS, (_bid_row(bid) for bid in bid_export_queryset()))
@@ -96,7 +72,7 @@ def listing_export_queryset(*, kind: str) -> QuerySet:
     """Live listings of one catalogue with everything the export reads fetched up front."""
     children = "indicators" if kind == "demand" else "ip_items"
     return (
-        MODELS[kind]
+        lifecycle.listing_model(kind)
         .objects.live()
         .select_related("organisation", "industry_chain", "technology_field")
         .prefetch_related("cooperation_modes", children)

@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cms.lifecycle import LISTING_KINDS
 from marketplace.organisations.permissions import is_curator
 
-from .columns import KINDS
 from .forms import CatalogueImportForm
 from .services import EXPORT_KINDS, catalogue_export, catalogue_import, catalogue_template
 from .workbook import WorkbookError
@@ -79,7 +79,7 @@ def catalogue(request):
 
 @curator_required
 def template(request, kind: str):
-    if kind not in KINDS:
+    if kind not in LISTING_KINDS:
         raise Http404
     return _xlsx(catalogue_template(kind=kind), f"{FILENAMES[kind]}导入模板.xlsx")
 

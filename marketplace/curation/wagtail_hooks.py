@@ -12,10 +12,10 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from marketplace.audit.models import AuditEntry
 from marketplace.organisations.permissions import is_curator
 
 from . import admin_urls
-from .models import AuditEntry
 
 
 class ViewOnlyForCurators(BasePermissionPolicy):

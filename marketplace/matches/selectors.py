@@ -12,7 +12,9 @@ from django.http import Http404
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from cms.models import PUBLIC_TECHNOLOGY_STATES, DemandPage, DemandStatus, TechnologyPage
+from cms import lifecycle
+from cms.lifecycle import ListingKind
+from cms.models import DemandPage, TechnologyPage
 from marketplace.organisations.permissions import active_organisation_ids
 
 from .models import Match, MatchMessage, MatchSource, MatchState, Side
@@ -42,12 +44,9 @@ def _base() -> QuerySet[Match]:
 
 
 def available_pairs() -> Q:
-    """Return the condition that both listings may still be brokered: an open demand, a public technology."""
-    return Q(
-        demand__live=True,
-        demand__status=DemandStatus.OPEN,
-        technology__live=True,
-        technology__status__in=PUBLIC_TECHNOLOGY_STATES,
+    """Return the condition that both listings may still be brokered: both still take bids."""
+    return lifecycle.accepting_q(ListingKind.DEMAND, prefix="demand__") & lifecycle.accepting_q(
+        ListingKind.TECHNOLOGY, prefix="technology__"
     )
 
 

@@ -1,6 +1,6 @@
 """Writes of the match lifecycle: propose (engine or curator) → recommend / dismiss → answers → deal.
 
-Every curator action goes to the curation audit log. Rows that two people can
+Every curator action and every side's answer goes to the audit log. Rows that two people can
 change at once (two curators on one match, both sides answering) are locked
 with ``select_for_update`` before their state is checked.
 """
@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.models import PUBLIC_TECHNOLOGY_STATES, DemandPage, DemandStatus, TechnologyPage
-from marketplace.curation.services import audit_record
+from cms import lifecycle
+from cms.models import DemandPage, TechnologyPage
+from marketplace.audit.services import audit_record
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.selectors import active_members
 from search import analysis, matching
@@ -87,13 +88,9 @@ def _other(side: str) -> str:
 
 
 def _is_available(demand: DemandPage, technology: TechnologyPage) -> bool:
-    return (
-        demand.live
-        and demand.status == DemandStatus.OPEN
-        and (demand.bid_deadline is None or demand.bid_deadline > _now())
-        and technology.live
-        and technology.status in PUBLIC_TECHNOLOGY_STATES
-    )
+    # Brokering follows the bidding rule: both sides still take bids.
+    now = _now()
+    return lifecycle.accepts_bids(demand, now) and lifecycle.accepts_bids(technology, now)
 
 
 def _require_available(match: Match) -> None:
@@ -110,9 +107,9 @@ def _require_state(match: Match, state: str) -> None:
         )
 
 
-def _audit(curator, action: str, match: Match, note: str = "", **details: Any) -> None:
+def _audit(actor, action: str, match: Match, note: str = "", **details: Any) -> None:
     audit_record(
-        actor=curator,
+        actor=actor,
         action=action,
         obj=match,
         note=note,
@@ -537,6 +534,8 @@ def match_answer(
             match.conversation_opened_at = _now()
         match.full_clean()
         match.save()
+        # The organisation's answer is a decision: logged like the curators' ones.
+        _audit(user, "match.answer", match, note=getattr(match, f"{side}_answer_note"), side=side)
         _after_answer(match, side)
     return match
 

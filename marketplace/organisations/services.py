@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketplace.audit.services import audit_record
+
 from .credit_code import normalise_credit_code
 from .models import EnterpriseTier, Membership, Organisation, VerificationDecision
 from .permissions import is_curator
@@ -173,6 +175,13 @@ def _decide_membership(membership: Membership, actor, status: str) -> Membership
     membership.decided_at = timezone.now()
     membership.full_clean()
     membership.save()
+    action = "membership.approve" if status == Status.ACTIVE else "membership.decline"
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=membership,
+        details={"organisation": membership.organisation_id, "user": membership.user_id},
+    )
     return membership
 
 
@@ -221,6 +230,14 @@ def _decide_organisation(
     organisation.save()
     VerificationDecision.objects.create(
         organisation=organisation, decision=decision, note=note.strip(), curator=curator
+    )
+    action = "organisation.verify" if decision == Verification.VERIFIED else "organisation.reject"
+    audit_record(
+        actor=curator,
+        action=action,
+        obj=organisation,
+        note=note.strip(),
+        details={"credit_code": organisation.credit_code},
     )
     return organisation
 

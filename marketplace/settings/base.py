@@ -31,6 +31,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
     "marketplace.accounts",
+    "marketplace.audit",
     "marketplace.organisations",
     "cms",
     "search",

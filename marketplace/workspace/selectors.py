@@ -8,13 +8,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import WorkflowState
 
+from cms import lifecycle
 from cms.completeness import Completeness, listing_completeness
+from cms.lifecycle import Transition
 from cms.models import DemandPage, TechnologyPage
 from cms.permissions import can_edit_listing
-from cms.services import WITHDRAWABLE, listing_kind
 from marketplace.organisations.models import Membership, Organisation
-
-LISTING_MODELS = {"demand": DemandPage, "technology": TechnologyPage}
 
 
 @dataclass
@@ -75,12 +74,12 @@ def listing_row(user, page) -> ListingRow:
     return ListingRow(
         page=page,
         draft=draft,
-        kind=listing_kind(page),
+        kind=lifecycle.kind_of(page),
         review=review,
         completeness=listing_completeness(draft),
         can_edit=editable,
         can_submit=editable and page.organisation.is_verified and page.has_unpublished_changes,
-        can_withdraw=page.status in WITHDRAWABLE,
+        can_withdraw=lifecycle.can_move(page, Transition.WITHDRAW),
     )
 
 
@@ -96,11 +95,11 @@ def active_workflow_states() -> Prefetch:
 
 def organisation_listings(organisation: Organisation) -> QuerySet:
     """An organisation's listings in its catalogue, newest change first."""
-    model = LISTING_MODELS.get(organisation.listing_kind or "")
-    if model is None:
+    if organisation.listing_kind is None:
         return DemandPage.objects.none()
     return (
-        model.objects.filter(organisation=organisation)
+        lifecycle.listing_model(organisation.listing_kind)
+        .objects.filter(organisation=organisation)
         .select_related("organisation", "latest_revision")
         .prefetch_related(active_workflow_states())
         .order_by("-latest_revision_created_at", "-pk")

@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms import services
+from cms import lifecycle, services
 from cms.completeness import listing_completeness
 from cms.forms import listing_forms
 from cms.permissions import can_edit_listing
 from marketplace.organisations.models import Organisation
 from marketplace.organisations.permissions import is_member_of
 
-from .selectors import LISTING_MODELS, membership_list, workspace_blocks
+from .selectors import membership_list, workspace_blocks
 
 
 @login_required
@@ -37,10 +37,11 @@ def dashboard(request):
 
 def member_listing(request, kind: str, pk: int):
     """The listing, if the user is an active member of its organisation; 404 for anyone else."""
-    model = LISTING_MODELS.get(kind)
-    if model is None:
+    if kind not in lifecycle.LISTING_KINDS:
         raise Http404
-    page = get_object_or_404(model.objects.select_related("organisation"), pk=pk)
+    page = get_object_or_404(
+        lifecycle.listing_model(kind).objects.select_related("organisation"), pk=pk
+    )
     if not is_member_of(request.user, page.organisation_id):
         raise Http404
     return page
@@ -97,7 +98,7 @@ def render_editor(request, kind, page, form, formsets, organisation):
 def listing_create(request, organisation_id: int):
     organisation = member_organisation(request, organisation_id)
     kind = organisation.listing_kind
-    blank = LISTING_MODELS[kind](organisation=organisation)
+    blank = lifecycle.listing_model(kind)(organisation=organisation)
     form, formsets = listing_forms(kind, blank, request.POST or None, request.FILES or None)
     if request.method == "POST":
         page = save_listing(

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django import template
 
-from cms.models import DemandPage, ListingPage
+from cms import lifecycle
+from cms.models import ListingPage
 from search.selectors import can_see_matches, catalogue_search, listing_matches
 
 register = template.Library()
@@ -19,7 +20,7 @@ def search_catalogue(context, kind=None):
     request = context["request"]
     page = context.get("page")
     if kind is None:
-        kind = "demand" if issubclass(page.listing_model(), DemandPage) else "technology"
+        kind = lifecycle.kind_of(page.listing_model())
     # The index page's context already validated the filter form; reuse it.
     filtered = context.get("filters")
     return catalogue_search(kind, request.GET, filtered=filtered)

@@ -17,8 +17,9 @@ from cms.demo.builder import DEMO_LOGINS, DEMO_PASSWORD, allocate
 from cms.demo.content import demand_content, technology_content
 from cms.demo.names import credit_code
 from cms.demo.vocab import CHAINS
+from cms.lifecycle import DemandStatus, TechnologyStatus
 from cms.management.commands.seed_demo import seeding_refusal
-from cms.models import DemandPage, DemandStatus, TechnologyPage, TechnologyStatus
+from cms.models import DemandPage, TechnologyPage
 from marketplace.organisations.credit_code import validate_credit_code
 from marketplace.organisations.districts import District
 from marketplace.organisations.models import Membership, Organisation

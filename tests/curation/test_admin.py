@@ -8,8 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from openpyxl import load_workbook
 
 from cms.models import DemandPage
-from marketplace.curation.models import AuditEntry
-from marketplace.curation.services import audit_record
+from marketplace.audit.models import AuditEntry
+from marketplace.audit.services import audit_record
 from tests.factories import DemandPageFactory
 
 from .workbooks import build, demand_row, verified_organisations

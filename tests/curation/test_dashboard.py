@@ -13,9 +13,9 @@ from wagtail.models import Page, WorkflowState
 
 from cms.models import DemandPage
 from cms.taxonomy import IndustryChain, TechnologyField
+from marketplace.audit.models import AuditEntry
 from marketplace.bidding.models import Bid, Deal
 from marketplace.curation.dashboard import Figures, table_export
-from marketplace.curation.models import AuditEntry
 from marketplace.curation.selectors import (
     DashboardFilter,
     bid_funnel,

@@ -6,13 +6,14 @@ from django.urls import reverse
 from wagtail.models import TaskState, WorkflowState
 
 from cms.services import listing_submit
+from marketplace.audit.models import AuditEntry
 from marketplace.curation.diagnosis import (
     DiagnosisError,
     diagnosis_fields,
     diagnosis_send,
     review_queue,
 )
-from marketplace.curation.models import AuditEntry, Diagnosis
+from marketplace.curation.models import Diagnosis
 from marketplace.notifications.models import Notification
 
 from ..factories import DemandIndicatorFactory, DemandPageFactory, TechnologyPageFactory

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from cms.models import DemandPage
 from cms.taxonomy import IndustryChain, TechnologyField
+from marketplace.audit.models import AuditEntry
 from marketplace.curation import events
 from marketplace.curation.models import (
-    AuditEntry,
     EventInvitation,
     EventMeeting,
     MatchmakingEvent,

@@ -8,8 +8,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cms.models import DemandPage, TechnologyPage
+from marketplace.audit.models import AuditEntry
 from marketplace.curation.columns import COLUMNS
-from marketplace.curation.models import AuditEntry
 from marketplace.curation.services import catalogue_export, catalogue_import, catalogue_template
 from marketplace.organisations.models import Organisation
 from tests.factories import (

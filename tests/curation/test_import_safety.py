@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from cms.models import DemandPage, TechnologyPage
-from marketplace.curation.models import AuditEntry
+from marketplace.audit.models import AuditEntry
 from marketplace.curation.services import catalogue_export, catalogue_import
 from marketplace.curation.workbook import (
     WorkbookError,

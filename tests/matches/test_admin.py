@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from marketplace.curation.models import AuditEntry
+from marketplace.audit.models import AuditEntry
 from marketplace.matches import services
 from marketplace.matches.models import Match, MatchState
 from tests.factories import MatchFactory, TechnologyPageFactory

@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
+from marketplace.audit.models import AuditEntry
 from marketplace.bidding.models import Bid, Deal
-from marketplace.curation.models import AuditEntry
 from marketplace.matches import services
 from marketplace.matches.models import Match, MatchAnswer, MatchMessage, MatchSource, MatchState
 from marketplace.notifications.models import Notification

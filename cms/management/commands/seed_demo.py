@@ -119,7 +119,7 @@ class Command(BaseCommand):
         self._report(summary, time.perf_counter() - started)
 
     def _report(self, summary, seconds: float) -> None:
-        from cms.models import DemandStatus, TechnologyStatus
+        from cms.lifecycle import DemandStatus, TechnologyStatus
 
         write = self.stdout.write
         path = "批量写入" if summary.bulk else "逐页创建（含修订与发布）"

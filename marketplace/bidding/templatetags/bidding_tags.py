@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import template
 
+from cms.lifecycle import ListingKind, accepts_bids, kind_of
+
 from .. import permissions as perms
 from .. import selectors
 from ..forms import AnswerForm, QuestionForm
-from ..models import ListingKind
 
 register = template.Library()
 
@@ -18,7 +19,7 @@ def bidding_panel(context, listing=None):
     request = context["request"]
     user = request.user
     listing = listing or context["page"]
-    kind = perms.listing_kind(listing)
+    kind = kind_of(listing)
     organisation = perms.bidding_organisation(user, listing) if user.is_authenticated else None
     own_bid = (
         selectors.active_bid_of(organisation=organisation, listing=listing)
@@ -31,7 +32,7 @@ def bidding_panel(context, listing=None):
         "user": user,
         "listing": listing,
         "kind": kind,
-        "accepting": perms.listing_accepts_bids(listing),
+        "accepting": accepts_bids(listing),
         "organisation": organisation,
         "own_bid": own_bid,
         "is_owner": is_owner,

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from marketplace.curation.columns import KINDS
+from cms.lifecycle import LISTING_KINDS as KINDS
 from marketplace.curation.services import catalogue_import
 from marketplace.curation.workbook import WorkbookError
 
