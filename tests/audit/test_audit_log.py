@@ -56,3 +56,16 @@ def test_moving_the_log_below_the_apps_keeps_every_entry():
     assert (entry.note, entry.details) == ("供需高度匹配", {"score": 0.91})
     # The new table's id sequence continues after the copied ids.
     assert audit_record(actor=curator, action="organisation.verify", obj=None).pk > second.pk
+
+
+@pytest.mark.django_db
+def test_curators_read_the_log_in_chinese_and_beijing_time(client, curator):
+    entry = audit_record(actor=curator, action="bid.award", obj=None, note="定榜")
+    AuditEntry.objects.filter(pk=entry.pk).update(
+        created_at=dt.datetime(2025, 3, 1, 1, 30, tzinfo=dt.UTC)
+    )
+    client.force_login(curator)
+    body = client.get("/admin/audit_log/").content.decode()
+    assert "操作" in body and "原因/备注" in body
+    assert "2025年3月1日 09:30" in body  # 01:30 UTC, shown in Beijing time
+    assert str(AuditEntry.objects.get(pk=entry.pk)).startswith("2025-03-01 09:30 ")
