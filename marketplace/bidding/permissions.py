@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cms.lifecycle import ListingKind, accepts_bids, kind_of
+from cms.lifecycle import ListingKind, Transition, accepts_bids, can_move, kind_of
 from marketplace.organisations.permissions import active_organisation_ids, is_curator, is_member_of
 
 from .models import (
@@ -76,6 +76,11 @@ def can_message_bid(user, bid: Bid) -> bool:
 
 def can_view_received_bids(user, listing) -> bool:
     return is_curator(user) or is_listing_owner(user, listing)
+
+
+def can_close_demand(user, listing) -> bool:
+    """The owner of a demand the lifecycle lets close (open)."""
+    return is_listing_owner(user, listing) and can_move(listing, Transition.CLOSE)
 
 
 def can_view_related_party_flags(user) -> bool:

@@ -288,6 +288,7 @@ def received(request, kind: str, page_id: int):
             "sealed_count": sealed,
             "kind": kind,
             "is_owner": perms.is_listing_owner(request.user, listing),
+            "can_close": perms.can_close_demand(request.user, listing),
             "show_flags": perms.can_view_related_party_flags(request.user),
         },
     )
