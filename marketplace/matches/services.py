@@ -535,7 +535,8 @@ def match_answer(
         match.full_clean()
         match.save()
         # The organisation's answer is a decision: logged like the curators' ones.
-        _audit(user, "match.answer", match, note=getattr(match, f"{side}_answer_note"), side=side)
+        note = getattr(match, f"{side}_answer_note")
+        _audit(user, "match.answer", match, note=note, side=side, answer=str(answer))
         _after_answer(match, side)
     return match
 

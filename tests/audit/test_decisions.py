@@ -112,8 +112,9 @@ def test_recommend_dismiss_and_each_sides_answer(
     assert entry("match.recommend", pair).actor == curator
     assert entry("match.dismiss", other).note == "不相关"
     answer = entry("match.answer", pair)
-    assert (answer.actor, answer.note, answer.details["side"]) == (
+    assert (answer.actor, answer.note, answer.details["side"], answer.details["answer"]) == (
         enterprise_member,
         "愿意对接",
         "demand",
+        "interested",
     )
