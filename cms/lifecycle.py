@@ -202,6 +202,7 @@ class ListingStateError(ValidationError):
 
 def listing_models() -> tuple[type[DemandPage], type[TechnologyPage]]:
     """The two listing page models, demand first."""
+    # Imported when asked: cms.models imports this module for the statuses.
     from .models import DemandPage, TechnologyPage
 
     return DemandPage, TechnologyPage
@@ -318,7 +319,7 @@ def move(page, transition: str, *, strict: bool = True) -> bool:
         return False
     if rule is None or page.status not in rule.sources:
         return _refuse(page, transition, strict)
-    model = type(page)
+    model = listing_model(kind_of(page))
     leaving = rule.sources - {rule.target}
     updated = model.objects.filter(pk=page.pk, status__in=leaving).update(status=rule.target)
     if not updated:
