@@ -17,6 +17,9 @@ from .services import DEMAND_BID_FIELDS, AttachmentInput, BidInput, MilestoneInp
 from .validators import validate_attachment
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
+# A browser's date input accepts only ISO dates; the zh-hans default (%Y/%m/%d) would render
+# an empty box and an edit would silently drop every milestone date.
+ISO_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class _BidFormBase(forms.ModelForm):
@@ -151,9 +154,7 @@ class TechnologyBidForm(_BidFormBase):
 
 
 class MilestoneForm(forms.Form):
-    due_date = forms.DateField(
-        label=_("完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = forms.DateField(label=_("完成日期"), required=False, widget=ISO_DATE)
     deliverable = forms.CharField(label=_("阶段成果"), required=False, max_length=200)
 
     def clean(self):
@@ -204,8 +205,19 @@ class DeclineForm(forms.Form):
 
 
 class AwardForm(forms.Form):
+    """定榜: the deal amount in yuan, as bids quote prices; blank means the bid's price."""
+
     amount = forms.IntegerField(
-        label=_("成交金额（元，默认按报价）"), required=False, min_value=1, max_value=MAX_PRICE_YUAN
+        label=_("成交金额（元）"),
+        help_text=_("留空则按揭榜报价计。"),
+        required=False,
+        min_value=1,
+        max_value=MAX_PRICE_YUAN,
+        error_messages={
+            "invalid": _("请输入以元为单位的整数金额。"),
+            "min_value": _("成交金额必须是正数。"),
+            "max_value": _("成交金额超出合理范围（不超过100亿元）。"),
+        },
     )
 
 

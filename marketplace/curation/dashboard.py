@@ -28,10 +28,14 @@ from .selectors import DashboardFilter
 
 class DashboardFilterForm(forms.Form):
     date_from = forms.DateField(
-        label=_("首次发布自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("首次发布自"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("至"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     district = forms.ChoiceField(label=_("区县"), required=False)
 

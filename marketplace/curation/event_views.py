@@ -48,7 +48,7 @@ class EventForm(forms.ModelForm):
         model = MatchmakingEvent
         fields = ["title", "date", "place", "description", "industry_chain"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 

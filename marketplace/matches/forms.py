@@ -80,7 +80,9 @@ class ManualProposeForm(forms.Form):
 
 class DealForm(forms.Form):
     amount = forms.IntegerField(label=_("成交金额（元）"), min_value=1, max_value=MAX_DEAL_YUAN)
-    signed_on = forms.DateField(label=_("成交日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(
+        label=_("成交日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=NOTE)
 
     def clean_signed_on(self):

@@ -59,8 +59,8 @@ class EnterpriseTierForm(forms.ModelForm):
         model = EnterpriseTier
         fields = ["tier", "certified_on", "expires_on", "certificate_number"]
         widgets = {
-            "certified_on": forms.DateInput(attrs={"type": "date"}),
-            "expires_on": forms.DateInput(attrs={"type": "date"}),
+            "certified_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "expires_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
 
