@@ -122,7 +122,7 @@ DISTRICTS = [
     "济阳区",
     "莱芜区",
 ]
-MATURITY = ["concept", "lab", "prototype", "pilot", "industrial"]
+MATURITY = ["lab", "small_pilot", "pilot", "mature"]  # cms.stages.Stage
 MODES = ["技术转让", "技术许可", "合作开发", "委托开发", "作价入股"]
 FACETS = ["industry_chain", "tech_field", "district", "maturity", "cooperation_modes"]
 SENTENCE = re.compile(r"[^。；;！？]+[。；;！？]?")

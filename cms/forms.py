@@ -209,6 +209,7 @@ class DemandForm(ListingForm):
             "budget_max",
             "cooperation_modes",
             "bidder_requirements",
+            "required_stage",
             "winners_count",
             "sealed_bids",
             "confidential_details",

@@ -28,6 +28,7 @@ from .lifecycle import (  # noqa: F401
     TechnologyStatus,
 )
 from .panels import CompletenessPanel
+from .stages import Stage
 from .taxonomy import CooperationMode, IndustryChain, TechnologyField  # noqa: F401
 
 # ---------------------------------------------------------------------------
@@ -59,13 +60,6 @@ class Level(models.TextChoices):
     DOMESTIC_LEADING = "domestic_leading", _("国内领先")
     DOMESTIC_ADVANCED = "domestic_advanced", _("国内先进")
     UNRATED = "unrated", _("未评价")
-
-
-class Stage(models.TextChoices):
-    LAB = "lab", _("实验室")
-    SMALL_PILOT = "small_pilot", _("小试")
-    PILOT = "pilot", _("中试")
-    MATURE = "mature", _("成熟应用")
 
 
 class PriceKind(models.TextChoices):
@@ -318,6 +312,14 @@ class DemandPage(ListingPage):
         CooperationMode, verbose_name=_("合作方式"), blank=True, related_name="+"
     )
     bidder_requirements = models.TextField(_("揭榜方条件"), blank=True)
+    # The same vocabulary as a technology's stage, so matching can compare the two.
+    required_stage = models.CharField(
+        _("成果成熟度要求"),
+        max_length=16,
+        choices=Stage.choices,
+        blank=True,
+        help_text=_("揭榜成果至少应达到的阶段；不限则留空"),
+    )
     winners_count = models.PositiveSmallIntegerField(
         _("拟择优揭榜方数量"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
@@ -363,6 +365,7 @@ class DemandPage(ListingPage):
                 FieldPanel("budget_max"),
                 FieldPanel("cooperation_modes"),
                 FieldPanel("bidder_requirements"),
+                FieldPanel("required_stage"),
                 FieldPanel("winners_count"),
                 FieldPanel("sealed_bids"),
             ],

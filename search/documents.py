@@ -20,20 +20,16 @@ from typing import Any, Literal
 from django.utils.translation import gettext_lazy as _
 
 from cms.lifecycle import LISTING_KINDS
+from cms.stages import STAGE_RANK, Stage
 
 Kind = Literal["demand", "technology"]  # cms.lifecycle.ListingKind, for type hints
 KINDS: tuple[Kind, ...] = LISTING_KINDS  # type: ignore[assignment]
 
-# Ordered from least to most mature; a technology meets a demand's need when
-# its level is at least the level the demand asks for.
-MATURITY_LEVELS: tuple[tuple[str, Any], ...] = (
-    ("concept", _("概念/原理")),
-    ("lab", _("实验室阶段")),
-    ("prototype", _("小试/样机")),
-    ("pilot", _("中试")),
-    ("industrial", _("产业化")),
-)
-MATURITY_RANK = {code: rank for rank, (code, _label) in enumerate(MATURITY_LEVELS)}
+# One vocabulary for maturity (cms.stages.Stage): a technology's stage and the
+# stage a demand asks for (DemandPage.required_stage) are indexed as they are,
+# and a technology meets a demand's need when its rank is at least the one asked.
+MATURITY_LEVELS: tuple[tuple[str, Any], ...] = tuple(Stage.choices)
+MATURITY_RANK = STAGE_RANK
 
 # Budget / price bands in yuan: (code, lower bound inclusive, label).
 BUDGET_BANDS: tuple[tuple[str, int, Any], ...] = (
@@ -190,15 +186,6 @@ def documents_from_dicts(
 
 # -- Wagtail pages ----------------------------------------------------------------
 
-# Technology stage (cms.Stage) → maturity level.
-STAGE_MATURITY = {
-    "lab": "lab",
-    "small_pilot": "prototype",
-    "pilot": "pilot",
-    "mature": "industrial",
-}
-
-
 # The end of a block element in rich text: a line break there, which neither
 # segmentation nor bigrams cross (<p>甲</p><p>乙</p> is not the bigram 甲乙).
 _BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|div|tr|pre)\s*>|<(?:br|hr)\b[^>]*>", re.I)
@@ -256,6 +243,7 @@ def document_from_demand(page) -> ListingDocument:
         kind="demand",
         summary=_plain(page.problem),
         body="\n".join(b for b in body if b),
+        maturity=page.required_stage or "",
         budget=budget,
         deadline=deadline,
         version=page_version(page, "demand"),
@@ -271,7 +259,7 @@ def document_from_technology(page) -> ListingDocument:
         kind="technology",
         summary=page.summary or "",
         body="\n".join(b for b in body if b),
-        maturity=STAGE_MATURITY.get(page.stage, ""),
+        maturity=page.stage or "",
         budget=budget,
         version=page_version(page, "technology"),
         **_common_fields(page),
@@ -324,7 +312,7 @@ def listing_queryset(kind: Kind):
 
 #: Bump when the page → document mapping changes: every indexed document then
 #: differs from its listing's version, and reconciliation re-indexes it.
-DOCUMENT_FORMAT = "1"
+DOCUMENT_FORMAT = "2"  # 2: one maturity vocabulary (cms.stages), demands carry theirs
 
 # What a listing's version is made of, read by one values() query, no page
 # loads: the live revision (every publish: texts, indicators, cooperation
@@ -343,7 +331,7 @@ _VERSION_COLUMNS: dict[str, tuple[str, ...]] = {
         "industry_chain__slug",
         "technology_field__slug",
     ),
-    "demand": ("bid_deadline", "budget_kind", "budget_min", "budget_max"),
+    "demand": ("bid_deadline", "budget_kind", "budget_min", "budget_max", "required_stage"),
     "technology": ("stage", "price_kind", "asking_price"),
 }
 # Long texts count by their length, which the database computes without

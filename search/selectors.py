@@ -38,7 +38,6 @@ from search.backends.base import SearchQuery, highlight_document, search_terms
 from search.documents import (
     BUDGET_BANDS,
     NEGOTIABLE_BAND,
-    STAGE_MATURITY,
     Kind,
     ListingDocument,
     document_from_page,
@@ -86,7 +85,6 @@ FACET_SPECS: tuple[FacetSpec, ...] = (
     FacetSpec("budget_band", "budget_band", _("预算/报价区间")),
     FacetSpec("status", "status", _("状态")),
 )
-MATURITY_STAGE = {maturity: stage for stage, maturity in STAGE_MATURITY.items()}
 BUDGET_BAND_CHOICES: list[tuple[str, Any]] = [
     *((code, label) for code, _lower, label in BUDGET_BANDS),
     (NEGOTIABLE_BAND, _("面议")),
@@ -125,16 +123,6 @@ def facet_labels(kind: Kind) -> dict[str, dict[str, str]]:
         "budget_band": {k: str(v) for k, v in BUDGET_BAND_CHOICES},
         "status": {k: str(v) for k, v in statuses},
     }
-
-
-def engine_value(param: str, value: str) -> str:
-    """Return the engine's value of a facet parameter value (stage → maturity)."""
-    return STAGE_MATURITY.get(value, value) if param == "stage" else value
-
-
-def param_value(param: str, value: str) -> str:
-    """Return the parameter value of an engine facet value (maturity → stage)."""
-    return MATURITY_STAGE.get(value, value) if param == "stage" else value
 
 
 def budget_amount(kind: Kind):
@@ -208,7 +196,7 @@ def engine_facet_counts(facets: Mapping[str, list[tuple[str, int]]], kind: Kind)
     """Return the engine's facet counts keyed by facet parameter."""
     counts = {}
     for spec in facet_specs(kind):
-        pairs = [(param_value(spec.param, v), n) for v, n in facets.get(spec.field, []) if n]
+        pairs = [(v, n) for v, n in facets.get(spec.field, []) if n]
         counts[spec.param] = sorted(pairs, key=lambda p: (-p[1], p[0]))
     return counts
 
@@ -387,7 +375,7 @@ def engine_filters(kind: Kind, params: Mapping[str, str]) -> dict[str, Any]:
     for spec in facet_specs(kind):
         value = params.get(spec.param)
         if value:
-            filters[spec.field] = [engine_value(spec.param, value)]
+            filters[spec.field] = [value]
     return filters
 
 

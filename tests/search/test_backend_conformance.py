@@ -110,7 +110,7 @@ def test_filters_restrict_hits_and_facets(backend, technologies):
     )
     results = backend.search(query)
     assert sorted(ids(results.hits)) == ["t1", "t2"]
-    assert sorted(results.facets["maturity"]) == [("industrial", 1), ("pilot", 1)]
+    assert sorted(results.facets["maturity"]) == [("mature", 1), ("pilot", 1)]
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_more_like_this_ranks_the_similar_listing_first(backend, technologies):
 def test_more_like_this_applies_filters(backend, technologies):
     backend.index_documents(technologies)
     terms = backend.weighted_terms("technology", "锂电池")
-    hits = backend.more_like_this("technology", terms, filters={"maturity": "industrial"})
+    hits = backend.more_like_this("technology", terms, filters={"maturity": "mature"})
     assert ids(hits) == ["t2"]
 
 

@@ -21,7 +21,7 @@ def test_explanation_lists_shared_terms_and_criteria_in_chinese(embedded, techno
         "电池热管理",
         "锂电池快充温升过高，需要液冷热管理系统",
         tech_field="新能源",
-        maturity="prototype",
+        maturity="small_pilot",
         cooperation_modes=["合作开发"],
         budget=1_000_000,
         deadline=dt.date.today() + dt.timedelta(days=10),
@@ -145,3 +145,31 @@ def test_specificity_comes_from_general_chinese_not_the_catalogues():
     assert analysis.specificity("热管理") == max(
         analysis.specificity(w) for w in ("热管理", "焊接", "淬火", "锂离子电池")
     )
+
+
+def test_maturity_counts_when_the_technology_reaches_the_stage_the_demand_asks_for(embedded):
+    # One vocabulary (cms.stages.Stage) on both sides; before, demands never set it and
+    # the criterion (1.0 of the 4.25 weight) could not be met, capping every percentage.
+    techs = [
+        technology("ready", "污水处理装置", "工业污水处理装置", maturity="mature"),
+        technology("early", "污水处理装置", "工业污水处理装置", maturity="lab"),
+    ]
+    embedded.index_documents(techs)
+    need = demand("d", "", "工业污水处理装置，出水需达到回用标准，兼顾膜污染控制", maturity="pilot")
+    found = {m.document.id: m for m in matching.match(need, backend=embedded)}
+    assert [c.code for c in found["ready"].criteria] == ["maturity"]
+    assert found["early"].criteria == []
+    weight = matching.CRITERION_WEIGHTS["maturity"] / sum(matching.CRITERION_WEIGHTS.values())
+    assert found["ready"].compatibility == weight
+    assert found["ready"].score > found["early"].score
+    assert 0 < found["early"].percent < found["ready"].percent < 100
+
+
+def test_the_maturity_vocabulary_is_the_stage_vocabulary():
+    from cms.models import Stage
+    from search.documents import MATURITY_LEVELS, MATURITY_RANK
+
+    assert [code for code, _label in MATURITY_LEVELS] == list(Stage.values)
+    assert MATURITY_RANK["lab"] < MATURITY_RANK["small_pilot"] < MATURITY_RANK["pilot"]
+    assert MATURITY_RANK["pilot"] < MATURITY_RANK["mature"]
+    assert str(matching.maturity_label("pilot")) == str(Stage.PILOT.label)

@@ -49,6 +49,27 @@ def test_demand_page_maps_public_fields_only(enterprise):
     assert doc.organisation_id == str(enterprise.pk) and doc.status == "open"
 
 
+def test_a_demands_required_stage_meets_a_technologys_stage_in_matching(enterprise, university):
+    from search.matching import criteria_met
+
+    need = document_from_page(DemandPageFactory(organisation=enterprise, required_stage="pilot"))
+    assert need.maturity == "pilot"
+    codes = {
+        stage: {
+            c.code
+            for c in criteria_met(
+                need,
+                document_from_page(TechnologyPageFactory(organisation=university, stage=stage)),
+            )
+        }
+        for stage in ("small_pilot", "pilot", "mature")
+    }
+    assert "maturity" not in codes["small_pilot"]
+    assert "maturity" in codes["pilot"] and "maturity" in codes["mature"]
+    unasked = document_from_page(DemandPageFactory(organisation=enterprise))
+    assert unasked.maturity == ""
+
+
 def test_rich_text_is_indexed_as_plain_text_with_paragraph_breaks(university):
     page = TechnologyPageFactory(
         organisation=university,
@@ -69,7 +90,7 @@ def test_technology_page_maps_stage_and_price(university):
         advantages="成本低",
     )
     doc = document_from_page(page)
-    assert doc.kind == "technology" and doc.maturity == "prototype"
+    assert doc.kind == "technology" and doc.maturity == "small_pilot"
     assert doc.budget == 300_000 and "成本低" in doc.body
     negotiable = TechnologyPageFactory(
         organisation=university, price_kind="negotiable", asking_price=5
