@@ -170,3 +170,8 @@ def active_bid_of(*, organisation, listing) -> Bid | None:
         ],
         **{kind_of(listing): listing},
     ).first()
+
+
+def awarded_count(*, listing) -> int:
+    """How many bids on the listing have been awarded (定榜) so far."""
+    return Bid.objects.filter(status=BidStatus.AWARDED, **{kind_of(listing): listing}).count()

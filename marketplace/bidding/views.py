@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.lifecycle import ListingKind, accepts_bids, kind_of
+from cms.templatetags.money import yuan
 
 from . import permissions as perms
 from . import selectors, services
@@ -160,7 +161,6 @@ def bid_detail(request, pk: int):
             "show_flags": perms.can_view_related_party_flags(user),
             "message_form": MessageForm(),
             "decline_form": DeclineForm(),
-            "award_form": AwardForm(),
         },
     )
 
@@ -177,13 +177,34 @@ def _decision(request, pk: int, action):
     return redirect("bidding:bid_detail", pk=bid.pk)
 
 
+def _confirmed(request) -> bool:
+    """Irreversible actions act only on a POST from their confirmation page."""
+    return request.method == "POST" and request.POST.get("confirm") == "1"
+
+
 @login_required
-@require_POST
 def bid_withdraw(request, pk: int):
+    """GET (or an unconfirmed POST) explains that a withdrawal is final; a confirmed POST acts."""
     bid = selectors.bid_get(user=request.user, pk=pk)
     if not perms.is_member_of(request.user, bid.organisation_id):
         raise Http404
-    return _decision(request, pk, lambda b: services.bid_withdraw(user=request.user, bid=b))
+    if not perms.can_withdraw_bid(request.user, bid):
+        messages.error(request, _("该揭榜当前不能撤回。"))
+        return redirect("bidding:bid_detail", pk=bid.pk)
+    if not _confirmed(request):
+        return render(
+            request, "bidding/withdraw_confirm.html", {"bid": bid, "listing": bid.listing}
+        )
+    try:
+        services.bid_withdraw(user=request.user, bid=bid)
+    except PermissionDenied:
+        raise Http404
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    else:
+        messages.success(request, _("揭榜已撤回。"))
+    return redirect("bidding:bid_detail", pk=bid.pk)
 
 
 def _owner_bid(request, pk: int):
@@ -201,14 +222,42 @@ def bid_shortlist(request, pk: int):
 
 
 @login_required
-@require_POST
 def bid_award(request, pk: int):
-    _owner_bid(request, pk)
-    form = AwardForm(request.POST)
-    amount = form.cleaned_data.get("amount") if form.is_valid() else None
-    return _decision(
-        request, pk, lambda b: services.bid_award(user=request.user, bid=b, amount=amount)
-    )
+    """定榜 cannot be undone: GET shows what will happen, a confirmed POST awards."""
+    bid = _owner_bid(request, pk)
+    if not perms.can_decide_bid(request.user, bid):
+        messages.error(request, _("该揭榜当前不能定榜。"))
+        return redirect("bidding:bid_detail", pk=bid.pk)
+    form = AwardForm(request.POST if request.method == "POST" else None)
+    if _confirmed(request) and form.is_valid():
+        amount = form.cleaned_data.get("amount")
+        try:
+            awarded = services.bid_award(user=request.user, bid=bid, amount=amount)
+        except PermissionDenied:
+            raise Http404
+        except ValidationError as exc:
+            _apply_errors(exc, form, {})
+        else:
+            messages.success(
+                request,
+                _("已定榜：%(org)s 中榜，成交金额 %(amount)s。平台已通知揭榜方。")
+                % {"org": bid.organisation.name, "amount": yuan(awarded.deal.amount) or "—"},
+            )
+            return redirect("bidding:bid_detail", pk=bid.pk)
+    return render(request, "bidding/award_confirm.html", _award_context(bid, form))
+
+
+def _award_context(bid, form) -> dict:
+    listing = bid.listing
+    awarded = selectors.awarded_count(listing=listing)
+    return {
+        "bid": bid,
+        "listing": listing,
+        "form": form,
+        "awarded_count": awarded,
+        "first_award": awarded == 0,
+        "winners_count": getattr(listing, "winners_count", None),
+    }
 
 
 @login_required

@@ -158,9 +158,23 @@ def listing_submit(request, kind, pk):
 
 
 @login_required
-@require_POST
 def listing_withdraw(request, kind, pk):
-    return run_action(request, kind, pk, services.listing_withdraw, _("已撤回。"))
+    """Withdrawal is final for the member: GET explains it, a POST with confirm=1 acts."""
+    page = member_listing(request, kind, pk)
+    if not lifecycle.can_move(page, lifecycle.Transition.WITHDRAW):
+        messages.error(
+            request,
+            _("当前状态（%(status)s）不能撤回。") % {"status": page.get_status_display()},
+        )
+        return redirect("workspace:dashboard")
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        done = _("已撤回“%(title)s”。如需重新发布，请联系平台工作人员。") % {"title": page.title}
+        return run_action(request, kind, pk, services.listing_withdraw, done)
+    return render(
+        request,
+        "workspace/withdraw_confirm.html",
+        {"page": page, "kind": kind, "in_review": page.status == "in_review"},
+    )
 
 
 @login_required

@@ -85,8 +85,12 @@ def test_researcher_bids_and_owner_awards(
     owner.wait_for_selector("text=焊后变形量")
     owner.goto(f"/bids/{bid.pk}/")
     owner.get_by_role("button", name="入围").click()
-    owner.get_by_role("button", name="定榜（中榜）").click()
-    owner.wait_for_selector("text=成交金额")
+    owner.get_by_role("link", name="定榜（中榜）…").click()
+    owner.wait_for_selector("text=定榜后不能撤销")
+    owner.get_by_label("成交金额（元）").fill("750000")
+    owner.get_by_role("button", name="确认定榜（不可撤销）").click()
+    owner.wait_for_selector("text=75万元。平台已通知揭榜方")
+    assert Bid.objects.get(pk=bid.pk).deal.amount == 750_000
 
     researcher.goto(f"/bids/{bid.pk}/")
     researcher.wait_for_selector("text=已中榜")
@@ -95,3 +99,34 @@ def test_researcher_bids_and_owner_awards(
     assert (research_member.email, "您的提问已答复") in subjects
     assert (research_member.email, "您的揭榜已入围") in subjects
     assert (research_member.email, "恭喜，您的揭榜已中榜") in subjects
+
+
+def test_editing_a_bid_in_the_browser_keeps_its_dates(
+    chromium, live_server, settings, submitted_bid, research_member
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    before = [m.due_date for m in submitted_bid.milestones.order_by("due_date")]
+    researcher = signed_in(chromium, live_server, research_member)
+    researcher.goto(f"/bids/{submitted_bid.pk}/")
+    researcher.get_by_role("link", name="修改方案").click()
+    assert researcher.input_value("input[name=ms-0-due_date]") == before[0].isoformat()
+    researcher.fill("textarea[name=team]", "教授1名，副教授3名。")
+    researcher.get_by_role("button", name="保存修改").click()
+    researcher.wait_for_selector("text=揭榜已提交")
+    bid = Bid.objects.get(pk=submitted_bid.pk)
+    assert bid.team == "教授1名，副教授3名。"
+    assert [m.due_date for m in bid.milestones.order_by("due_date")] == before
+
+
+def test_withdrawing_a_bid_asks_first_and_says_it_is_final(
+    chromium, live_server, settings, submitted_bid, research_member
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    researcher = signed_in(chromium, live_server, research_member)
+    researcher.goto(f"/bids/{submitted_bid.pk}/")
+    researcher.get_by_role("link", name="撤回揭榜…").click()
+    researcher.wait_for_selector("text=撤回是最终操作")
+    assert Bid.objects.get(pk=submitted_bid.pk).status == "submitted"
+    researcher.get_by_role("button", name="确认撤回（不可恢复）").click()
+    researcher.wait_for_selector("text=揭榜已撤回。")
+    assert Bid.objects.get(pk=submitted_bid.pk).status == "withdrawn"

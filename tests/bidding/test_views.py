@@ -159,7 +159,7 @@ def test_owner_flow_shortlist_award_and_emails(
     assert client.get(f"/bids/compare/demand/{demand.pk}/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/bids/{submitted_bid.pk}/shortlist/")
-        client.post(f"/bids/{submitted_bid.pk}/award/", {"amount": ""})
+        client.post(f"/bids/{submitted_bid.pk}/award/", {"amount": "", "confirm": "1"})
     submitted_bid.refresh_from_db()
     assert submitted_bid.status == "awarded"
     subjects = [m.subject for m in mail.outbox if research_member.email in m.to]

@@ -72,7 +72,7 @@ def test_non_members_get_404_and_change_nothing(client, request, enterprise, who
     assert client.get(url("listing_edit", page)).status_code == 404
     assert client.post(url("listing_edit", page), demand_data(title="篡改")).status_code == 404
     assert client.post(url("listing_submit", page)).status_code == 404
-    assert client.post(url("listing_withdraw", page)).status_code == 404
+    assert client.post(url("listing_withdraw", page), {"confirm": "1"}).status_code == 404
     create = reverse("workspace:listing_create", kwargs={"organisation_id": enterprise.pk})
     assert client.post(create, demand_data()).status_code == 404
     page.refresh_from_db()
@@ -119,7 +119,7 @@ def test_withdraw_live_listing(client, enterprise_member, enterprise):
     page = DemandPageFactory(organisation=enterprise, title="要撤回的需求")
     assert "要撤回的需求" in client.get("/demands/").content.decode()
     client.force_login(enterprise_member)
-    client.post(url("listing_withdraw", page))
+    client.post(url("listing_withdraw", page), {"confirm": "1"})
     page.refresh_from_db()
     assert not page.live and page.status == "withdrawn"
     client.logout()
@@ -130,7 +130,7 @@ def test_withdraw_during_review_cancels_the_workflow(client, enterprise_member, 
     page = DemandPageFactory(organisation=enterprise, live=False, status="draft")
     client.force_login(enterprise_member)
     client.post(url("listing_submit", page))
-    client.post(url("listing_withdraw", page))
+    client.post(url("listing_withdraw", page), {"confirm": "1"})
     page.refresh_from_db()
     assert page.status == "withdrawn"
     assert WorkflowState.objects.get().status == WorkflowState.STATUS_CANCELLED
