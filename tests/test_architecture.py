@@ -169,6 +169,7 @@ LAYERS: tuple[frozenset[str], ...] = (
         {
             "marketplace.workspace",
             "marketplace.bidding",
+            "marketplace.projects",
             "marketplace.matches",
             "marketplace.curation",
             "marketplace.api",

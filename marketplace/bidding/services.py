@@ -45,6 +45,7 @@ from .models import (
     DeclineReason,
     PublicQuestion,
 )
+from .signals import bid_awarded
 from .validators import validate_attachment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -571,6 +572,8 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
         # A technology withdrawn while its take-up requests were pending keeps its status.
         lifecycle.move(listing, Transition.AWARD, strict=bid.kind == ListingKind.DEMAND)
         _audit_decision(user, "bid.award", bid, amount=deal.amount, deal=deal.pk)
+        # In the same transaction: the project the award starts (marketplace.projects).
+        bid_awarded.send(sender=Bid, bid=bid, deal=deal, listing=listing, user=user)
         _notify_bidder(
             bid,
             "bid_awarded",

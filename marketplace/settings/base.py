@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "search",
     "marketplace.workspace",
     "marketplace.bidding",
+    "marketplace.projects",
     "marketplace.notifications",
     "marketplace.matches",
     "marketplace.curation",
@@ -240,6 +241,8 @@ JIEBANG_REQUIRE_CURATOR_MFA = env_bool("JIEBANG_REQUIRE_CURATOR_MFA", False)
 JIEBANG_CURATORS_GROUP = "Curators"
 # Engine-proposed matches below this score (0–100) never reach the curators' queue.
 JIEBANG_MATCH_MIN_SCORE = int(os.environ.get("JIEBANG_MATCH_MIN_SCORE", "60"))
+# 揭榜结果公示: working days (Monday–Friday) an award is published before its project starts.
+JIEBANG_AWARD_NOTICE_WORKING_DAYS = int(os.environ.get("JIEBANG_AWARD_NOTICE_WORKING_DAYS", "5"))
 # Days a pending action may wait before the curators' desk shows it as overdue.
 JIEBANG_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
 

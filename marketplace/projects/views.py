@@ -1,0 +1,320 @@
+"""Project pages: the parties' list and detail in /workspace/, the public notices, each decision.
+
+Thin views over services: every view finds the project through a selector that checks
+who may see it (404 otherwise), and every POST goes through a service that checks the
+rule again and changes nothing when it refuses.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.organisations.permissions import is_curator
+
+from . import permissions as perms
+from . import selectors, services
+from .forms import AcceptanceForm, MilestoneReportForm, ObjectionForm, ReasonForm, ResolveForm
+from .models import Acceptance, AcceptanceState, MilestoneReport, Objection, ProjectMilestone
+
+
+def _errors(error: ValidationError) -> list[str]:
+    if hasattr(error, "message_dict"):
+        return [m for msgs in error.message_dict.values() for m in msgs]
+    return list(error.messages)
+
+
+def _flash_errors(request, error: ValidationError) -> None:
+    for message in _errors(error):
+        messages.error(request, message)
+
+
+@login_required
+def project_list(request):
+    return render(
+        request,
+        "projects/project_list.html",
+        {"projects": selectors.project_list(request.user), "is_curator": is_curator(request.user)},
+    )
+
+
+def _detail_context(request, project, **extra):
+    user = request.user
+    milestones = list(project.milestones.prefetch_related("reports__values__indicator"))
+    acceptance = project.acceptances.prefetch_related("results").first()
+    owner = perms.is_owner(user, project)
+    curator = is_curator(user)
+    context = {
+        "project": project,
+        "milestones": milestones,
+        "consortium": list(project.consortium.all()),
+        "objections": list(project.objections.all()),
+        "acceptance": acceptance,
+        "is_owner": owner,
+        "is_winner": perms.is_winner(user, project),
+        "is_curator": curator,
+        "can_report": perms.can_report(user, project),
+        "can_decide": perms.can_decide_milestone(user, project),
+        "start_blocker": services.start_blocker(project),
+        "can_start": perms.can_start(user, project),
+        "acceptance_blocker": services.acceptance_blocker(project),
+        "can_sign": acceptance is not None
+        and (
+            (owner and acceptance.state == AcceptanceState.PENDING)
+            or (curator and acceptance.state == AcceptanceState.OWNER_SIGNED)
+        ),
+        "can_return_acceptance": acceptance is not None
+        and (owner or curator)
+        and acceptance.state in (AcceptanceState.PENDING, AcceptanceState.OWNER_SIGNED),
+        "reason_form": ReasonForm(),
+        "resolve_form": ResolveForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    return render(request, "projects/project_detail.html", _detail_context(request, project))
+
+
+@login_required
+@require_POST
+def project_start(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    try:
+        services.project_start(project=project, user=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("项目已启动。"))
+    return redirect("projects:detail", pk=project.pk)
+
+
+@login_required
+@require_POST
+def objection_resolve(request, pk: int):
+    objection = get_object_or_404(Objection.objects.select_related("project"), pk=pk)
+    project = selectors.project_get(request.user, objection.project_id)
+    if not is_curator(request.user):
+        raise Http404
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("projects:detail", pk=project.pk)
+    try:
+        services.objection_resolve(
+            user=request.user,
+            objection=objection,
+            upheld=form.cleaned_data["decision"] == "upheld",
+            resolution=form.cleaned_data["resolution"],
+        )
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("异议已处理。"))
+    return redirect("projects:detail", pk=project.pk)
+
+
+def _milestone(request, pk: int) -> ProjectMilestone:
+    milestone = get_object_or_404(ProjectMilestone.objects.select_related("project"), pk=pk)
+    milestone.project = selectors.project_get(request.user, milestone.project_id)
+    return milestone
+
+
+@login_required
+def milestone_report(request, pk: int):
+    milestone = _milestone(request, pk)
+    project = milestone.project
+    if not perms.is_winner(request.user, project):
+        raise Http404
+    indicators = list(project.demand.indicators.all()) if project.demand else []
+    form = MilestoneReportForm(request.POST or None, request.FILES or None, indicators=indicators)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_report(
+                user=request.user,
+                milestone=milestone,
+                text=form.cleaned_data["text"],
+                file=form.cleaned_data.get("file"),
+                values=form.indicator_values(),
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("进展已报告，等待需求方确认。"))
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/milestone_report.html",
+        {"project": project, "milestone": milestone, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def milestone_accept(request, pk: int):
+    milestone = _milestone(request, pk)
+    try:
+        services.milestone_accept(user=request.user, milestone=milestone)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("里程碑已确认。"))
+    return redirect("projects:detail", pk=milestone.project_id)
+
+
+@login_required
+@require_POST
+def milestone_return(request, pk: int):
+    milestone = _milestone(request, pk)
+    try:
+        services.milestone_return(
+            user=request.user, milestone=milestone, reason=request.POST.get("reason", "")
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("里程碑已退回。"))
+    return redirect("projects:detail", pk=milestone.project_id)
+
+
+@login_required
+def report_file(request, pk: int):
+    report = get_object_or_404(MilestoneReport.objects.select_related("milestone__project"), pk=pk)
+    selectors.project_get(request.user, report.milestone.project_id)
+    if not report.file:
+        raise Http404
+    response = FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report.original_name or "report",
+        content_type=report.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def acceptance_request(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    if not perms.is_owner(request.user, project):
+        raise Http404
+    indicators = list(project.demand.indicators.all()) if project.demand else []
+    form = AcceptanceForm(request.POST or None, indicators=indicators)
+    blocker = services.acceptance_blocker(project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.acceptance_request(
+                user=request.user,
+                project=project,
+                summary=form.cleaned_data["summary"],
+                results=form.results(),
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("已申请验收，等待签字。"))
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/acceptance_form.html",
+        {"project": project, "form": form, "blocker": blocker},
+        status=400 if form.errors else 200,
+    )
+
+
+def _acceptance(request, pk: int) -> Acceptance:
+    acceptance = get_object_or_404(Acceptance.objects.select_related("project"), pk=pk)
+    acceptance.project = selectors.project_get(request.user, acceptance.project_id)
+    return acceptance
+
+
+@login_required
+@require_POST
+def acceptance_sign(request, pk: int):
+    acceptance = _acceptance(request, pk)
+    try:
+        services.acceptance_sign(user=request.user, acceptance=acceptance)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("已签字。"))
+    return redirect("projects:detail", pk=acceptance.project_id)
+
+
+@login_required
+@require_POST
+def acceptance_return(request, pk: int):
+    acceptance = _acceptance(request, pk)
+    try:
+        services.acceptance_return(
+            user=request.user, acceptance=acceptance, reason=request.POST.get("reason", "")
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("验收已退回。"))
+    return redirect("projects:detail", pk=acceptance.project_id)
+
+
+# -- public: 揭榜结果公示 ---------------------------------------------------------------
+
+
+def notice_list(request):
+    return render(request, "projects/notice_list.html", {"projects": selectors.notice_list()})
+
+
+def notice_detail(request, pk: int):
+    project = selectors.notice_get(pk)
+    form = ObjectionForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        if form.is_valid():
+            try:
+                services.objection_file(
+                    user=request.user, project=project, reason=form.cleaned_data["reason"]
+                )
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as error:
+                for message in _errors(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("异议已提交，管理部门将处理并反馈。"))
+                return redirect("projects_public:notice_detail", pk=project.pk)
+    return render(
+        request,
+        "projects/notice_detail.html",
+        {
+            "project": project,
+            "consortium": list(project.consortium.all()),
+            "form": form,
+            "can_object": perms.can_object(request.user, project),
+        },
+        status=400 if form.errors else 200,
+    )
