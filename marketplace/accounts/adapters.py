@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
@@ -44,6 +45,17 @@ class AccountAdapter(DefaultAccountAdapter):
         from allauth.core import context as allauth_context
 
         request = allauth_context.request
-        domain = request.get_host() if request is not None else ""
-        brand = SiteBrand(name=settings.WAGTAIL_SITE_NAME, domain=domain)
+        root = settings.JIEBANG_SITE_URL.rstrip("/")
+        if request is not None:
+            # allauth builds links on the host the request came in on (behind a proxy:
+            # 127.0.0.1:8000); every e-mailed link goes to the configured site root instead.
+            here = request.build_absolute_uri("/").rstrip("/")
+            context = {key: _rerooted(value, here, root) for key, value in context.items()}
+        brand = SiteBrand(name=settings.WAGTAIL_SITE_NAME, domain=urlsplit(root).netloc)
         super().send_mail(template_prefix, email, {"current_site": brand, **context})
+
+
+def _rerooted(value: Any, here: str, root: str) -> Any:
+    if isinstance(value, str) and (value == here or value.startswith(here + "/")):
+        return root + value[len(here) :]
+    return value

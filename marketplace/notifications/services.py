@@ -8,14 +8,35 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from .models import Notification
 
 
-def _site_url(path: str) -> str:
-    if not path or path.startswith("http"):
+def site_url(path: str = "") -> str:
+    """An absolute link on the configured public site root (JIEBANG_SITE_URL).
+
+    Mail is sent outside any request, so the host the sender happened to use (or the
+    development server's 127.0.0.1:8000) must never leak into a link.
+    """
+    if path.startswith(("http://", "https://")):
         return path
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    root = (getattr(settings, "JIEBANG_SITE_URL", "") or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    return root + ("/" + path.lstrip("/") if path else "/")
+
+
+def _email_text(title: str, body: str, target_url: str) -> str:
+    """Say what happened in words, then where to act: never a bare link."""
+    return render_to_string(
+        "notifications/email.txt",
+        {
+            "title": title,
+            "body": body,
+            "link": site_url(target_url) if target_url else "",
+            "inbox": site_url(reverse("notifications:list")),
+        },
+    ).strip()
 
 
 def notification_send(
@@ -35,7 +56,7 @@ def notification_send(
             for u in people
         ]
     )
-    text = f"{body}\n\n{_site_url(target_url)}".strip()
+    text = _email_text(str(title), str(body), target_url)
     for user in people:
         if user.email:
             # Mail leaves only if the change it reports is committed.

@@ -175,7 +175,14 @@ JIEBANG_IMPORT_MAX_ERRORS_SHOWN = int(os.environ.get("JIEBANG_IMPORT_MAX_ERRORS_
 
 # Wagtail
 WAGTAIL_SITE_NAME = "揭榜 · 济南产学研对接平台"
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The public address of the site (scheme, host and port, no trailing slash): every link in
+# an e-mail (ours, allauth's, Wagtail's) starts here, never at the host a request came in on.
+JIEBANG_SITE_URL = (
+    os.environ.get("JIEBANG_SITE_URL")
+    or os.environ.get("WAGTAILADMIN_BASE_URL")
+    or "http://127.0.0.1:8000"
+).rstrip("/")
+WAGTAILADMIN_BASE_URL = JIEBANG_SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "pptx", "png", "jpg", "jpeg", "zip", "txt"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = JIEBANG_MAX_ATTACHMENT_BYTES

@@ -10,6 +10,15 @@ if not SECRET_KEY:
 DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Without an explicit JIEBANG_SITE_URL, e-mail links use the first allowed host over HTTPS
+# rather than base's development default (http://127.0.0.1:8000), which no reader can open.
+if not (os.environ.get("JIEBANG_SITE_URL") or os.environ.get("WAGTAILADMIN_BASE_URL")):
+    _host = next((h for h in ALLOWED_HOSTS if h not in ("*", "") and not h.startswith(".")), "")
+    if not _host:
+        raise ImproperlyConfigured(
+            "Set JIEBANG_SITE_URL (e.g. https://jiebang.example.cn): e-mails link to it."
+        )
+    JIEBANG_SITE_URL = WAGTAILADMIN_BASE_URL = f"https://{_host}"
 JIEBANG_REQUIRE_CURATOR_MFA = True
 JIEBANG_PRODUCTION = True
 
