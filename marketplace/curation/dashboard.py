@@ -457,6 +457,9 @@ TABLES: dict[str, Callable[[Figures], Table | None]] = {
     "overdue_matches": _pending_table(
         "overdue_matches", _("待答复的推荐对接"), selectors.pending_match_answers
     ),
+    "overdue_milestones": _pending_table(
+        "overdue_milestones", _("逾期的项目里程碑"), selectors.pending_milestones
+    ),
     "response_curators": response_curators,
     "response_organisations": response_organisations,
 }
@@ -490,6 +493,7 @@ PAGES = {
                 "overdue_reviews",
                 "overdue_bids",
                 "overdue_matches",
+                "overdue_milestones",
                 "response_curators",
                 "response_organisations",
             ),

@@ -20,6 +20,7 @@ from cms.models import DemandPage, TechnologyPage
 from marketplace.bidding.models import DECIDABLE_STATES, Bid
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.selectors import active_members
+from marketplace.projects.selectors import overdue_milestones
 
 from .models import OverdueReminder
 from .selectors import due_days, match_model
@@ -115,11 +116,28 @@ def overdue_match_answers(now: dt.datetime) -> Iterator[Overdue]:
             )
 
 
+def overdue_project_milestones(now: dt.datetime) -> Iterator[Overdue]:
+    """Milestones past their date without a report: both sides of the project hear of it."""
+    for milestone in overdue_milestones(timezone.localdate(now)):
+        project = milestone.project
+        winners = project.consortium.values_list("pk", flat=True)
+        yield Overdue(
+            f"milestone:{milestone.pk}:{milestone.due_date:%Y%m%d}",
+            _("里程碑逾期：%(title)s · %(deliverable)s")
+            % {"title": project.title, "deliverable": milestone.deliverable},
+            _("该里程碑应于 %(date)s 完成，尚未报告进展，请揭榜方尽快报告。")
+            % {"date": milestone.due_date.isoformat()},
+            f"/workspace/projects/{project.pk}/",
+            active_members(project.owner_id, project.lead_id, *winners),
+        )
+
+
 def overdue_items(now: dt.datetime | None = None) -> Iterable[Overdue]:
     now = now or timezone.now()
     yield from overdue_reviews(now)
     yield from overdue_bid_decisions(now)
     yield from overdue_match_answers(now)
+    yield from overdue_project_milestones(now)
 
 
 def overdue_reminders_send(*, now: dt.datetime | None = None) -> int:

@@ -29,6 +29,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import WorkflowState
@@ -38,6 +39,7 @@ from cms.lifecycle import PUBLIC_STATES, DemandStatus, ListingKind, TechnologySt
 from cms.models import DemandPage, TechnologyPage
 from cms.taxonomy import IndustryChain, TechnologyField
 from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal
+from marketplace.projects.selectors import overdue_milestones
 
 DEFAULT_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
 BID_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6+", 6, None))
@@ -626,6 +628,38 @@ def pending_match_answers(
                 recommended,
                 recommended + days,
                 f"/admin/matches/{pk}/",
+            )
+        )
+    return items
+
+
+def pending_milestones(
+    filters: DashboardFilter, *, now: dt.datetime | None = None
+) -> list[PendingItem]:
+    """Milestones of running projects past their date with no progress reported (or returned)."""
+    today = timezone.localdate(now or timezone.now())
+    rows = overdue_milestones(today)
+    if filters.district:
+        rows = rows.filter(
+            Q(project__demand__district=filters.district)
+            | Q(project__technology__district=filters.district)
+        )
+    items = []
+    for milestone in rows[:PENDING_LIMIT]:
+        project = milestone.project
+        # Due at the end of its day, Beijing time.
+        due = timezone.make_aware(
+            dt.datetime.combine(milestone.due_date + dt.timedelta(days=1), dt.time.min)
+        )
+        items.append(
+            PendingItem(
+                _("里程碑逾期"),
+                project.title,
+                milestone.deliverable,
+                project.lead.name,
+                project.started_at or due,
+                due,
+                reverse("projects:detail", kwargs={"pk": project.pk}),
             )
         )
     return items
