@@ -135,8 +135,8 @@ class Transition(StrEnum):
     UNPUBLISH = "unpublish"  # Wagtail unpublishes it
     CLOSE = "close"  # the owner stops bids early (bidding.services.demand_close)
     AWARD = "award"  # the owner awards a bid (bidding.services.bid_award)
-    START = "start"  # the awarded work begins (the project step of issue 10)
-    COMPLETE = "complete"  # the work is accepted (验收, the project step of issue 10)
+    START = "start"  # the awarded work begins (projects.services.project_start)
+    COMPLETE = "complete"  # the work is accepted (验收, projects.services.acceptance_sign)
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,19 @@ def _status(response) -> int:
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("owner", 200), ("winner", 200), ("consortium", 200), ("other", 404), ("anonymous", 401), ("curator", 200)],
+    [
+        ("owner", 200),
+        ("winner", 200),
+        ("consortium", 200),
+        ("other", 404),
+        ("anonymous", 401),
+        ("curator", 200),
+    ],
 )
 def test_detail(client, people, awarded, role, expected):
-    response = _client(client, people, role).get(reverse("projects:detail", kwargs={"pk": awarded.pk}))
+    response = _client(client, people, role).get(
+        reverse("projects:detail", kwargs={"pk": awarded.pk})
+    )
     assert _status(response) == expected
     if expected == 200:
         assert awarded.title in response.content.decode()
@@ -125,7 +134,14 @@ def test_start(client, people, awarded, role, monkeypatch):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("owner", 404), ("winner", 200), ("consortium", 200), ("other", 404), ("anonymous", 401), ("curator", 404)],
+    [
+        ("owner", 404),
+        ("winner", 200),
+        ("consortium", 200),
+        ("other", 404),
+        ("anonymous", 401),
+        ("curator", 404),
+    ],
 )
 def test_report_form(client, people, running, role, expected):
     milestone = running.milestones.first()
@@ -159,7 +175,14 @@ def reported(running, research_member):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("owner", 200), ("winner", 200), ("consortium", 200), ("other", 404), ("anonymous", 401), ("curator", 200)],
+    [
+        ("owner", 200),
+        ("winner", 200),
+        ("consortium", 200),
+        ("other", 404),
+        ("anonymous", 401),
+        ("curator", 200),
+    ],
 )
 def test_report_file(client, people, reported, role, expected):
     report = reported.reports.get()
@@ -244,7 +267,9 @@ def test_sign_and_return_acceptance(client, people, all_accepted, demand, role):
     acceptance.refresh_from_db()
     # The owner signs first; a curator's signature waits for the owner's.
     assert (acceptance.state == "owner_signed") == (role == "owner")
-    c.post(reverse("projects:acceptance_return", kwargs={"pk": acceptance.pk}), {"reason": "不全。"})
+    c.post(
+        reverse("projects:acceptance_return", kwargs={"pk": acceptance.pk}), {"reason": "不全。"}
+    )
     acceptance.refresh_from_db()
     assert (acceptance.state == "returned") == (role in ("owner", "curator"))
 
@@ -272,3 +297,8 @@ def test_admin_lists_projects_for_curators(client, people, awarded):
     assert awarded.title in response.content.decode()
     assert c.get(f"/admin/project_admin/inspect/{awarded.pk}/").status_code == 200
     assert c.get(f"/admin/project_admin/edit/{awarded.pk}/").status_code == 404
+
+
+def test_workspace_links_to_projects(client, people, awarded):
+    html = _client(client, people, "winner").get(reverse("workspace:dashboard")).content.decode()
+    assert reverse("projects:list") in html
