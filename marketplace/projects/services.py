@@ -189,6 +189,14 @@ def project_create_for_award(*, bid, deal, listing, user) -> Project:
         for i, m in enumerate(milestones, start=1)
     )
     _audit(user, "project.create", project, bid=bid.pk, notice_ends_on=project.notice_ends_on)
+    _notify(
+        _owner_members(project) + _winner_members(project),
+        project,
+        "project_created",
+        _("攻关项目已建立，揭榜结果公示至 %(date)s：%(title)s")
+        % {"date": project.notice_ends_on.isoformat(), "title": project.title},
+        _("公示期结束且无异议后，项目启动，揭榜方按里程碑报告进展。"),
+    )
     return project
 
 
@@ -333,7 +341,8 @@ def milestone_report(
     values: dict[int, Any] | None = None,
 ) -> MilestoneReport:
     """The winner reports progress on a milestone: text, an optional file, indicator values."""
-    project = milestone.project
+    # Read afresh: a milestone reached through a stale project object carries its old state.
+    project = Project.objects.select_related("demand").get(pk=milestone.project_id)
     if not perms.is_winner(user, project):
         raise PermissionDenied
     if not perms.can_report(user, project):
@@ -385,7 +394,7 @@ def milestone_report(
 
 
 def _decide_milestone(user, milestone: ProjectMilestone):
-    project = milestone.project
+    project = Project.objects.get(pk=milestone.project_id)
     if not perms.can_view(user, project):
         raise PermissionDenied
     if not perms.is_owner(user, project):
@@ -451,6 +460,7 @@ def acceptance_request(
     *, user, project: Project, summary: str, results: dict[int, IndicatorResult]
 ) -> Acceptance:
     """The owner requests 验收 with each indicator's measured value and test method."""
+    project = Project.objects.select_related("demand").get(pk=project.pk)  # its current state
     if not perms.can_view(user, project):
         raise PermissionDenied
     if not perms.is_owner(user, project):

@@ -89,9 +89,12 @@ def test_technology_take_up_opens_project(technology, enterprise_member, univers
     research = university.memberships.first().user if university.memberships.exists() else None
     from tests.factories import MembershipFactory, UserFactory
 
-    research = research or MembershipFactory(
-        organisation=university, user=UserFactory(email="tech-owner@example.com")
-    ).user
+    research = (
+        research
+        or MembershipFactory(
+            organisation=university, user=UserFactory(email="tech-owner@example.com")
+        ).user
+    )
     bid_award(user=research, bid=bid)
     project = bid.project
     assert project.kind == "technology" and project.technology == technology
@@ -178,7 +181,10 @@ def test_report_refuses_bad_values_and_changes_nothing(running, research_member,
     milestone = running.milestones.first()
     with pytest.raises(ValidationError):
         services.milestone_report(
-            user=research_member, milestone=milestone, text="完成小试。", values=_values(demand, bad)
+            user=research_member,
+            milestone=milestone,
+            text="完成小试。",
+            values=_values(demand, bad),
         )
     milestone.refresh_from_db()
     assert milestone.state == MilestoneState.PENDING
@@ -218,7 +224,9 @@ def test_report_accept_and_return(running, research_member, enterprise_member, d
     services.milestone_return(user=enterprise_member, milestone=first, reason="缺少检测报告。")
     first.refresh_from_db()
     assert first.state == MilestoneState.RETURNED and first.return_reason == "缺少检测报告。"
-    assert Notification.objects.filter(recipient=research_member, verb="milestone_returned").exists()
+    assert Notification.objects.filter(
+        recipient=research_member, verb="milestone_returned"
+    ).exists()
     services.milestone_report(user=research_member, milestone=first, text="补充检测报告。")
     services.milestone_accept(user=enterprise_member, milestone=first)
     first.refresh_from_db()
@@ -268,7 +276,13 @@ def test_acceptance_waits_for_every_milestone(running, enterprise_member, demand
 
 
 @pytest.mark.parametrize(
-    ("measured", "method"), [(("-1", "0.9"), "检测"), (("abc", "0.9"), "检测"), (("", "0.9"), "检测"), (("0.1", "0.9"), "")]
+    ("measured", "method"),
+    [
+        (("-1", "0.9"), "检测"),
+        (("abc", "0.9"), "检测"),
+        (("", "0.9"), "检测"),
+        (("0.1", "0.9"), ""),
+    ],
 )
 def test_acceptance_refuses_bad_measurements(
     running, research_member, enterprise_member, demand, measured, method
@@ -334,3 +348,32 @@ def test_acceptance_returned_with_reason_resumes_the_work(
     running.refresh_from_db()
     assert running.state == ProjectState.IN_PROGRESS
     assert DemandPage.objects.get(pk=demand.pk).status == "in_progress"
+
+
+def test_award_tells_both_sides_of_the_notice(awarded, enterprise_member, consortium_member):
+    for user in (enterprise_member, consortium_member):
+        assert Notification.objects.filter(recipient=user, verb="project_created").exists()
+
+
+def test_demand_with_two_winners_completes_with_its_last_project(
+    demand, submitted_bid, other_researcher, research_member, enterprise_member, curator
+):
+    from marketplace.bidding.services import bid_award, bid_submit
+    from tests.bidding.conftest import full_input
+
+    DemandPage.objects.filter(pk=demand.pk).update(winners_count=2)
+    demand.refresh_from_db()
+    other = bid_submit(user=other_researcher, listing=demand, data=full_input(demand))
+    bid_award(user=enterprise_member, bid=submitted_bid)
+    bid_award(user=enterprise_member, bid=other)
+    projects = [submitted_bid.project, other.project]
+    for project, winner in zip(projects, (research_member, other_researcher), strict=True):
+        services.project_start(project=project, today=after_notice(project))
+        _accept_all(project, winner, enterprise_member)
+        acceptance = services.acceptance_request(
+            user=enterprise_member, project=project, summary="验收。", results=_results(demand)
+        )
+        services.acceptance_sign(user=enterprise_member, acceptance=acceptance)
+        services.acceptance_sign(user=curator, acceptance=acceptance)
+        expected = "completed" if project is projects[-1] else "in_progress"
+        assert DemandPage.objects.get(pk=demand.pk).status == expected
