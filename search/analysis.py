@@ -95,6 +95,45 @@ def synonyms() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def english_glossary() -> dict[str, tuple[str, ...]]:
+    """Return English query words mapped to the Chinese terms they stand for (data/english.txt)."""
+    table: dict[str, list[str]] = {}
+    for line in _read_lines("english.txt"):
+        chinese, *english = [normalise(t).strip() for t in line.split(",") if t.strip()]
+        for word in english:
+            table.setdefault(word, []).append(chinese)
+    return {word: tuple(terms) for word, terms in table.items()}
+
+
+# Regular English endings tried when a word is not in the glossary as typed:
+# (ending, what replaces it), e.g. batteries → battery, welded → weld, coated → coat.
+_ENGLISH_ENDINGS = (
+    ("ies", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ed", ""),
+    ("ed", "e"),
+)
+
+
+def english_terms(word: str) -> tuple[str, ...]:
+    """Return the Chinese terms of an English query word (normalised), or () when unknown."""
+    table = english_glossary()
+    if word in table:
+        return table[word]
+    if not (word.isascii() and word.isalpha()):
+        return ()
+    for ending, replacement in _ENGLISH_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            found = table.get(word[: -len(ending)] + replacement)
+            if found:
+                return found
+    return ()
+
+
 def _dictionary_words() -> Iterable[tuple[str, int | None]]:
     for line in _read_lines("userdict.txt"):
         parts = line.split()

@@ -34,7 +34,7 @@ from marketplace.organisations.districts import District
 from marketplace.organisations.permissions import is_curator, is_member_of
 from search import analysis, matching
 from search.backends import get_search_backend
-from search.backends.base import SearchQuery, highlight_document, search_terms
+from search.backends.base import SearchQuery, highlight_document, search_terms, today
 from search.documents import (
     BUDGET_BANDS,
     NEGOTIABLE_BAND,
@@ -60,6 +60,7 @@ ENGINE_UNAVAILABLE = _(
     "搜索引擎暂时不可用，下面按发布时间列出符合筛选条件的项目（关键词只匹配标题和关键词）。"
 )
 INVALID_BAND = _("预算/报价区间的取值无效。")
+INVALID_SORT = _("排序方式无效，已按默认顺序排列。")
 MATCHING_UNAVAILABLE = _("匹配服务暂时不可用，请稍后再试。")
 
 
@@ -259,6 +260,75 @@ def build_facets(
     return facets
 
 
+# -- sort and the open-only default ---------------------------------------------------
+
+SORT_LABELS: dict[str, Any] = {
+    "relevance": _("相关度"),
+    "newest": _("最新发布"),
+    "deadline": _("截止时间最近"),
+    "budget": _("金额最高"),
+}
+# With a query and another sort than relevance, this many of the engine's best
+# hits are re-ordered by the database (the engine has no publication date).
+SORT_LIMIT = 1000
+CLOSED_PARAM = "closed"
+
+
+def sort_codes(kind: Kind, text: str) -> list[str]:
+    """Return the sorts a catalogue offers: relevance only with a query, deadline for demands."""
+    codes = ["relevance"] if text else []
+    codes.append("newest")
+    if kind == "demand":
+        codes.append("deadline")
+    codes.append("budget")
+    return codes
+
+
+def chosen_sort(kind: Kind, text: str, params: Mapping[str, str]) -> tuple[str, bool]:
+    """Return the sort to apply and whether the requested one was valid."""
+    requested = params.get("sort", "")
+    default = "relevance" if text else "newest"
+    if not requested:
+        return default, True
+    if requested == "relevance" and not text:  # nothing to rank by: the default order
+        return default, True
+    if requested in sort_codes(kind, text):
+        return requested, True
+    return default, False
+
+
+def sorted_listings(queryset: QuerySet, kind: Kind, sort: str) -> QuerySet:
+    """Return ``queryset`` in the database order of ``sort`` (newest for relevance)."""
+    if sort == "deadline" and kind == "demand":
+        return queryset.order_by(F("bid_deadline").asc(nulls_last=True), "-pk")
+    if sort == "budget":
+        return queryset.alias(sort_amount=budget_amount(kind)).order_by(
+            F("sort_amount").desc(nulls_last=True), "-first_published_at", "-pk"
+        )
+    return queryset.order_by("-first_published_at", "-pk")
+
+
+def shows_closed(params: Mapping[str, str]) -> bool:
+    """Return whether listings that take no bids are shown (asked for, or a status chosen)."""
+    return params.get(CLOSED_PARAM) == "1" or bool(params.get("status"))
+
+
+def shown_listings(kind: Kind, open_only: bool) -> QuerySet:
+    """Return the public listings, only those taking bids when ``open_only`` (cms.lifecycle)."""
+    queryset = public_listings(kind)
+    return queryset.filter(lifecycle.accepting_q(kind)) if open_only else queryset
+
+
+@dataclass(slots=True)
+class SortChoice:
+    """One way to order the results, with the link that applies it."""
+
+    value: str
+    label: Any
+    url: str
+    selected: bool
+
+
 # -- catalogue search ----------------------------------------------------------------
 
 
@@ -286,6 +356,7 @@ class NoResultHelp:
     """What to try when nothing matched: fewer filters, related terms, popular keywords."""
 
     without_filters: Hint | None = None
+    with_closed: Hint | None = None
     removable: list[Hint] = field(default_factory=list)
     terms: list[Hint] = field(default_factory=list)
     popular: list[Hint] = field(default_factory=list)
@@ -309,6 +380,19 @@ class CatalogueSearch:
     notice: Any = ""
     help: NoResultHelp | None = None
     errors: list[Any] = field(default_factory=list)
+    sort: str = "newest"
+    sorts: list[SortChoice] = field(default_factory=list)
+    #: Listings that take no bids (closed, awarded, past the deadline…) are shown.
+    include_closed: bool = False
+    closed_url: str = ""
+
+    @property
+    def offers_closed(self) -> bool:
+        """Return whether this catalogue has public listings that take no bids to switch on."""
+        kind = self.kind
+        return self.kind == "demand" or bool(
+            lifecycle.PUBLIC_STATES[kind] - lifecycle.BIDDING_STATES[kind]
+        )
 
     @property
     def has_filters(self) -> bool:
@@ -369,9 +453,21 @@ def fetch_in_order(queryset: QuerySet, ids: list[str]) -> list[ListingPage]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def engine_filters(kind: Kind, params: Mapping[str, str]) -> dict[str, Any]:
-    """Return the engine filters of the selected facets (public statuses by default)."""
-    filters: dict[str, Any] = {"status": sorted(lifecycle.PUBLIC_STATES[kind])}
+def engine_filters(
+    kind: Kind, params: Mapping[str, str], *, open_only: bool = False
+) -> dict[str, Any]:
+    """Return the engine filters of the selected facets (public statuses by default).
+
+    ``open_only``: only listings in a bidding status (cms.lifecycle.BIDDING_STATES)
+    and, for demands, not past their deadline; the database re-check applies
+    ``lifecycle.accepting_q`` to the hour.
+    """
+    statuses = lifecycle.PUBLIC_STATES[kind]
+    if open_only:
+        statuses = statuses & lifecycle.BIDDING_STATES[kind]
+    filters: dict[str, Any] = {"status": sorted(statuses)}
+    if open_only and kind == "demand":
+        filters["deadline__gte_or_missing"] = today()
     for spec in facet_specs(kind):
         value = params.get(spec.param)
         if value:
@@ -382,7 +478,11 @@ def engine_filters(kind: Kind, params: Mapping[str, str]) -> dict[str, Any]:
 def catalogue_search(
     kind: Kind, params: Mapping[str, Any], *, filtered: CatalogueResult | None = None
 ) -> CatalogueSearch:
-    """Return a catalogue page: ranked by the engine for a query, by date otherwise."""
+    """Return a catalogue page: ranked by the engine for a query, by date otherwise.
+
+    Only listings that take bids are shown unless ``closed=1`` or a status is chosen;
+    ``sort`` orders by relevance (with a query), newest, deadline (demands) or amount.
+    """
     params = current_params(params)
     filtered = filtered or catalogue_filter(lifecycle.listing_model(kind), params)
     band = params.get("budget_band")
@@ -393,11 +493,25 @@ def catalogue_search(
     text = form.cleaned_data.get("q", "") if valid and form.is_bound else ""
     if valid and text:
         try:
-            return engine_search(kind, text, params, filtered)
+            search = engine_search(kind, text, params, filtered)
         except Exception:  # any engine failure: say so and serve the database listing
             logger.exception("search: catalogue search failed; serving the database listing")
-            return database_search(kind, params, filtered, valid=valid, unavailable=True)
-    return database_search(kind, params, filtered, valid=valid)
+            search = database_search(kind, params, filtered, valid=valid, unavailable=True)
+    else:
+        search = database_search(kind, params, filtered, valid=valid)
+    return with_result_tools(search, params)
+
+
+def with_result_tools(search: CatalogueSearch, params: dict[str, str]) -> CatalogueSearch:
+    """Return ``search`` with its sort links and the closed-listings switch."""
+    ranked = search.text if search.engine_used else ""
+    search.sorts = [
+        SortChoice(code, SORT_LABELS[code], query_url(params, sort=code), code == search.sort)
+        for code in sort_codes(search.kind, ranked)
+    ]
+    search.include_closed = shows_closed(params)
+    search.closed_url = query_url(params, **{CLOSED_PARAM: None if search.include_closed else "1"})
+    return search
 
 
 def engine_search(
@@ -406,29 +520,40 @@ def engine_search(
     """Return the engine's ranking of ``text`` under the selected facets, re-checked in the database."""
     backend = get_search_backend()
     number = page_number(params)
+    sort, sort_ok = chosen_sort(kind, text, params)
+    open_only = not shows_closed(params)
+    by_relevance = sort == "relevance"
     query = SearchQuery(
         kind=kind,
         text=text,
-        filters=engine_filters(kind, params),
+        filters=engine_filters(kind, params, open_only=open_only),
         facets=[s.field for s in facet_specs(kind)],
-        page=number,
-        page_size=PAGE_SIZE,
+        page=number if by_relevance else 1,
+        page_size=PAGE_SIZE if by_relevance else SORT_LIMIT,
         highlight=False,
         ids_only=True,
     )
     results = backend.search(query)
     last = max((results.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    if number > last:
+    if by_relevance and number > last:
         query.page = number = last
         results = backend.search(query)
     ids = [hit.id for hit in results.hits]
     scores = {hit.id: hit.score for hit in results.hits}
-    pages = fetch_in_order(public_listings(kind), ids)
     terms = search_terms(text)
-    items = [highlighted_item(p, kind, terms, scores[str(p.pk)]) for p in pages]
-    # Hits the database no longer shows (a stale index) are left out of the total too.
-    total = max(results.total - (len(ids) - len(pages)), 0)
-    page_obj = Paginator(_Window(total, items), PAGE_SIZE).get_page(number)
+    shown = shown_listings(kind, open_only)
+    if by_relevance:
+        pages = fetch_in_order(shown, ids)
+        items = [highlighted_item(p, kind, terms, scores[str(p.pk)]) for p in pages]
+        # Hits the database no longer shows (a stale index) are left out of the total too.
+        total = max(results.total - (len(ids) - len(pages)), 0)
+        page_obj = Paginator(_Window(total, items), PAGE_SIZE).get_page(number)
+    else:
+        # The engine's best SORT_LIMIT hits, ordered and paged by the database.
+        matched = shown.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+        page_obj = Paginator(sorted_listings(matched, kind, sort), PAGE_SIZE).get_page(number)
+        items = [highlighted_item(p, kind, terms, scores[str(p.pk)]) for p in page_obj]
+        total = page_obj.paginator.count
     search = CatalogueSearch(
         kind=kind,
         text=text,
@@ -440,6 +565,8 @@ def engine_search(
         params=params,
         querystring=query_url(params)[1:],
         engine_used=True,
+        errors=[] if sort_ok else [INVALID_SORT],
+        sort=sort,
     )
     if not total:
         search.help = no_result_help(kind, text, params, backend)
@@ -454,16 +581,22 @@ def database_search(
     valid: bool,
     unavailable: bool = False,
 ) -> CatalogueSearch:
-    """Return the database listing, newest first, with facet counts from the database."""
+    """Return the database listing in the chosen order, with facet counts from the database."""
     queryset = filtered.queryset
     band = params.get("budget_band")
     if valid and band:
         queryset = filter_budget_band(queryset, kind, band)
     elif not valid:
         queryset = queryset.none()
+    if not shows_closed(params):
+        queryset = queryset.filter(lifecycle.accepting_q(kind))
+    sort, sort_ok = chosen_sort(kind, "", params)
+    queryset = sorted_listings(queryset, kind, sort)
     page_obj = Paginator(queryset, PAGE_SIZE).get_page(page_number(params))
     items = [plain_item(p) for p in page_obj.object_list]
     errors = [] if not band or band in dict(BUDGET_BAND_CHOICES) else [INVALID_BAND]
+    if not sort_ok and params.get("sort") != "relevance":
+        errors.append(INVALID_SORT)
     text = params.get("q", "")
     search = CatalogueSearch(
         kind=kind,
@@ -478,8 +611,9 @@ def database_search(
         unavailable=unavailable,
         notice=ENGINE_UNAVAILABLE if unavailable else "",
         errors=errors,
+        sort=sort,
     )
-    if valid and not search.total and (text or search.has_filters):
+    if valid and not search.total and (text or search.has_filters or not shows_closed(params)):
         search.help = no_result_help(kind, text, params, None)
     return search
 
@@ -583,14 +717,35 @@ def public_count(kind: Kind, text: str, filters: dict[str, Any], backend) -> int
     return max(results.total - (len(ids) - shown), 0) if shown else 0
 
 
+def closed_count(kind: Kind, params: Mapping[str, str]) -> int:
+    """Return how many public listings the filters of ``params`` find with closed ones included."""
+    filtered = catalogue_filter(lifecycle.listing_model(kind), params)
+    queryset = filtered.queryset
+    band = params.get("budget_band")
+    if band:
+        queryset = filter_budget_band(queryset, kind, band)
+    return queryset.count()
+
+
 def no_result_help(kind: Kind, text: str, params: dict[str, str], backend) -> NoResultHelp:
     """Return what to suggest when a search or filter found nothing."""
     help = NoResultHelp()
+    open_only = not shows_closed(params)
+    if open_only:
+        count = None
+        if backend is not None and text:
+            count = public_count(kind, text, engine_filters(kind, params), backend)
+        elif backend is None:
+            count = closed_count(kind, params)
+        if count != 0:
+            help.with_closed = Hint(
+                str(_("包括已截止、已结束的项目")), query_url(params, **{CLOSED_PARAM: "1"}), count
+            )
     selected = [s for s in facet_specs(kind) if params.get(s.param)]
     if selected:
         count = None
         if backend is not None and text:
-            count = public_count(kind, text, engine_filters(kind, {}), backend)
+            count = public_count(kind, text, engine_filters(kind, {}, open_only=open_only), backend)
         keep = {k: v for k, v in params.items() if k not in {s.param for s in selected}}
         if count != 0:  # no point suggesting a wider search that finds nothing either
             help.without_filters = Hint(str(_("去掉全部筛选条件")), query_url(keep), count)
@@ -603,7 +758,8 @@ def no_result_help(kind: Kind, text: str, params: dict[str, str], backend) -> No
         for term in related_terms(kind, text, backend):
             count = None
             if backend is not None:
-                count = public_count(kind, term, engine_filters(kind, params), backend)
+                filters = engine_filters(kind, params, open_only=open_only)
+                count = public_count(kind, term, filters, backend)
                 if not count:
                     continue
             help.terms.append(Hint(term, query_url(params, q=term), count))

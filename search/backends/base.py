@@ -169,15 +169,66 @@ def search_terms(text: str) -> WeightedTerms:
 
     Words come in either-or ``groups``: a synonym variant and its canonical
     form are one clause, so "锂离子电芯" finds a listing that says "锂电池"
-    when both map to 锂离子电池. ``words`` holds every form (weight 1) and
-    ``bigrams`` the CJK character bigrams. Pass the result to
+    when both map to 锂离子电池; an English word known to the glossary
+    (``analysis.english_terms``) is one clause with its Chinese terms, whose
+    bigrams are searched too ("welding" finds 焊接). ``words`` holds every form
+    (weight 1) and ``bigrams`` the CJK character bigrams. Pass the result to
     :func:`highlight_document` to mark the same words in a listing.
     """
-    groups = tuple(dict.fromkeys(analysis.word_groups(text)))
+    groups: list[tuple[str, ...]] = []
+    grams = analysis.bigrams(text)
+    for group in analysis.word_groups(text):
+        chinese = [t for word in group for t in analysis.english_terms(word)]
+        if chinese:
+            forms = [f for term in chinese for g in analysis.word_groups(term) for f in g]
+            group = tuple(dict.fromkeys((*group, *chinese, *forms)))
+            grams += [b for term in chinese for b in analysis.bigrams(term)]
+        groups.append(group)
+    unique = tuple(dict.fromkeys(groups))
     return WeightedTerms(
-        words={w: 1.0 for group in groups for w in group},
-        bigrams=dict.fromkeys(analysis.bigrams(text), 1.0),
-        groups=groups,
+        words={w: 1.0 for group in unique for w in group},
+        bigrams=dict.fromkeys(grams, 1.0),
+        groups=unique,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TextClauses:
+    """A typed query's clauses split into anchors and extras (both backends compile these).
+
+    A listing must match at least one anchor; extras only add to the score. Anchors
+    are the word groups with a form of two characters or more and the bigram tokens
+    of two characters or more (CJK bigrams, ASCII words). Single characters are
+    extras: alone they match nearly every listing (焊结, a typo of 焊接, is the
+    words 焊 + 结 and would find anything saying 焊 and 结 anywhere). A query made
+    of single characters only (焊) keeps them as anchors. No anchor is required
+    beyond the first: every word ranks, none is demanded (BM25 sums the matched
+    clauses, so listings with more of the query's words come first).
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    bigrams: tuple[str, ...]
+    extra_groups: tuple[tuple[str, ...], ...] = ()
+    extra_bigrams: tuple[str, ...] = ()
+
+
+def _is_anchor(term: str) -> bool:
+    return len(term) >= 2
+
+
+def text_clauses(terms: WeightedTerms) -> TextClauses:
+    """Return the anchor and extra clauses of a typed query's terms."""
+    groups = terms.word_groups()
+    grams = tuple(terms.bigrams)
+    anchor_groups = tuple(g for g in groups if any(_is_anchor(t) for t in g))
+    anchor_grams = tuple(t for t in grams if _is_anchor(t))
+    if not anchor_groups and not anchor_grams:
+        return TextClauses(groups, grams)
+    return TextClauses(
+        anchor_groups,
+        anchor_grams,
+        tuple(g for g in groups if g not in anchor_groups),
+        tuple(t for t in grams if t not in anchor_grams),
     )
 
 

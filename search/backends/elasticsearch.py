@@ -43,6 +43,7 @@ from search.backends.base import (
     highlight_document,
     parse_filters,
     search_terms,
+    text_clauses,
 )
 from search.documents import FACET_FIELDS, KINDS, Kind, ListingDocument
 
@@ -131,13 +132,17 @@ def mlt_query(terms: WeightedTerms, boosts: Mapping[str, float]) -> Q:
 
 
 def text_query(terms: WeightedTerms, boosts: Mapping[str, float]) -> Q:
-    """Return the catalogue-search query: most words, or most bigrams, must match."""
+    """Return the catalogue-search query: at least one anchor, every clause scored.
+
+    The same clauses as the embedded backend (``base.TextClauses``).
+    """
     if not terms:
         return Q("match_all")
-    parts = []
-    if terms.words:
+    clauses = text_clauses(terms)
+
+    def parts(groups, grams) -> list[Q]:
         # One either-or clause per word: a synonym variant and its canonical form.
-        per_word = [
+        words = [
             Q(
                 "bool",
                 should=[
@@ -146,13 +151,15 @@ def text_query(terms: WeightedTerms, boosts: Mapping[str, float]) -> Q:
                     for f in ("words", "title_words", "keyword_words")
                 ],
             )
-            for group in terms.word_groups()
+            for group in groups
         ]
-        parts.append(Q("bool", should=per_word, minimum_should_match="60%"))
-    if terms.bigrams:
-        grams = [_term("bigrams", t, boosts["bigrams"]) for t in terms.bigrams]
-        parts.append(Q("bool", should=grams, minimum_should_match="75%"))
-    return Q("bool", should=parts, minimum_should_match=1)
+        return words + [_term("bigrams", t, boosts["bigrams"]) for t in grams]
+
+    anchors = Q("bool", should=parts(clauses.groups, clauses.bigrams), minimum_should_match=1)
+    extras = parts(clauses.extra_groups, clauses.extra_bigrams)
+    if not extras:
+        return anchors
+    return Q("bool", must=[anchors], should=extras)
 
 
 def with_filters(query: Q, clauses: list[Clause], exclude_ids: Iterable[str] = ()) -> Q:

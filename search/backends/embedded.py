@@ -29,7 +29,6 @@ import functools
 import itertools
 import json
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -55,6 +54,7 @@ from search.backends.base import (
     highlight_document,
     parse_filters,
     search_terms,
+    text_clauses,
 )
 from search.backends.isolation import EngineProcess, as_engine_error
 from search.documents import FACET_FIELDS, KINDS, Kind, ListingDocument
@@ -784,30 +784,33 @@ class EmbeddedSearchBackend(BaseSearchBackend):
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in clauses])
 
     def _text_query(self, terms: WeightedTerms) -> tantivy.Query:
+        # At least one anchor, every clause scored (base.TextClauses; ES: text_query).
         if not terms:
             return tantivy.Query.all_query()
         boosts = self.search_field_boosts
         should = tantivy.Occur.Should
-        word_clauses = []
-        # One either-or clause per word: a synonym variant and its canonical form.
-        for group in terms.word_groups():
+        clauses = text_clauses(terms)
+
+        def word(group: tuple[str, ...]) -> tantivy.Query:
+            # One either-or clause per word: a synonym variant and its canonical form.
             per_field = [
                 (should, self._term(f, term, boosts[f]))
                 for term in group
                 for f in ("words", "title_words", "keyword_words")
             ]
-            word_clauses.append((should, tantivy.Query.boolean_query(per_field)))
-        parts = []
-        if word_clauses:
-            need = max(1, math.ceil(0.6 * len(word_clauses)))
-            parts.append(tantivy.Query.boolean_query(word_clauses, need))
-        bigram_clauses = [
-            (should, self._term("bigrams", t, boosts["bigrams"])) for t in terms.bigrams
-        ]
-        if bigram_clauses:
-            need = max(1, math.ceil(0.75 * len(bigram_clauses)))
-            parts.append(tantivy.Query.boolean_query(bigram_clauses, need))
-        return tantivy.Query.boolean_query([(should, q) for q in parts])
+            return tantivy.Query.boolean_query(per_field)
+
+        def parts(groups, grams) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+            return [(should, word(g)) for g in groups] + [
+                (should, self._term("bigrams", t, boosts["bigrams"])) for t in grams
+            ]
+
+        anchors = tantivy.Query.boolean_query(parts(clauses.groups, clauses.bigrams))
+        extras = parts(clauses.extra_groups, clauses.extra_bigrams)
+        if not extras:
+            return anchors
+        extra = tantivy.Query.boolean_query(extras)
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, anchors), (should, extra)])
 
     def _clause_query(self, clause: Clause) -> tuple[tantivy.Occur, tantivy.Query]:
         q = tantivy.Query

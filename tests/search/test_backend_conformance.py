@@ -194,3 +194,58 @@ def test_clear_one_kind(backend, technologies):
     backend.index_documents(technologies)
     backend.clear("technology")
     assert backend.count("technology") == 0
+
+
+# -- typed queries: every word ranks, none is demanded; English; partial words; typos --
+
+WELDING = [
+    technology("both", "焊缝自动跟踪系统", "基于激光视觉的焊缝跟踪，用于机器人焊接。"),
+    technology("seam", "焊缝质量检测", "超声检测焊缝内部缺陷。"),
+    technology("track", "目标跟踪算法", "多目标跟踪与轨迹预测。"),
+    technology("rope", "管道支架", "管道焊后打一个结固定线缆。"),
+    technology("wheat", "小麦育种", "抗旱小麦新品种选育。"),
+]
+
+
+def test_every_word_ranks_but_none_is_demanded(backend):
+    backend.index_documents(WELDING)
+    found = ids(backend.search(SearchQuery(kind="technology", text="焊缝 跟踪")).hits)
+    assert found[0] == "both"
+    assert set(found) == {"both", "seam", "track"}
+
+
+def test_english_words_find_chinese_listings(backend):
+    backend.index_documents(WELDING)
+    english = ids(backend.search(SearchQuery(kind="technology", text="seam tracking")).hits)
+    assert english[0] == "both" and "wheat" not in english
+    # Inflected forms and a mixed query (中文 + English).
+    assert ids(backend.search(SearchQuery(kind="technology", text="welded")).hits) == ["both"]
+    mixed = ids(backend.search(SearchQuery(kind="technology", text="焊缝 tracking")).hits)
+    assert mixed[0] == "both" and set(mixed) == {"both", "seam", "track"}
+    assert ids(backend.search(SearchQuery(kind="technology", text="wheat breeding")).hits) == [
+        "wheat"
+    ]
+
+
+def test_english_words_are_highlighted_through_their_chinese_terms(backend):
+    backend.index_documents(WELDING)
+    hit = backend.search(SearchQuery(kind="technology", text="tracking", highlight=True)).hits[0]
+    assert "<mark>跟踪</mark>" in hit.highlights["title"]
+
+
+def test_part_of_a_word_finds_the_listing(backend):
+    backend.index_documents(WELDING)
+    found = ids(backend.search(SearchQuery(kind="technology", text="焊缝跟")).hits)
+    assert found[0] == "both"
+    # Half a word beside an English one.
+    found = ids(backend.search(SearchQuery(kind="technology", text="焊缝跟 track")).hits)
+    assert found[0] == "both" and "wheat" not in found
+
+
+def test_a_typo_finds_nothing_instead_of_single_character_noise(backend):
+    # 焊结 (for 焊接) is the words 焊 + 结: "rope" holds both as words, but single
+    # characters only add to the score of a listing found by a longer term.
+    backend.index_documents(WELDING)
+    assert backend.search(SearchQuery(kind="technology", text="焊结")).total == 0
+    # A query of one character still finds what holds it.
+    assert "rope" in ids(backend.search(SearchQuery(kind="technology", text="焊")).hits)

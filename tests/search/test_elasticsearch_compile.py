@@ -104,10 +104,11 @@ def test_search_body_with_filters_facets_and_page():
         {"terms": {"district": ["历下区"]}},
         {"range": {"budget": {"lte": 10}}},
     ]
+    # Any one word or bigram qualifies a listing; every one adds to its score.
     text = body["query"]["bool"]["must"][0]["bool"]
-    words, grams = text["should"]
-    assert words["bool"]["minimum_should_match"] == "60%"
-    assert words["bool"]["should"][0] == {
+    assert text["minimum_should_match"] == 1
+    word, gram = text["should"]
+    assert word == {
         "bool": {
             "should": [
                 {"term": {"words": {"value": "回收", "boost": 1}}},
@@ -116,12 +117,19 @@ def test_search_body_with_filters_facets_and_page():
             ]
         }
     }
-    assert grams == {
-        "bool": {
-            "should": [{"term": {"bigrams": {"value": "回收", "boost": 0.5}}}],
-            "minimum_should_match": "75%",
-        }
-    }
+    assert gram == {"term": {"bigrams": {"value": "回收", "boost": 0.5}}}
+
+
+def test_single_characters_only_add_to_the_score_of_a_query_with_longer_terms():
+    body = es.compile_search(SearchQuery(kind="technology", text="焊结"), BOOSTS)
+    query = body["query"]["bool"]
+    anchors = query["must"][0]["bool"]
+    assert anchors["should"] == [{"term": {"bigrams": {"value": "焊结", "boost": 0.5}}}]
+    assert anchors["minimum_should_match"] == 1
+    extras = [t["bool"]["should"][0]["term"]["words"]["value"] for t in query["should"]]
+    assert extras == ["焊", "结"]
+    alone = es.compile_search(SearchQuery(kind="technology", text="焊"), BOOSTS)["query"]["bool"]
+    assert "must" not in alone and alone["minimum_should_match"] == 1
 
 
 def test_empty_search_matches_all():
@@ -178,9 +186,8 @@ def test_a_synonym_variant_and_its_canonical_form_compile_to_one_clause():
         {"words": 1, "bigrams": 0.5, "title_words": 2, "keyword_words": 1},
     )
     assert body["_source"] is False
-    words = body["query"]["bool"]["should"][0]["bool"]
-    assert len(words["should"]) == 1  # one word, two spellings
-    values = [next(iter(t["term"].values()))["value"] for t in words["should"][0]["bool"]["should"]]
+    word = body["query"]["bool"]["should"][0]["bool"]  # one word, two spellings
+    values = [next(iter(t["term"].values()))["value"] for t in word["should"]]
     assert values == ["锂离子电芯"] * 3 + ["锂离子电池"] * 3
 
 

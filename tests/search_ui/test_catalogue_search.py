@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from cms.taxonomy import CooperationMode, IndustryChain, TechnologyField
 from tests.factories import DemandPageFactory, OrganisationFactory, TechnologyPageFactory
@@ -136,27 +138,27 @@ def facet(response, param) -> dict[str, int]:
 
 
 def test_facet_counts_and_narrowing_keep_the_other_parameters(client, catalogue):
-    response = client.get("/demands/", {"q": "激光"})
+    response = client.get("/demands/", {"q": "激光", "closed": "1"})
     assert sorted(results(response)) == ["激光切割机床精度提升", "高温合金薄壁件激光焊接变形控制"]
     assert facet(response, "district") == {"370112": 1, "370102": 1}
     assert facet(response, "status") == {"open": 1, "closed": 1}
     assert facet(response, "budget_band") == {"500k-1m": 1, "1m-5m": 1}
     html = response.content.decode()
-    assert 'href="?q=%E6%BF%80%E5%85%89&amp;district=370102"' in html
+    assert 'href="?q=%E6%BF%80%E5%85%89&amp;closed=1&amp;district=370102"' in html
 
-    narrowed = client.get("/demands/", {"q": "激光", "district": "370102"})
+    narrowed = client.get("/demands/", {"q": "激光", "closed": "1", "district": "370102"})
     assert results(narrowed) == ["激光切割机床精度提升"]
     assert facet(narrowed, "status") == {"closed": 1}
     # The selected value links back to the wider listing, keeping q.
     chosen = next(f for f in narrowed.context["search"].facets if f.param == "district").selected
-    assert chosen.url == "?q=%E6%BF%80%E5%85%89"
-    assert results(client.get("/demands/", {"q": "激光", "budget_band": "1m-5m"})) == [
-        "激光切割机床精度提升"
-    ]
+    assert chosen.url == "?q=%E6%BF%80%E5%85%89&closed=1"
+    assert results(
+        client.get("/demands/", {"q": "激光", "budget_band": "1m-5m", "closed": "1"})
+    ) == ["激光切割机床精度提升"]
 
 
 def test_browsing_without_query_uses_the_database_with_facets(client, catalogue):
-    response = client.get("/demands/", {"district": "370102"})
+    response = client.get("/demands/", {"district": "370102", "closed": "1"})
     assert response.status_code == 200
     assert sorted(results(response)) == ["动力锂电池热管理系统优化", "激光切割机床精度提升"]
     assert facet(response, "budget_band") == {"negotiable": 1, "1m-5m": 1}
@@ -228,18 +230,15 @@ def test_a_synonym_variant_finds_the_canonical_forms_listing(client, catalogue):
     assert "<mark>锂电池</mark>" in search.items[0].title_html
 
 
-def test_empty_result_page_hints_synonyms_that_find_something(client, catalogue):
-    response = client.get("/demands/", {"q": "锂离子电芯 小麦育种"})
-    search = response.context["search"]
-    assert search.total == 0
-    hints = {h.label: h.count for h in search.help.terms}
-    assert hints.get("锂电池") == 1  # same synonym group, and it finds the battery demand
-    assert all(hints.values())
-    assert "同义词" in response.content.decode()
+def test_a_word_found_through_its_synonym_is_enough_when_the_others_are_missing(client, catalogue):
+    # Every word ranks, none is demanded: 锂离子电芯 (the battery demand says 锂电池,
+    # one synonym group) finds it although nothing says 小麦育种.
+    search = client.get("/demands/", {"q": "锂离子电芯 小麦育种"}).context["search"]
+    assert [item.page.title for item in search.items] == ["动力锂电池热管理系统优化"]
 
 
 def test_empty_result_page_hints_close_spellings(client, catalogue):
-    search = client.get("/demands/", {"q": "焊结变形"}).context["search"]
+    search = client.get("/demands/", {"q": "焊结"}).context["search"]
     assert search.total == 0
     assert "焊接" in [h.label for h in search.help.terms]  # 焊结 is a typo of 焊接
 
@@ -271,8 +270,9 @@ def test_engine_failure_shows_a_notice_and_serves_the_database_listing(
     assert response.status_code == 200
     assert "搜索引擎暂时不可用" in response.content.decode()
     assert results(response) == ["高温合金薄壁件激光焊接变形控制"]  # title substring fallback
-    browse = client.get("/demands/")
+    browse = client.get("/demands/", {"closed": "1"})
     assert browse.status_code == 200 and len(results(browse)) == 3
+    assert len(results(client.get("/demands/"))) == 2  # open ones by default, here too
 
 
 def test_a_misconfigured_backend_also_degrades(client, catalogue, settings):
@@ -292,3 +292,119 @@ def test_dropping_filters_is_not_suggested_when_it_would_find_nothing_either(cli
     search = client.get("/demands/", {"q": "钙钛矿", "district": "370112"}).context["search"]
     assert search.total == 0 and search.help.without_filters is None
     assert search.help.popular
+
+
+# -- issue 12: open listings by default, sort, English and partial queries ---------------
+
+
+def test_listings_that_take_no_bids_are_hidden_by_default_with_a_switch(
+    client, catalogue, published
+):
+    # Open in status but past its deadline: cms.lifecycle says it takes no bids.
+    late = published(DemandPageFactory, title="激光清洗除锈工艺", keywords="激光清洗")
+    type(late).objects.filter(pk=late.pk).update(
+        bid_deadline=timezone.now() - dt.timedelta(hours=1)
+    )
+    response = client.get("/demands/", {"q": "激光"})
+    assert results(response) == ["高温合金薄壁件激光焊接变形控制"]
+    html = response.content.decode()
+    assert 'href="?q=%E6%BF%80%E5%85%89&amp;closed=1"' in html and 'aria-checked="false"' in html
+    assert "包括已截止、已结束的项目" in html
+    everything = client.get("/demands/", {"q": "激光", "closed": "1"})
+    assert sorted(results(everything)) == [
+        "激光切割机床精度提升",
+        "激光清洗除锈工艺",
+        "高温合金薄壁件激光焊接变形控制",
+    ]
+    assert 'aria-checked="true"' in everything.content.decode()
+    # Choosing a status shows that status, closed or not.
+    assert results(client.get("/demands/", {"q": "激光", "status": "closed"})) == [
+        "激光切割机床精度提升"
+    ]
+    # Browsing (no query) follows the same rule.
+    assert "激光清洗除锈工艺" not in results(client.get("/demands/"))
+
+
+def test_a_search_that_only_finds_closed_listings_offers_to_include_them(client, catalogue):
+    search = client.get("/demands/", {"q": "数控机床"}).context["search"]
+    assert search.total == 0
+    assert search.help.with_closed.count == 1
+    assert search.help.with_closed.url.endswith("closed=1")
+
+
+@pytest.fixture
+def sortable(published):
+    now = timezone.now()
+    rows = [
+        ("焊缝跟踪传感器", now + dt.timedelta(days=40), 500_000, 1),
+        ("焊缝缺陷检测", now + dt.timedelta(days=5), 200_000, 2),
+        ("焊缝打磨机器人", now + dt.timedelta(days=20), 900_000, 3),
+    ]
+    for title, deadline, budget, age in rows:
+        page = published(
+            DemandPageFactory,
+            title=title,
+            keywords="焊缝",
+            bid_deadline=deadline,
+            budget_kind="range",
+            budget_min=None,
+            budget_max=budget,
+        )
+        type(page).objects.filter(pk=page.pk).update(
+            first_published_at=now - dt.timedelta(days=age)
+        )
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("newest", ["焊缝跟踪传感器", "焊缝缺陷检测", "焊缝打磨机器人"]),
+        ("deadline", ["焊缝缺陷检测", "焊缝打磨机器人", "焊缝跟踪传感器"]),
+        ("budget", ["焊缝打磨机器人", "焊缝跟踪传感器", "焊缝缺陷检测"]),
+    ],
+)
+def test_results_can_be_sorted(client, sortable, sort, expected):
+    assert results(client.get("/demands/", {"q": "焊缝", "sort": sort})) == expected
+    assert results(client.get("/demands/", {"sort": sort})) == expected  # browsing too
+
+
+def test_sort_links_keep_the_query_and_mark_the_current_order(client, sortable):
+    response = client.get("/demands/", {"q": "焊缝", "sort": "budget"})
+    search = response.context["search"]
+    assert [(c.value, c.selected) for c in search.sorts] == [
+        ("relevance", False),
+        ("newest", False),
+        ("deadline", False),
+        ("budget", True),
+    ]
+    assert search.sorts[1].url == "?q=%E7%84%8A%E7%BC%9D&sort=newest"
+    assert '<strong aria-current="true">金额最高</strong>' in response.content.decode()
+    # Browsing offers no relevance; technologies no deadline.
+    browse = client.get("/demands/").context["search"]
+    assert [c.value for c in browse.sorts] == ["newest", "deadline", "budget"]
+    techs = client.get("/technologies/").context["search"]
+    assert [c.value for c in techs.sorts] == ["newest", "budget"]
+
+
+def test_an_unknown_sort_is_reported_and_the_default_order_kept(client, sortable):
+    response = client.get("/demands/", {"q": "焊缝", "sort": "cheapest"})
+    assert "排序方式无效" in response.content.decode()
+    assert response.context["search"].sort == "relevance"
+    assert len(results(response)) == 3
+
+
+def test_english_and_mixed_queries_find_chinese_listings_in_either_language(client, catalogue):
+    for language in ("zh-hans", "en"):
+        client.cookies["django_language"] = language
+        assert results(client.get("/demands/", {"q": "laser welding"}))[0] == (
+            "高温合金薄壁件激光焊接变形控制"
+        )
+        mixed = results(client.get("/demands/", {"q": "battery 热管理"}))
+        assert mixed == ["动力锂电池热管理系统优化"]
+
+
+def test_words_are_ranked_not_demanded_and_parts_of_words_match(client, catalogue):
+    # 变形 is in the welding demand only, 液冷 in the battery demand only.
+    found = results(client.get("/demands/", {"q": "变形 液冷"}))
+    assert sorted(found) == ["动力锂电池热管理系统优化", "高温合金薄壁件激光焊接变形控制"]
+    assert results(client.get("/demands/", {"q": "薄壁"}))[0] == "高温合金薄壁件激光焊接变形控制"
