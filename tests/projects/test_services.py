@@ -377,3 +377,17 @@ def test_demand_with_two_winners_completes_with_its_last_project(
         services.acceptance_sign(user=curator, acceptance=acceptance)
         expected = "completed" if project is projects[-1] else "in_progress"
         assert DemandPage.objects.get(pk=demand.pk).status == expected
+
+
+def test_award_and_project_are_one_transaction(submitted_bid, enterprise_member, monkeypatch):
+    from marketplace.bidding.models import Bid
+    from marketplace.bidding.services import bid_award
+
+    def broken(**kwargs):
+        raise RuntimeError("project store down")
+
+    monkeypatch.setattr(services.Project.objects, "create", broken)
+    with pytest.raises(RuntimeError):
+        bid_award(user=enterprise_member, bid=submitted_bid)
+    assert Bid.objects.get(pk=submitted_bid.pk).status == "submitted"
+    assert DemandPage.objects.get(pk=submitted_bid.demand_id).status == "open"
