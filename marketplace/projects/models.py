@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cms.lifecycle import ListingKind
 from cms.models import DemandIndicator, DemandPage, TechnologyPage
@@ -277,7 +278,7 @@ class AcceptanceIndicator(models.Model):
     # Snapshots: the record of what was accepted outlives later edits of the demand.
     name = models.CharField(_("指标名称"), max_length=100)
     target_value = models.CharField(_("目标值"), max_length=60)
-    unit = models.CharField(_("单位"), max_length=30, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "单位"), max_length=30, blank=True)
     measured_value = models.DecimalField(
         _("实测值"), max_digits=16, decimal_places=4, validators=[MinValueValidator(0)]
     )
