@@ -391,3 +391,13 @@ def test_award_and_project_are_one_transaction(submitted_bid, enterprise_member,
         bid_award(user=enterprise_member, bid=submitted_bid)
     assert Bid.objects.get(pk=submitted_bid.pk).status == "submitted"
     assert DemandPage.objects.get(pk=submitted_bid.demand_id).status == "open"
+
+
+def test_task_starts_due_projects(awarded, monkeypatch):
+    from marketplace.projects.tasks import start_due_projects
+
+    monkeypatch.setattr(services, "_today", lambda: after_notice(awarded))
+    result = start_due_projects.enqueue()
+    assert result.return_value == 1
+    awarded.refresh_from_db()
+    assert awarded.state == ProjectState.IN_PROGRESS
