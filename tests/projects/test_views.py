@@ -302,3 +302,19 @@ def test_admin_lists_projects_for_curators(client, people, awarded):
 def test_workspace_links_to_projects(client, people, awarded):
     html = _client(client, people, "winner").get(reverse("workspace:dashboard")).content.decode()
     assert reverse("projects:list") in html
+
+
+def test_values_show_as_typed(client, people, running, research_member, demand):
+    milestone = running.milestones.first()
+    services.milestone_report(
+        user=research_member,
+        milestone=milestone,
+        text="完成。",
+        values={demand.indicators.first().pk: "0.18"},
+    )
+    html = (
+        _client(client, people, "owner")
+        .get(reverse("projects:detail", kwargs={"pk": running.pk}))
+        .content.decode()
+    )
+    assert "0.18 mm" in html and "0.1800" not in html
