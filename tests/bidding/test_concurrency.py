@@ -62,9 +62,12 @@ def test_two_simultaneous_awards_leave_one_winner(
         )
         assert Bid.objects.filter(status="awarded").count() == 1
         assert sum(isinstance(r, ValidationError) for r in results) == 1
+        # Undo the award for the next round: its deal and the project it opened, too.
         Bid.objects.filter(pk__in=[a.pk, b.pk]).update(status="submitted")
         from marketplace.bidding.models import Deal
+        from marketplace.projects.models import Project
 
+        Project.objects.filter(bid__in=[a, b]).delete()
         Deal.objects.all().delete()
         DemandPage.objects.filter(pk=demand.pk).update(status="open")
 
