@@ -18,6 +18,17 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    # The test client runs LocaleMiddleware in this thread, and its activate() outlives the
+    # request: a test that browsed in English must not leave English on for the next one.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # allauth's rate limits live in the cache; one test's attempts must not throttle the next.
     from django.core.cache import cache
