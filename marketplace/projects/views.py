@@ -7,6 +7,8 @@ rule again and changes nothing when it refuses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +34,19 @@ def _errors(error: ValidationError) -> list[str]:
 def _flash_errors(request, error: ValidationError) -> None:
     for message in _errors(error):
         messages.error(request, message)
+
+
+def _decide(request, project_id: int, decision: Callable[[], object], done: str):
+    """Run one decision service: refused is a 404, bad input flashed errors; back to the project."""
+    try:
+        decision()
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("projects:detail", pk=project_id)
 
 
 @login_required
@@ -88,15 +103,12 @@ def project_detail(request, pk: int):
 @require_POST
 def project_start(request, pk: int):
     project = selectors.project_get(request.user, pk)
-    try:
-        services.project_start(project=project, user=request.user)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        _flash_errors(request, error)
-    else:
-        messages.success(request, _("项目已启动。"))
-    return redirect("projects:detail", pk=project.pk)
+    return _decide(
+        request,
+        project.pk,
+        lambda: services.project_start(project=project, user=request.user),
+        _("项目已启动。"),
+    )
 
 
 @login_required
@@ -168,32 +180,25 @@ def milestone_report(request, pk: int):
 @require_POST
 def milestone_accept(request, pk: int):
     milestone = _milestone(request, pk)
-    try:
-        services.milestone_accept(user=request.user, milestone=milestone)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        _flash_errors(request, error)
-    else:
-        messages.success(request, _("里程碑已确认。"))
-    return redirect("projects:detail", pk=milestone.project_id)
+    return _decide(
+        request,
+        milestone.project_id,
+        lambda: services.milestone_accept(user=request.user, milestone=milestone),
+        _("里程碑已确认。"),
+    )
 
 
 @login_required
 @require_POST
 def milestone_return(request, pk: int):
     milestone = _milestone(request, pk)
-    try:
-        services.milestone_return(
-            user=request.user, milestone=milestone, reason=request.POST.get("reason", "")
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        _flash_errors(request, error)
-    else:
-        messages.success(request, _("里程碑已退回。"))
-    return redirect("projects:detail", pk=milestone.project_id)
+    reason = request.POST.get("reason", "")
+    return _decide(
+        request,
+        milestone.project_id,
+        lambda: services.milestone_return(user=request.user, milestone=milestone, reason=reason),
+        _("里程碑已退回。"),
+    )
 
 
 @login_required
@@ -253,32 +258,25 @@ def _acceptance(request, pk: int) -> Acceptance:
 @require_POST
 def acceptance_sign(request, pk: int):
     acceptance = _acceptance(request, pk)
-    try:
-        services.acceptance_sign(user=request.user, acceptance=acceptance)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        _flash_errors(request, error)
-    else:
-        messages.success(request, _("已签字。"))
-    return redirect("projects:detail", pk=acceptance.project_id)
+    return _decide(
+        request,
+        acceptance.project_id,
+        lambda: services.acceptance_sign(user=request.user, acceptance=acceptance),
+        _("已签字。"),
+    )
 
 
 @login_required
 @require_POST
 def acceptance_return(request, pk: int):
     acceptance = _acceptance(request, pk)
-    try:
-        services.acceptance_return(
-            user=request.user, acceptance=acceptance, reason=request.POST.get("reason", "")
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        _flash_errors(request, error)
-    else:
-        messages.success(request, _("验收已退回。"))
-    return redirect("projects:detail", pk=acceptance.project_id)
+    reason = request.POST.get("reason", "")
+    return _decide(
+        request,
+        acceptance.project_id,
+        lambda: services.acceptance_return(user=request.user, acceptance=acceptance, reason=reason),
+        _("验收已退回。"),
+    )
 
 
 # -- public: 揭榜结果公示 ---------------------------------------------------------------
