@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -257,6 +258,8 @@ def _award_context(bid, form) -> dict:
         "awarded_count": awarded,
         "first_award": awarded == 0,
         "winners_count": getattr(listing, "winners_count", None),
+        # The award opens a project under public notice (marketplace.projects, docs/projects.md).
+        "notice_days": settings.JIEBANG_AWARD_NOTICE_WORKING_DAYS,
     }
 
 

@@ -60,6 +60,7 @@ def test_award_page_says_what_will_happen(client, submitted_bid, enterprise_memb
     client.force_login(enterprise_member)
     body = client.get(f"/bids/{submitted_bid.pk}/award/").content.decode()
     assert "定榜后不能撤销" in body and "不再接受新的揭榜" in body
+    assert "定榜结果公示 5 个工作日" in body  # the project and its public notice
     assert '<label for="id_amount">成交金额（元）' in body and "80万元" in body
     assert 'name="confirm" value="1"' in body
     assert Bid.objects.get(pk=submitted_bid.pk).status == "submitted"
