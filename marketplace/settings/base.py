@@ -189,6 +189,9 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = JIEBANG_MAX_ATTACHMENT_BYTES
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No Gravatar: the bureau's network may not reach it (broken avatars on every admin page),
+# and curators' e-mail hashes should not go to a third party. Wagtail's default avatar shows.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_PASSWORD_RESET_ENABLED = False  # password reset goes through allauth
 
 # Our search and matching engine (search/). Wagtail's admin search stays on its

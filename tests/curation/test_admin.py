@@ -172,3 +172,12 @@ def test_audit_record_names_the_object(curator, enterprise):
         enterprise.name,
     )
     assert entry.details == {"credit_code": enterprise.credit_code}
+
+
+def test_admin_pages_show_no_settings_names_and_load_nothing_from_outside(client, curator):
+    """No Gravatar (the bureau's network may not reach it) and no raw setting names."""
+    client.force_login(curator)
+    for path in ("/admin/", reverse("matches_admin:queue")):
+        body = client.get(path).content.decode()
+        assert "gravatar.com" not in body, path
+        assert "JIEBANG_" not in body, path
