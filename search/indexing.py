@@ -172,9 +172,6 @@ def fill_admin_search(kind: Kind, pages: list, documents: list) -> None:
     """
     if not pages:
         return
-    from wagtail.search.backends import get_search_backends
-    from wagtail.search.index import get_indexed_instance
-
     from cms.lifecycle import listing_model
     from search import analysis
 
@@ -182,6 +179,18 @@ def fill_admin_search(kind: Kind, pages: list, documents: list) -> None:
     for page, document in zip(pages, documents, strict=True):
         page.search_tokens = " ".join(analysis.words(document.full_text()))
     model.objects.bulk_update(pages, ["search_tokens"], batch_size=READ_CHUNK)
+    refresh_admin_index(model, pages)
+
+
+def refresh_admin_index(model, pages: list) -> None:
+    """Add or update ``pages`` in Wagtail's own (admin) search index, as its save() handler does.
+
+    A failure is logged and, like Wagtail's, raised only by backends that don't catch
+    indexing errors: the admin search is not worth losing a publish or an import.
+    """
+    from wagtail.search.backends import get_search_backends
+    from wagtail.search.index import get_indexed_instance
+
     indexed = [i for i in (get_indexed_instance(p) for p in pages) if i is not None]
     for backend in get_search_backends(with_auto_update=True):
         try:

@@ -17,7 +17,6 @@ no ``page_published``; Wagtail's admin search is updated directly, as a page
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,12 +27,11 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from modelcluster.models import get_all_child_relations
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
-from wagtail.search.backends import get_search_backends
-from wagtail.search.index import get_indexed_instance
 from wagtail.signals import page_published
 
+from search.indexing import refresh_admin_index
+
 BATCH = 500
-logger = logging.getLogger(__name__)
 
 
 def _assign_paths(parent: Page, pages: list[Page]) -> None:
@@ -245,14 +243,5 @@ def create_draft_pages(
     if not pages:
         return pages
     _insert_new_pages(parent, pages, m2m, children, user, live=False)
-    model = type(pages[0])
-    indexed = [i for i in (get_indexed_instance(page) for page in pages) if i is not None]
-    for backend in get_search_backends(with_auto_update=True):
-        try:
-            backend.add_bulk(model, indexed)
-        except Exception:
-            # As Wagtail's own save() handler does: admin search is not worth losing the import.
-            logger.exception("curation: Wagtail admin search update for imported drafts failed")
-            if not backend.catch_indexing_errors:
-                raise
+    refresh_admin_index(type(pages[0]), pages)
     return pages
