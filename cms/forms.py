@@ -42,6 +42,12 @@ ALLOWED_ATTACHMENT_TYPES = {
 SIGNATURE_BYTES = 8192
 
 
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on ``form``: on the named fields, the rest form-wide."""
+    for name, messages_ in getattr(error, "message_dict", {"__all__": error.messages}).items():
+        form.add_error(name if name in form.fields else None, messages_)
+
+
 def text_to_richtext(text: str) -> str:
     """Plain text to escaped <p> paragraphs (blank lines split paragraphs)."""
     blocks = [b.strip() for b in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n"))]

@@ -6,13 +6,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cms.forms import add_service_errors
+
 from .services import IndicatorResult
 
 
 class _ServiceErrors:
     def add_service_errors(self, error: ValidationError) -> None:
-        for name, messages_ in getattr(error, "message_dict", {"__all__": error.messages}).items():
-            self.add_error(name if name in self.fields else None, messages_)
+        add_service_errors(self, error)
 
 
 class ObjectionForm(forms.Form):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cms import lifecycle, services
 from cms.completeness import listing_completeness
-from cms.forms import listing_forms
+from cms.forms import add_service_errors, listing_forms
 from cms.permissions import can_edit_listing
 from marketplace.organisations.models import Organisation
 from marketplace.organisations.permissions import is_member_of
@@ -60,11 +60,6 @@ def collect_input(form, formsets) -> tuple[dict, dict]:
         for prefix, formset in formsets.items()
     }
     return dict(form.cleaned_data), children
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    for name, messages_ in getattr(error, "message_dict", {"__all__": error.messages}).items():
-        form.add_error(name if name in form.fields else None, messages_)
 
 
 def save_listing(request, form, formsets, save):
