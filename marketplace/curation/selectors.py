@@ -41,7 +41,13 @@ from cms.taxonomy import IndustryChain, TechnologyField
 from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal
 from marketplace.projects.selectors import overdue_milestones
 
-DEFAULT_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
+DEFAULT_DUE_DAYS = {
+    "listing_review": 3,
+    "bid_decision": 14,
+    "match_answer": 7,
+    "organisation_verification": 5,
+    "match_proposal": 5,
+}
 BID_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6+", 6, None))
 
 

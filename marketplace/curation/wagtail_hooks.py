@@ -107,4 +107,13 @@ def register_dashboard_menu_item():
     )
 
 
+@hooks.register("construct_homepage_panels")
+def add_curator_todo(request, panels):
+    """The curator's to-do on the admin home page (curators only)."""
+    if is_curator(request.user):
+        from .todo_panel import CuratorTodoPanel
+
+        panels.append(CuratorTodoPanel())
+
+
 from . import event_hooks  # noqa

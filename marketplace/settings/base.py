@@ -254,7 +254,14 @@ JIEBANG_MATCH_MIN_SCORE = int(os.environ.get("JIEBANG_MATCH_MIN_SCORE", "60"))
 # 揭榜结果公示: working days (Monday–Friday) an award is published before its project starts.
 JIEBANG_AWARD_NOTICE_WORKING_DAYS = int(os.environ.get("JIEBANG_AWARD_NOTICE_WORKING_DAYS", "5"))
 # Days a pending action may wait before the curators' desk shows it as overdue.
-JIEBANG_DUE_DAYS = {"listing_review": 3, "bid_decision": 14, "match_answer": 7}
+JIEBANG_DUE_DAYS = {
+    "listing_review": 3,
+    "bid_decision": 14,
+    "match_answer": 7,
+    # The curator's to-do (curation/todo.py): verifications and engine proposals to decide.
+    "organisation_verification": 5,
+    "match_proposal": 5,
+}
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "揭榜平台 <noreply@jiebang.local>")
 
