@@ -5,6 +5,7 @@ from . import dashboard_views, views
 app_name = "curation"
 urlpatterns = [
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/confirm/<str:token>/", views.catalogue_confirm, name="catalogue_confirm"),
     path("template/<str:kind>.xlsx", views.template, name="template"),
     path("export/<str:kind>.xlsx", views.export, name="export"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),

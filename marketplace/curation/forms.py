@@ -9,15 +9,16 @@ KIND_CHOICES = [("demand", _("技术需求目录")), ("technology", _("科技成
 
 
 class CatalogueImportForm(forms.Form):
-    """The admin upload: which catalogue, the workbook, and how strictly to import it."""
+    """The admin upload (step 1: always a dry run): which catalogue, the workbook, how strictly."""
 
     kind = forms.ChoiceField(label=_("目录类型"), choices=KIND_CHOICES)
     file = forms.FileField(label=_("目录工作簿（.xlsx）"))
-    dry_run = forms.BooleanField(label=_("仅校验，不导入"), required=False, initial=True)
     partial = forms.BooleanField(
         label=_("跳过有错误的行"),
         required=False,
-        help_text=_("默认整批导入：任何一行有错则不导入任何数据。"),
+        help_text=_(
+            "默认整批导入：任何一行有错则不能导入。勾选后，校验结果会说明将跳过哪些行，确认后只导入其余行。"
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -91,6 +91,17 @@ class NewOrganisation:
     duplicates: tuple = ()
 
 
+@dataclass(frozen=True)
+class PlannedRow:
+    """One listing the import creates or updates (a dry run: would create or update)."""
+
+    row: int
+    external_ref: str
+    title: str
+    created: bool
+    draft: bool
+
+
 @dataclass
 class ImportReport:
     """What an import did (or, for a dry run or a failure, would have done)."""
@@ -110,6 +121,7 @@ class ImportReport:
     new_organisations: list[NewOrganisation] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    planned: list[PlannedRow] = field(default_factory=list)
     committed: bool = False
     sha256: str = ""
     filename: str = ""
@@ -142,6 +154,25 @@ class ImportReport:
     @property
     def hidden_warnings(self) -> int:
         return max(len(self.warnings) - settings.JIEBANG_IMPORT_MAX_ERRORS_SHOWN, 0)
+
+    @property
+    def shown_planned(self) -> list[PlannedRow]:
+        return self.planned[: settings.JIEBANG_IMPORT_MAX_ERRORS_SHOWN]
+
+    @property
+    def hidden_planned(self) -> int:
+        return max(len(self.planned) - settings.JIEBANG_IMPORT_MAX_ERRORS_SHOWN, 0)
+
+    @property
+    def may_confirm(self) -> bool:
+        """Whether importing this dry run's file would write anything, as it was asked to.
+
+        All-or-nothing: only without errors. ``partial``: when at least one row is valid
+        (the page says how many rows would be skipped).
+        """
+        if not self.dry_run or not self.valid_rows:
+            return False
+        return self.partial or self.ok
 
     @property
     def flagged_organisations(self) -> int:
@@ -662,6 +693,7 @@ def run_import(
         with transaction.atomic():
             saved = import_rows(ctx, rows)
             report.valid_rows = len(saved)
+            report.planned = [_planned(row) for row in saved]
             if dry_run:
                 _count(report, saved)
             if dry_run or (report.errors and not partial):
@@ -679,8 +711,19 @@ def run_import(
         if not dry_run:
             report.organisations_created = 0
             report.new_organisations = []
+            report.planned = []
     report.errors.sort(key=lambda error: error.row)
     return report
+
+
+def _planned(row: ParsedRow) -> PlannedRow:
+    return PlannedRow(
+        row=row.number,
+        external_ref=row.values["external_ref"],
+        title=row.page.title,
+        created=row.created,
+        draft=not row.publish,
+    )
 
 
 def _digest(source: str | IO[bytes]) -> str:

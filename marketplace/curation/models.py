@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models_events import Diagnosis, EventInvitation, EventMeeting, MatchmakingEvent  # noqa: F401
+from .models_imports import ImportUpload  # noqa: F401
 
 
 class OverdueReminder(models.Model):

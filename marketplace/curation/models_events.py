@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -171,6 +172,18 @@ class EventMeeting(models.Model):
     follow_up = models.CharField(
         _("后续"), max_length=16, choices=FollowUp.choices, default=FollowUp.NONE
     )
+    # A follow-up (anything but 无后续) has a curator who owns it and a due date; the daily
+    # send_overdue_reminders reminds the owner once per due date from that day on.
+    follow_up_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("后续负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    follow_up_due = models.DateField(_("后续截止日期"), null=True, blank=True)
+    follow_up_done_at = models.DateTimeField(_("后续完成时间"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("记录人"),
@@ -193,3 +206,18 @@ class EventMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand} × {self.technology}"
+
+    def clean(self) -> None:
+        if self.follow_up == self.FollowUp.NONE:
+            return
+        errors = {}
+        if self.follow_up_owner_id is None:
+            errors["follow_up_owner"] = _("有后续事项时，请指定一位负责跟进的审核人员。")
+        if self.follow_up_due is None:
+            errors["follow_up_due"] = _("有后续事项时，请填写跟进截止日期。")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_open_follow_up(self) -> bool:
+        return self.follow_up != self.FollowUp.NONE and self.follow_up_done_at is None

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseForbidden
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from cms import lifecycle
 from cms.lifecycle import LISTING_KINDS
 from marketplace.organisations.permissions import is_curator
 
 from .forms import CatalogueImportForm
-from .services import EXPORT_KINDS, catalogue_export, catalogue_import, catalogue_template
+from .models import ImportUpload
+from .services import (
+    EXPORT_KINDS,
+    IMPORT_CONFIRM_TTL,
+    ImportConfirmError,
+    catalogue_export,
+    catalogue_import_confirm,
+    catalogue_import_stage,
+    catalogue_template,
+)
 from .workbook import WorkbookError
+
+IMPORT_CONFIRM_HOURS = int(IMPORT_CONFIRM_TTL.total_seconds() // 3600)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILENAMES = {
@@ -50,23 +64,25 @@ def _quote(name: str) -> str:
 @curator_required
 @require_http_methods(["GET", "POST"])
 def catalogue(request):
+    """Step 1 of an import: upload → dry run report (→ 确认导入, the view below)."""
     form = CatalogueImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            report = catalogue_import(
-                source=upload.file,
-                kind=form.cleaned_data["kind"],
+            report, staged = catalogue_import_stage(
                 actor=request.user,
-                dry_run=form.cleaned_data["dry_run"],
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
                 partial=form.cleaned_data["partial"],
-                filename=upload.name,
             )
         except WorkbookError as error:
             # Raised before anything is written: the form comes back with the reason.
             form.add_error("file", error)
         else:
-            return render(request, "curation/import_result.html", {"report": report})
+            return render(
+                request,
+                "curation/import_result.html",
+                {"report": report, "staged": staged, "ttl_hours": IMPORT_CONFIRM_HOURS},
+            )
     return render(
         request,
         "curation/catalogue.html",
@@ -75,6 +91,29 @@ def catalogue(request):
             "export_links": [(kind, FILENAMES[kind]) for kind in EXPORT_KINDS],
         },
     )
+
+
+@curator_required
+@require_POST
+def catalogue_confirm(request, token: str):
+    """Step 2: import the file the dry run checked; only its uploader may, and only once."""
+    staged = get_object_or_404(ImportUpload, token=token, user=request.user)
+    try:
+        report = catalogue_import_confirm(actor=request.user, upload=staged)
+    except (ImportConfirmError, WorkbookError) as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("curation:catalogue")
+    return render(
+        request,
+        "curation/import_result.html",
+        {"report": report, "explore_url": _explore_url(report.kind)},
+    )
+
+
+def _explore_url(kind: str) -> str:
+    index = lifecycle.index_model(kind).objects.first()
+    return reverse("wagtailadmin_explore", args=[index.pk]) if index else ""
 
 
 @curator_required

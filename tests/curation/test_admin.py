@@ -53,10 +53,10 @@ def test_curator_sees_menu_templates_and_exports(client, curator):
 def test_upload_dry_run_then_import(client, curator):
     verified_organisations("demand")
     client.force_login(curator)
-    response = _upload(client, [demand_row(n) for n in range(2)], dry_run="on")
+    response = _upload(client, [demand_row(n) for n in range(2)])
     assert response.status_code == 200 and "校验通过" in response.content.decode()
     assert DemandPage.objects.count() == 0
-    response = _upload(client, [demand_row(n) for n in range(2)])
+    response = client.post(response.context["staged"].confirm_url)
     assert "已导入并发布" in response.content.decode()
     assert DemandPage.objects.live().count() == 2
     entry = AuditEntry.objects.get(action="catalogue.import")

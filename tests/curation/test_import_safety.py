@@ -173,7 +173,8 @@ def test_duplicate_of_a_rejected_organisation_is_flagged_in_report_and_queue(cli
         name="历城某某精密机械有限公司", credit_code=credit_code(700_001, prefix="91370112")
     )
     client.force_login(curator)
-    response = _upload(client, build("demand", [demand_row(n) for n in range(3)]))
+    staged = _upload(client, build("demand", [demand_row(n) for n in range(3)])).context["staged"]
+    response = client.post(staged.confirm_url)
     html = response.content.decode()
     assert response.status_code == 200 and "data-new-organisations" in html
     new = Organisation.objects.get(credit_code=credit_code(700_000))
