@@ -17,6 +17,7 @@ urlpatterns = [
     path("organisations/", include("marketplace.organisations.urls")),
     path("workspace/events/", include("marketplace.curation.urls")),
     path("workspace/projects/", include("marketplace.projects.urls")),
+    path("workspace/alerts/", include("marketplace.alerts.urls")),
     path("workspace/", include("marketplace.workspace.urls")),
     path("projects/", include("marketplace.projects.public_urls")),
     path("bids/", include("marketplace.bidding.urls")),

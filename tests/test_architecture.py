@@ -173,6 +173,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "marketplace.matches",
             "marketplace.curation",
             "marketplace.api",
+            "marketplace.alerts",
         }
     ),
 )

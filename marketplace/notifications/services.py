@@ -40,9 +40,18 @@ def _email_text(title: str, body: str, target_url: str) -> str:
 
 
 def notification_send(
-    *, recipients: Iterable, verb: str, title: str, body: str = "", target_url: str = ""
+    *,
+    recipients: Iterable,
+    verb: str,
+    title: str,
+    body: str = "",
+    target_url: str = "",
+    email: bool = True,
 ) -> list[Notification]:
-    """Notify each recipient in the site now and by email once the transaction commits."""
+    """Notify each recipient in the site now and by email once the transaction commits.
+
+    ``email=False``: in the site only (alerts send their own daily e-mail digest).
+    """
     people = {u.pk: u for u in recipients if u is not None and u.is_active}.values()
     # Titles quote listing titles (up to 255 characters): clip to the column, or PostgreSQL
     # refuses the row and takes the action being reported (a bid, an answer) down with it.
@@ -56,6 +65,8 @@ def notification_send(
             for u in people
         ]
     )
+    if not email:
+        return rows
     text = _email_text(str(title), str(body), target_url)
     for user in people:
         if user.email:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "marketplace.matches",
     "marketplace.curation",
     "marketplace.api",
+    "marketplace.alerts",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
