@@ -18,8 +18,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.organisations.districts import District
+from marketplace.organisations.selectors import age_text
 
-from . import selectors
+from . import events, selectors
 from .selectors import DashboardFilter
 
 # ---------------------------------------------------------------------------
@@ -99,6 +100,9 @@ class Table:
     chart_columns: tuple[int, ...] = ()
     display_limit: int | None = None
     highlight: list[bool] = field(default_factory=list)
+    # Per row, where its link_column cell points on the page (the export keeps plain text).
+    links: list[str] = field(default_factory=list)
+    link_column: int = 1
 
     @property
     def shown_rows(self) -> list[list[Any]]:
@@ -108,6 +112,15 @@ class Table:
     def rows_with_flags(self) -> list[tuple[list[Any], bool]]:
         flags = self.highlight or [False] * len(self.rows)
         return list(zip(self.shown_rows, flags, strict=False))
+
+    @property
+    def linked_rows(self) -> list[tuple[list[tuple[Any, str]], bool]]:
+        """(cells as (value, link), overdue flag) for the page: one cell of a row may link."""
+        links = self.links or [""] * len(self.rows)
+        return [
+            ([(cell, link if i == self.link_column else "") for i, cell in enumerate(row)], flag)
+            for (row, flag), link in zip(self.rows_with_flags, links, strict=False)
+        ]
 
     @cached_property
     def chart(self) -> Chart | None:
@@ -363,6 +376,7 @@ def _gap_table(key: str, axis: str, title: str, first: str) -> Callable[[Figures
 def _pending_table(key: str, title: str, loader) -> Callable[[Figures], Table]:
     def build(figures: Figures) -> Table:
         items = loader(figures.filters)
+        now = timezone.now()
         rows = [
             [
                 item.kind,
@@ -370,6 +384,7 @@ def _pending_table(key: str, title: str, loader) -> Callable[[Figures], Table]:
                 item.organisation,
                 item.detail,
                 _local(item.since),
+                age_text(item.since, now),
                 _local(item.due),
                 item.overdue_days or "",
             ]
@@ -392,12 +407,14 @@ def _pending_table(key: str, title: str, loader) -> Callable[[Figures], Table]:
                 _("单位"),
                 _("说明"),
                 _("开始时间"),
+                _("等待时长"),
                 _("应办结时间"),
                 _("逾期天数"),
             ],
             rows,
             note,
             highlight=[i.is_overdue for i in items],
+            links=[i.url for i in items],
         )
 
     return build
@@ -460,6 +477,9 @@ TABLES: dict[str, Callable[[Figures], Table | None]] = {
     "overdue_milestones": _pending_table(
         "overdue_milestones", _("逾期的项目里程碑"), selectors.pending_milestones
     ),
+    "overdue_follow_ups": _pending_table(
+        "overdue_follow_ups", _("对接会后续跟进"), events.pending_follow_ups
+    ),
     "response_curators": response_curators,
     "response_organisations": response_organisations,
 }
@@ -494,6 +514,7 @@ PAGES = {
                 "overdue_bids",
                 "overdue_matches",
                 "overdue_milestones",
+                "overdue_follow_ups",
                 "response_curators",
                 "response_organisations",
             ),

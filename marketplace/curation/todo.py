@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Max
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 
 from marketplace.organisations.models import Organisation
+from marketplace.organisations.selectors import age_text, pending_verifications
 from marketplace.projects.models import Objection, ObjectionState
 from search.models import IndexFailure
 
@@ -27,19 +25,6 @@ from .selectors import DashboardFilter
 
 #: Items listed on the home page; the counts above the list cover everything.
 TODO_LIMIT = 30
-
-
-def age_text(since: dt.datetime, now: dt.datetime) -> str:
-    """How long something has waited, in days ("3 天前"); hours or minutes within a day."""
-    seconds = max((now - since).total_seconds(), 0)
-    if seconds >= 86400:
-        n = int(seconds // 86400)
-        return ngettext("%(n)d 天前", "%(n)d 天前", n) % {"n": n}
-    if seconds >= 3600:
-        n = int(seconds // 3600)
-        return ngettext("%(n)d 小时前", "%(n)d 小时前", n) % {"n": n}
-    n = int(seconds // 60)
-    return ngettext("%(n)d 分钟前", "%(n)d 分钟前", n) % {"n": n}
 
 
 @dataclass(frozen=True)
@@ -55,7 +40,7 @@ class TodoItem:
         return self.due is not None and now > self.due
 
     def age(self, now: dt.datetime) -> str:
-        """"3 天前": whole days (hours, then minutes, on the first day)."""
+        """ "3 天前": whole days (hours, then minutes, on the first day)."""
         return age_text(self.since, now)
 
     def overdue_days(self, now: dt.datetime) -> int:
@@ -124,12 +109,9 @@ def review_items(now: dt.datetime) -> list[TodoItem]:
 def verification_items(now: dt.datetime) -> list[TodoItem]:
     """Organisations waiting for verification, since registration or their last correction."""
     days = _days("organisation_verification")
-    rows = (
-        Organisation.objects.filter(verification=Organisation.Verification.PENDING)
-        .annotate(since=Coalesce(Max("verification_decisions__created_at"), "created_at"))
-        .order_by("since", "pk")
-        .values_list("pk", "name", "kind", "since")[: selectors.PENDING_LIMIT]
-    )
+    rows = pending_verifications().values_list("pk", "name", "kind", "since")[
+        : selectors.PENDING_LIMIT
+    ]
     kinds = dict(Organisation.Kind.choices)
     return [
         TodoItem(
@@ -208,7 +190,9 @@ def overdue_items(now: dt.datetime) -> list[TodoItem]:
             if now > p.due:
                 detail = f"{p.kind}：{p.detail}" if p.detail else str(p.kind)
                 items.append(
-                    TodoItem(str(CATEGORY_LABELS["overdue"]), p.label, detail, p.since, p.due, p.url)
+                    TodoItem(
+                        str(CATEGORY_LABELS["overdue"]), p.label, detail, p.since, p.due, p.url
+                    )
                 )
     return items
 

@@ -25,7 +25,7 @@ from . import services
 from .forms import DecisionForm
 from .models import Organisation
 from .permissions import is_curator
-from .selectors import organisation_duplicates, tier_expiring_list
+from .selectors import organisation_duplicates, tier_expiring_list, verification_waiting
 
 NAMESPACE = "organisation_review"
 Verification = Organisation.Verification
@@ -40,6 +40,15 @@ class DuplicatesColumn(Column):
         return getattr(instance, "possible_duplicates", [])
 
 
+class WaitingColumn(Column):
+    """等待时长 / 应办结时间 of a pending organisation (blank once decided)."""
+
+    cell_template_name = "organisations/admin/waiting_cell.html"
+
+    def get_value(self, instance):
+        return getattr(instance, "waiting", None)
+
+
 class OrganisationIndexView(IndexView):
     """The curators' listing, pending first, with verify / reject in each row's menu."""
 
@@ -47,8 +56,10 @@ class OrganisationIndexView(IndexView):
         # One pass over all names for the whole page, not a query per row.
         objects = list(object_list)
         duplicates = organisation_duplicates(objects)
+        waiting = verification_waiting(objects)
         for organisation in objects:
             organisation.possible_duplicates = duplicates.get(organisation.pk, [])
+            organisation.waiting = waiting.get(organisation.pk)
         return super().get_table(objects)
 
     @cached_property
@@ -185,6 +196,7 @@ class OrganisationViewSet(ModelViewSet):
         Column("verification", label=gettext_lazy("认证状态"), accessor="get_verification_display"),
         DuplicatesColumn("possible_duplicates", label=gettext_lazy("可能重复")),
         DateColumn("created_at", label=gettext_lazy("创建时间"), sort_key="created_at"),
+        WaitingColumn("waiting", label=gettext_lazy("等待时长 / 应办结时间")),
     ]
     list_filter = ["verification", "kind", "district"]
     search_fields = ["name", "credit_code", "contact_name"]

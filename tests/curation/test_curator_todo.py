@@ -28,9 +28,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _pending_org(name: str, days_ago: int) -> Organisation:
-    organisation = OrganisationFactory(
-        name=name, verification=Organisation.Verification.PENDING
-    )
+    organisation = OrganisationFactory(name=name, verification=Organisation.Verification.PENDING)
     Organisation.objects.filter(pk=organisation.pk).update(
         created_at=timezone.now() - dt.timedelta(days=days_ago, hours=1)
     )
@@ -69,7 +67,9 @@ def test_admin_home_lists_pending_verifications_with_age_due_date_and_link(clien
 def test_verified_organisation_leaves_the_todo(client, curator):
     organisation = _pending_org("待认证装备有限公司", days_ago=2)
     client.force_login(curator)
-    assert organisation.name in _todo_rows(client.get(reverse("wagtailadmin_home")).content.decode())
+    assert organisation.name in _todo_rows(
+        client.get(reverse("wagtailadmin_home")).content.decode()
+    )
 
     organisation_verify(organisation=organisation, curator=curator)
 
@@ -108,3 +108,47 @@ def test_members_and_non_curators_see_no_todo(client, django_user_model):
 
     assert "data-curator-todo" not in html
     assert "某待认证单位" not in html
+
+
+def test_overdue_table_links_each_row_to_its_item_and_shows_age(client, curator):
+    from wagtail.models import WorkflowState
+
+    from tests.factories import DemandPageFactory
+
+    late = DemandPageFactory(status="in_review", live=False, title="待审核的老需求")
+    late.get_workflow().start(late, curator)
+    WorkflowState.objects.filter(object_id=str(late.pk)).update(
+        created_at=timezone.now() - dt.timedelta(days=5, hours=1)
+    )
+    client.force_login(curator)
+
+    html = client.get(reverse("curation:dashboard_page", args=["overdue"])).content.decode()
+
+    table = html[html.index('data-table="overdue_reviews"') :]
+    table = table[: table.index("</section>")]
+    assert f'<a href="/admin/pages/{late.pk}/edit/" data-row-link>待审核的老需求</a>' in table
+    assert "等待时长" in table and "5 天前" in table
+    # The home to-do lists the same review, overdue, with the same link.
+    panel = _todo_rows(client.get(reverse("wagtailadmin_home")).content.decode())
+    assert f"/admin/pages/{late.pk}/edit/" in panel and "已逾期 2 天" in panel
+
+
+def test_overdue_milestone_row_links_to_the_project_page(client, curator, awarded):
+    from marketplace.projects.services import project_start
+    from tests.projects.conftest import after_notice
+
+    project = project_start(project=awarded, today=after_notice(awarded))
+    milestone = project.milestones.first()
+    if milestone is None:
+        pytest.skip("the awarded bid carries no milestone")
+    type(milestone).objects.filter(pk=milestone.pk).update(
+        due_date=timezone.localdate() - dt.timedelta(days=3)
+    )
+    client.force_login(curator)
+
+    html = client.get(reverse("curation:dashboard_page", args=["overdue"])).content.decode()
+
+    table = html[html.index('data-table="overdue_milestones"') :]
+    table = table[: table.index("</section>")]
+    url = reverse("projects:detail", kwargs={"pk": project.pk})
+    assert f'<a href="{url}" data-row-link>{project.title}</a>' in table
