@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import projects, views
+from . import views
 
 app_name = "api"
 
@@ -13,18 +13,13 @@ app_name = "api"
 router = SimpleRouter(use_regex_path=False)
 router.register("demands", views.DemandViewSet, basename="demand")
 router.register("technologies", views.TechnologyViewSet, basename="technology")
-# 攻关项目 after an award (marketplace/api/projects.py, docs/api.md).
-router.register("projects", projects.ProjectViewSet, basename="project")
-router.register("project-notices", projects.NoticeViewSet, basename="project-notice")
-router.register("project-objections", projects.ObjectionViewSet, basename="project-objection")
-router.register("project-milestones", projects.MilestoneViewSet, basename="project-milestone")
-router.register("project-acceptances", projects.AcceptanceViewSet, basename="project-acceptance")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     *router.urls,
     path("", include("marketplace.bidding.api_urls")),
     path("", include("marketplace.matches.api_urls")),
+    path("", include("marketplace.projects.api_urls")),
 ]
 
 # Redoc is left out: its template pulls fonts from Google's CDN.

@@ -1,5 +1,9 @@
-"""/api/v1/ for 攻关项目 (issue 10, step 7): projects, their public notices, objections,
-milestones and 验收, through projects' selectors and services — the pages' rules.
+"""/api/v1/ for 攻关项目 (issue 10, step 7; routes in api_urls.py): projects, their public
+notices, objections, milestones and 验收, through projects' selectors and services.
+
+It lives here, like bidding/api.py and matches/api.py, because it imports marketplace.api
+(input types, schema helpers) and bidding's ledger: marketplace.api importing projects
+would close a cycle (tests/test_architecture.py).
 
 Every object is found through a selector that checks who may see it (404 otherwise, as
 for bids); every write goes through the service the page calls, which checks the rule
@@ -34,9 +38,14 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from cms.lifecycle import ListingKind
+from marketplace.api.filters import ListingFilterForm, choice_filter
+from marketplace.api.input import JSONInputSerializer
+from marketplace.api.schema import ErrorDetailSerializer
+from marketplace.api.serializers import CodeLabelField
 from marketplace.converters import MAX_ID
-from marketplace.projects import selectors, services
-from marketplace.projects.models import (
+
+from . import selectors, services
+from .models import (
     Acceptance,
     AcceptanceState,
     MilestoneReport,
@@ -47,11 +56,6 @@ from marketplace.projects.models import (
     ProjectMilestone,
     ProjectState,
 )
-
-from .filters import ListingFilterForm, choice_filter
-from .input import JSONInputSerializer
-from .schema import ErrorDetailSerializer
-from .serializers import CodeLabelField
 
 MAX_TEXT = services.MAX_TEXT
 
