@@ -40,7 +40,7 @@ class TodoItem:
         return self.due is not None and now > self.due
 
     def age(self, now: dt.datetime) -> str:
-        """ "3 天前": whole days (hours, then minutes, on the first day)."""
+        """The age as "3 天前": whole days (hours, then minutes, on the first day)."""
         return age_text(self.since, now)
 
     def overdue_days(self, now: dt.datetime) -> int:

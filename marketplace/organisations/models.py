@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -171,11 +172,26 @@ class EnterpriseTier(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("certified_on")),
                 name="tier_expiry_after_certification",
+                violation_error_code="expiry_before_certification",
+                violation_error_message=_("有效期至必须晚于认定日期。"),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.organisation} · {self.get_tier_display()}"
+
+    def clean(self) -> None:
+        # The database constraint's rule, reported on the field in words (not by its name).
+        if self.certified_on and self.expires_on and self.expires_on <= self.certified_on:
+            raise ValidationError(
+                {
+                    "expires_on": ValidationError(
+                        _("有效期至必须晚于认定日期（%(date)s）。")
+                        % {"date": self.certified_on.isoformat()},
+                        code="expiry_before_certification",
+                    )
+                }
+            )
 
     @property
     def is_current(self) -> bool:
