@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,7 +47,24 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         # Beijing time, as the admin list shows it (TIME_ZONE).
         when = f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} " if self.created_at else ""
-        return f"{when}{self.actor_label} {self.action} {self.object_label}"
+        return f"{when}{self.actor_label} {self.get_action_display()} {self.object_label}"
+
+    # Curators read the log in words and in local time (TIME_ZONE), in the list and the detail.
+    def get_action_display(self) -> str:
+        from .actions import action_label
+
+        return action_label(self.action)
+
+    def get_object_type_display(self) -> str:
+        from .actions import object_type_label
+
+        return object_type_label(self.object_type)
+
+    def get_created_at_display(self) -> str:
+        if not self.created_at:
+            return ""
+        # The same format as the list's date column, in the same time zone.
+        return date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
 
     def save(self, *args, **kwargs):
         # Append-only: an entry is written once and never rewritten.

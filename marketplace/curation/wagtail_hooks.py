@@ -6,12 +6,16 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
+import django_filters
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from marketplace.audit.actions import action_choices, object_type_label
 from marketplace.audit.models import AuditEntry
 from marketplace.organisations.permissions import is_curator
 
@@ -50,6 +54,27 @@ class ViewOnlyForCurators(BasePermissionPolicy):
 register_permission_policy(AuditEntry, ViewOnlyForCurators(AuditEntry))
 
 
+def _logged_actions() -> list[tuple[str, str]]:
+    codes = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+    return action_choices(codes)
+
+
+def _logged_object_types() -> list[tuple[str, str]]:
+    types = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
+    return sorted(((t, object_type_label(t)) for t in types if t), key=lambda c: c[1])
+
+
+class AuditEntryFilterSet(WagtailFilterSet):
+    """Filters by action and object type, offered in words (codes stay in the URL)."""
+
+    action = django_filters.ChoiceFilter(label=_("操作"), choices=_logged_actions)
+    object_type = django_filters.ChoiceFilter(label=_("对象类型"), choices=_logged_object_types)
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "object_type"]
+
+
 class AuditEntryViewSet(ModelViewSet):
     model = AuditEntry
     icon = "history"
@@ -59,8 +84,14 @@ class AuditEntryViewSet(ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     form_fields: list[str] = []  # no form view is routed; Wagtail still asks for the list
-    list_display = ["created_at", "actor_label", "action", "object_label", "note"]
-    list_filter = ["action", "object_type"]
+    list_display = [
+        "created_at",
+        "actor_label",
+        Column("action", label=_("操作"), accessor="get_action_display"),
+        "object_label",
+        "note",
+    ]
+    filterset_class = AuditEntryFilterSet
     inspect_view_fields = [
         "created_at",
         "actor_label",
