@@ -49,6 +49,15 @@ class AuditEntry(models.Model):
         when = f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} " if self.created_at else ""
         return f"{when}{self.actor_label} {self.get_action_display()} {self.object_label}"
 
+    def save(self, *args, **kwargs):
+        # Append-only: an entry is written once and never rewritten.
+        if not self._state.adding:
+            raise PermissionDenied(_("审计日志不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("审计日志不可删除。"))
+
     # Curators read the log in words and in local time (TIME_ZONE), in the list and the detail.
     def get_action_display(self) -> str:
         from .actions import action_label
@@ -65,12 +74,3 @@ class AuditEntry(models.Model):
             return ""
         # The same format as the list's date column, in the same time zone.
         return date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
-
-    def save(self, *args, **kwargs):
-        # Append-only: an entry is written once and never rewritten.
-        if not self._state.adding:
-            raise PermissionDenied(_("审计日志不可修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(_("审计日志不可删除。"))
