@@ -78,9 +78,7 @@ class AlertHit(models.Model):
         verbose_name = _("提醒结果")
         verbose_name_plural = _("提醒结果")
         ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["alert", "listing"], name="alert_hit_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["alert", "listing"], name="alert_hit_once")]
 
     def __str__(self) -> str:
         return f"{self.alert} → {self.listing_id}"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cms import lifecycle
 from cms.selectors import catalogue_filter
-from marketplace.organisations.permissions import active_organisation_ids
+from marketplace.organisations.permissions import active_organisation_ids, is_member_of
 from search.selectors import (
     BUDGET_BAND_CHOICES,
     CLOSED_PARAM,
@@ -203,6 +203,8 @@ def _new_search_results(alert: Alert, since: dt.datetime) -> Lookup:
 def _new_matches(alert: Alert, since: dt.datetime) -> Lookup:
     listing = alert.listing.specific
     if not (lifecycle.is_listing(listing) and lifecycle.is_public(listing)):
+        return Lookup([])
+    if not is_member_of(alert.user, listing.organisation_id):  # left the organisation
         return Lookup([])
     matches = listing_matches(listing, limit=MATCHES_READ)
     if matches.unavailable:

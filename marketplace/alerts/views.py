@@ -30,9 +30,7 @@ def alert_list_view(request):
     alerts = list(alert_list(user=request.user))
     for alert in alerts:
         alert.summary = "" if alert.listing_id else query_summary(alert.kind, alert.query)
-        alert.open_url = (
-            alert.listing.url if alert.listing_id else catalogue_url(alert)
-        )
+        alert.open_url = alert.listing.url if alert.listing_id else catalogue_url(alert)
     return render(
         request,
         "alerts/list.html",
@@ -63,7 +61,9 @@ def alert_save(request):
         query, _errors = normalise_query(kind, request.GET.get("query", ""))
         form = AlertSaveForm(initial={"kind": kind, "query": query})
     kind = form["kind"].value()
-    summary = query_summary(kind, form["query"].value() or "") if kind in lifecycle.LISTING_KINDS else ""
+    summary = (
+        query_summary(kind, form["query"].value() or "") if kind in lifecycle.LISTING_KINDS else ""
+    )
     return render(request, "alerts/save.html", {"form": form, "summary": summary})
 
 

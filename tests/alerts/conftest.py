@@ -15,3 +15,15 @@ def index(settings, tmp_path):
     }
     cache.clear()
     return get_search_backend()
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Run the daily alerts as after a commit (its e-mails leave on commit)."""
+    from marketplace.alerts.services import alerts_run
+
+    def go(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return alerts_run(**kwargs)
+
+    return go

@@ -36,7 +36,9 @@ def test_catalogue_offers_saving_the_current_search_without_page_or_sort(client,
 def test_member_saves_a_search_named_after_its_query(client, enterprise_member):
     client.force_login(enterprise_member)
     chain = IndustryChain.objects.order_by("pk").first()
-    query = urlencode({"q": " 激光  焊接 ", "industry_chain": chain.slug, "sort": "budget", "page": "3"})
+    query = urlencode(
+        {"q": " 激光  焊接 ", "industry_chain": chain.slug, "sort": "budget", "page": "3"}
+    )
     form = client.get(reverse("alerts:save"), {"kind": "demand", "query": query})
     assert form.status_code == 200 and chain.name in form.content.decode()
     response = save(client, query=query)
@@ -114,7 +116,8 @@ def test_blank_name_is_refused_and_nothing_changes(client, enterprise_member):
     alert = alert_create(user=enterprise_member, kind="demand", query="q=焊接", name="焊接")
     client.force_login(enterprise_member)
     response = client.post(
-        reverse("alerts:detail", args=[alert.pk]), {"name": "  ", "frequency": "daily", "is_active": "on"}
+        reverse("alerts:detail", args=[alert.pk]),
+        {"name": "  ", "frequency": "daily", "is_active": "on"},
     )
     assert response.status_code == 200 and "必需字段" in response.content.decode()
     alert.refresh_from_db()
@@ -139,7 +142,9 @@ def test_other_members_alerts_are_404(client, enterprise_member, outsider, name)
     assert alert.name not in client.get(reverse("alerts:list")).content.decode()
 
 
-def test_match_subscription_toggle_on_own_listing_only(client, published, enterprise, enterprise_member, outsider):
+def test_match_subscription_toggle_on_own_listing_only(
+    client, published, enterprise, enterprise_member, outsider
+):
     demand = published(DemandPageFactory, organisation=enterprise)
     url = reverse("alerts:listing", kwargs={"kind": "demand", "pk": demand.pk})
     client.force_login(outsider)
@@ -151,7 +156,14 @@ def test_match_subscription_toggle_on_own_listing_only(client, published, enterp
     client.post(url, {"subscribed": "1"})
     client.post(url, {"subscribed": "1"})  # a double click keeps one subscription
     alert = Alert.objects.get()
-    assert (alert.user, alert.listing_id, alert.kind) == (enterprise_member, demand.pk, "technology")
-    assert 'aria-checked="true"' in client.get(f"/workspace/demand/{demand.pk}/matches/").content.decode()
+    assert (alert.user, alert.listing_id, alert.kind) == (
+        enterprise_member,
+        demand.pk,
+        "technology",
+    )
+    assert (
+        'aria-checked="true"'
+        in client.get(f"/workspace/demand/{demand.pk}/matches/").content.decode()
+    )
     client.post(url, {"subscribed": "0"})
     assert not Alert.objects.exists()
