@@ -19,7 +19,7 @@ LIFECYCLE = Path("cms/lifecycle.py")
 # Objects of the other lifecycles, whose apps own their ``status``: a bid (bidding),
 # a membership (organisations), an event invitation (curation). A listing page is
 # never held in a variable of these names.
-OTHER_STATUS_OBJECTS = frozenset({"bid", "membership", "invitation"})
+OTHER_STATUS_OBJECTS = frozenset({"bid", "membership", "invitation", "deal"})  # deal: the ledger
 # Models of the other lifecycles, as the roots of queryset writes.
 OTHER_STATUS_MODELS = frozenset(
     {"Bid", "Deal", "Membership", "EventInvitation", "Match", "IndexFailure"}

@@ -3,7 +3,14 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 # What curators may do with bidding data in the Wagtail admin.
-CURATOR_PERMISSIONS = ("view_deal", "change_deal", "view_accesslogentry", "view_bid")
+CURATOR_PERMISSIONS = (
+    "view_deal",
+    "change_deal",
+    "view_techcontract",
+    "view_dealpayment",
+    "view_accesslogentry",
+    "view_bid",
+)
 
 
 def grant_curator_permissions(sender, **kwargs) -> None:

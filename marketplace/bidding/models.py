@@ -388,35 +388,210 @@ class AccessLogEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
 
 
+class DealSource(models.TextChoices):
+    BID = "bid", _("揭榜定榜")
+    MATCH = "match", _("对接推荐")
+
+
 class Deal(models.Model):
-    """成交: recorded when a bid is awarded; curators complete the contract details later."""
+    """成交台账: the one record of a deal, from an awarded bid or a brokered match.
+
+    A bid's award records its row; a curator's match deal records one (``source=match``) or,
+    when the pair also went through a bid, completes the bid's row, so no deal counts twice.
+    The buyer pays (the demand's owner, the enterprise taking up a technology); the seller
+    delivers (the solver, the technology's owner). A confirmed 技术合同登记 sets the amount
+    and the signing date. Counted deals: ``selectors.counted_deals`` (not cancelled).
+    """
 
     class Status(models.TextChoices):
         RECORDED = "recorded", _("已定榜待签约")
         SIGNED = "signed", _("已签约")
         CANCELLED = "cancelled", _("已取消")
 
-    bid = models.OneToOneField(Bid, on_delete=models.CASCADE, related_name="deal")
+    source = models.CharField(
+        _("来源"), max_length=8, choices=DealSource.choices, default=DealSource.BID
+    )
+    bid = models.OneToOneField(
+        Bid, null=True, blank=True, on_delete=models.CASCADE, related_name="deal"
+    )
+    demand = models.ForeignKey(
+        DemandPage,
+        verbose_name=_("技术需求"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deals",
+    )
+    technology = models.ForeignKey(
+        TechnologyPage,
+        verbose_name=_("科技成果"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deals",
+    )
+    buyer = models.ForeignKey(
+        Organisation, verbose_name=_("买方"), on_delete=models.PROTECT, related_name="deals_bought"
+    )
+    seller = models.ForeignKey(
+        Organisation, verbose_name=_("卖方"), on_delete=models.PROTECT, related_name="deals_sold"
+    )
     amount = models.PositiveBigIntegerField(
         _("成交金额（元）"), null=True, blank=True, validators=[MaxValueValidator(MAX_PRICE_YUAN)]
     )
-    awarded_on = models.DateField(_("定榜日期"))
+    # The award's date (bids) or the deal's date (matches): nothing of the deal happens before.
+    awarded_on = models.DateField(_("成交日期"))
     signed_on = models.DateField(_("签约日期"), null=True, blank=True)
-    contract_number = models.CharField(_("合同登记编号"), max_length=64, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.RECORDED
     )
     note = models.TextField(_("备注"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("成交")
-        verbose_name_plural = _("成交")
+        verbose_name_plural = _("成交台账")
         ordering = ["-awarded_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="match") | Q(bid__isnull=False),
+                name="bid_deal_has_bid",
+            ),
+            models.CheckConstraint(
+                condition=Q(demand__isnull=False) | Q(technology__isnull=False),
+                name="deal_has_listing",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.bid} · {self.amount or '—'}"
+        listing = self.demand or self.technology
+        return f"{self.seller} → {self.buyer} · {listing}" if listing else str(self.pk)
+
+    @property
+    def title(self) -> str:
+        listing = self.demand or self.technology
+        return listing.title if listing else ""
+
+    @property
+    def is_counted(self) -> bool:
+        return self.status != self.Status.CANCELLED
+
+
+class ContractType(models.TextChoices):
+    DEVELOPMENT = "development", _("技术开发")
+    TRANSFER = "transfer", _("技术转让")
+    LICENCE = "licence", _("技术许可")
+    CONSULTING = "consulting", _("技术咨询")
+    SERVICE = "service", _("技术服务")
+
+
+class ContractState(models.TextChoices):
+    SUBMITTED = "submitted", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    RETURNED = "returned", _("已退回")
+
+
+class TechContract(models.Model):
+    """技术合同登记: the contract of one deal, in the national registration fields."""
+
+    deal = models.OneToOneField(
+        Deal, verbose_name=_("成交"), on_delete=models.CASCADE, related_name="contract"
+    )
+    contract_type = models.CharField(_("合同类型"), max_length=16, choices=ContractType.choices)
+    number = models.CharField(_("合同编号"), max_length=64)
+    registry = models.CharField(_("登记机构"), max_length=120)
+    signed_on = models.DateField(_("签订日期"))
+    registered_on = models.DateField(_("登记日期"))
+    amount = models.PositiveBigIntegerField(
+        _("成交金额（元）"), validators=[MaxValueValidator(MAX_PRICE_YUAN)]
+    )
+    technology_amount = models.PositiveBigIntegerField(
+        _("技术交易额（元）"), validators=[MaxValueValidator(MAX_PRICE_YUAN)]
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=ContractState.choices, default=ContractState.SUBMITTED
+    )
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("技术合同登记")
+        verbose_name_plural = _("技术合同登记")
+        ordering = ["-registered_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(technology_amount__lte=models.F("amount")),
+                name="contract_technology_amount_within_amount",
+                violation_error_message=_("技术交易额不能大于成交金额。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(registered_on__gte=models.F("signed_on")),
+                name="contract_registered_after_signed",
+                violation_error_message=_("登记日期不能早于签订日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.get_contract_type_display()}"
+
+
+class DealPayment(models.Model):
+    """到账: one payment the seller received under a deal (yuan)."""
+
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("成交"), on_delete=models.CASCADE, related_name="payments"
+    )
+    amount = models.PositiveBigIntegerField(
+        _("到账金额（元）"), validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE_YUAN)]
+    )
+    received_on = models.DateField(_("到账日期"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("到账")
+        verbose_name_plural = _("到账")
+        ordering = ["received_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} · {self.amount}"
 
 
 class SentReminder(models.Model):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,7 +20,10 @@ from .models import (
     BidAttachment,
     BidIndicatorResponse,
     BidStatus,
+    Deal,
+    DealPayment,
     PublicQuestion,
+    TechContract,
 )
 
 
@@ -175,3 +179,43 @@ def active_bid_of(*, organisation, listing) -> Bid | None:
 def awarded_count(*, listing) -> int:
     """How many bids on the listing have been awarded (定榜) so far."""
     return Bid.objects.filter(status=BidStatus.AWARDED, **{kind_of(listing): listing}).count()
+
+
+# -- the deal ledger (成交台账) -------------------------------------------------------------
+
+
+def counted_deals() -> QuerySet[Deal]:
+    """The one rule of every deal total: the ledger's rows not cancelled.
+
+    A match that also went through a bid points at the bid's row, so each deal is one row.
+    """
+    return Deal.objects.exclude(status=Deal.Status.CANCELLED)
+
+
+def deal_ledger(*, counted_only: bool = True) -> QuerySet[Deal]:
+    """Ledger rows with their parties, listing, contract and the total received (``paid``)."""
+    qs = counted_deals() if counted_only else Deal.objects.all()
+    return (
+        qs.select_related(
+            "buyer", "seller", "demand", "technology", "bid", "contract", "recorded_by"
+        )
+        .annotate(paid=Coalesce(Sum("payments__amount"), 0))
+        .order_by("-awarded_on", "-pk")
+    )
+
+
+def deal_payments(deal: Deal) -> tuple[list[DealPayment], int]:
+    """A deal's payments (oldest first) and their total in yuan."""
+    payments = list(deal.payments.select_related("recorded_by").order_by("received_on", "pk"))
+    return payments, sum(p.amount for p in payments)
+
+
+def deal_contract(deal: Deal) -> TechContract | None:
+    return TechContract.objects.filter(deal=deal).select_related("submitted_by").first()
+
+
+def contract_register_rows() -> QuerySet[TechContract]:
+    """技术合同登记 rows for the curators' export, newest registration first."""
+    return TechContract.objects.select_related(
+        "deal", "deal__buyer", "deal__seller", "deal__demand", "deal__technology"
+    ).order_by("-registered_on", "-pk")

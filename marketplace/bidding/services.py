@@ -42,6 +42,7 @@ from .models import (
     BidStatus,
     ConfidentialityAgreement,
     Deal,
+    DealSource,
     DeclineReason,
     PublicQuestion,
 )
@@ -542,6 +543,13 @@ def bid_shortlist(*, user, bid: Bid) -> Bid:
     return bid
 
 
+def deal_parties(bid: Bid, listing) -> tuple[int, int]:
+    """(buyer, seller) organisation ids: who pays and who delivers under the bid's deal."""
+    if bid.kind == ListingKind.DEMAND:
+        return listing.organisation_id, bid.organisation_id
+    return bid.organisation_id, listing.organisation_id
+
+
 def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
     """Award a bid (up to the demand's number of winners) and record the deal."""
     with transaction.atomic():
@@ -560,10 +568,17 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
                     % {"n": listing.winners_count},
                     code="winners",
                 )
+        buyer, seller = deal_parties(bid, listing)
         deal = Deal(
+            source=DealSource.BID,
             bid=bid,
+            demand=listing if bid.kind == ListingKind.DEMAND else None,
+            technology=listing if bid.kind == ListingKind.TECHNOLOGY else None,
+            buyer_id=buyer,
+            seller_id=seller,
             amount=amount if amount is not None else bid.price,
             awarded_on=timezone.localdate(_now(), SHANGHAI),
+            recorded_by=user,
         )
         deal.full_clean(exclude=["bid"])
         bid.status, bid.decided_at = BidStatus.AWARDED, _now()

@@ -39,6 +39,7 @@ from cms.lifecycle import PUBLIC_STATES, DemandStatus, ListingKind, TechnologySt
 from cms.models import DemandPage, TechnologyPage
 from cms.taxonomy import IndustryChain, TechnologyField
 from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal
+from marketplace.bidding.selectors import counted_deals
 from marketplace.projects.selectors import overdue_milestones
 
 DEFAULT_DUE_DAYS = {
@@ -350,14 +351,16 @@ def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] 
     matches = model.objects.all()
     if filters.has_period or filters.district:
         matches = matches.filter(filters.listing_q("demand__"))
+    # The match's row of the deal ledger, by the ledger's one rule (not cancelled).
+    counted = Q(deal__in=counted_deals())
     counts = matches.order_by().aggregate(
         proposed=Count("pk"),
         recommended=Count("pk", filter=Q(state="recommended")),
         interested=Count(
             "pk", filter=Q(demand_answer="interested", technology_answer="interested")
         ),
-        deals=Count("pk", filter=Q(deal_recorded_at__isnull=False)),
-        deal_total=Sum("deal_amount", filter=Q(deal_recorded_at__isnull=False)),
+        deals=Count("pk", filter=counted),
+        deal_total=Sum("deal__amount", filter=counted),
     )
     return [
         (_("引擎/人工提出"), counts["proposed"], None),

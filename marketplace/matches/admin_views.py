@@ -103,9 +103,9 @@ def _detail(request, match, status=200, **forms):
         "dismiss_form": DismissForm(),
         "deal_form": DealForm(
             initial={
-                "amount": match.deal_amount,
-                "signed_on": match.deal_signed_on,
-                "note": match.deal_note,
+                "amount": match.deal.amount if match.deal else None,
+                "signed_on": match.deal.signed_on if match.deal else None,
+                "note": match.deal.note if match.deal else "",
             }
         ),
         "message_form": MessageForm(),

@@ -6,13 +6,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import DemandPage, TechnologyPage
 
 # 100 亿元, as for bids: anything above is a typing error, not an amount.
-MAX_DEAL_YUAN = 10_000_000_000
+MAX_DEAL_YUAN = 10_000_000_000  # the ledger's limit (bidding.models.MAX_PRICE_YUAN)
 
 
 class MatchSource(models.TextChoices):
@@ -117,24 +116,11 @@ class Match(models.Model):
     technology_answer_note = models.TextField(_("成果方答复说明"), blank=True, max_length=2000)
     conversation_opened_at = models.DateTimeField(_("对接沟通开启时间"), null=True, blank=True)
 
-    # 成交 recorded by a curator; linked to the bidding deal when the pair also went through a bid.
-    deal_amount = models.PositiveBigIntegerField(
-        _("成交金额（元）"), null=True, blank=True, validators=[MaxValueValidator(MAX_DEAL_YUAN)]
-    )
-    deal_signed_on = models.DateField(_("成交日期"), null=True, blank=True)
-    deal_note = models.TextField(_("成交备注"), blank=True)
-    deal_recorded_at = models.DateTimeField(_("成交登记时间"), null=True, blank=True)
-    deal_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("成交登记人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    bid_deal = models.ForeignKey(
+    # 成交: the match's row of the deal ledger (bidding.Deal) — its own (source "match") or,
+    # when the pair also went through a bid, the bid's, so the deal counts once.
+    deal = models.ForeignKey(
         "bidding.Deal",
-        verbose_name=_("关联揭榜成交"),
+        verbose_name=_("成交"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -153,11 +139,6 @@ class Match(models.Model):
                 fields=["demand", "technology"],
                 name="one_match_per_pair",
                 violation_error_message=_("该需求与成果的对接推荐已存在。"),
-            ),
-            models.CheckConstraint(
-                condition=Q(deal_recorded_at__isnull=True)
-                | Q(deal_amount__isnull=False, deal_signed_on__isnull=False),
-                name="match_deal_has_amount_and_date",
             ),
         ]
         indexes = [models.Index(fields=["state", "score"], name="match_queue_idx")]
@@ -194,7 +175,7 @@ class Match(models.Model):
 
     @property
     def has_deal(self) -> bool:
-        return self.deal_recorded_at is not None
+        return self.deal_id is not None
 
     @property
     def stage(self) -> str:

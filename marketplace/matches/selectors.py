@@ -68,7 +68,7 @@ def match_recommended_list() -> QuerySet[Match]:
     return (
         _base()
         .filter(state=MatchState.RECOMMENDED)
-        .select_related("decided_by", "deal_recorded_by")
+        .select_related("decided_by", "deal")
         .order_by("-decided_at", "-pk")
     )
 
@@ -76,7 +76,7 @@ def match_recommended_list() -> QuerySet[Match]:
 def match_get(*, pk: int) -> Match:
     """Return any match (curators); 404 if missing."""
     try:
-        return _base().select_related("decided_by", "proposed_by", "bid_deal").get(pk=pk)
+        return _base().select_related("decided_by", "proposed_by", "deal").get(pk=pk)
     except Match.DoesNotExist:
         raise Http404 from None
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from cms import lifecycle
 from cms.models import DemandPage, TechnologyPage
 from marketplace.audit.services import audit_record
+from marketplace.bidding.ledger import deal_record_for_match
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.selectors import active_members
 from search import analysis, matching
@@ -592,52 +592,41 @@ def match_message_post(*, match: Match, user, body: str) -> MatchMessage:
     return message
 
 
-def _bid_deal_between(match: Match):
-    from marketplace.bidding.models import Deal
-
-    return (
-        Deal.objects.filter(
-            Q(bid__demand_id=match.demand_id, bid__organisation_id=match.technology.organisation_id)
-            | Q(
-                bid__technology_id=match.technology_id,
-                bid__organisation_id=match.demand.organisation_id,
-            )
-        )
-        .order_by("-awarded_on", "-pk")
-        .first()
-    )
-
-
 def match_record_deal(
     *, match: Match, curator, amount: int, signed_on: datetime.date, note: str = ""
 ) -> Match:
-    """A curator records (or corrects) the deal a mutually-interested match led to."""
+    """A curator records (or corrects) the deal a mutually-interested match led to.
+
+    The deal goes to the ledger (``bidding.Deal``): the bid's row when the pair also went
+    through a bid (counted once), else the match's own row (source "match").
+    """
     _require_curator(curator)
     with transaction.atomic():
         match = _lock(match)
         _require_state(match, MatchState.RECOMMENDED)
         if not match.is_conversation_open:
             raise MatchError(_("双方均表示有意向后才能登记成交。"), code="not_mutual")
-        previous = (
-            {"amount": match.deal_amount, "signed_on": match.deal_signed_on}
-            if match.has_deal
-            else None
+        deal, previous = deal_record_for_match(
+            user=curator,
+            demand=match.demand,
+            technology=match.technology,
+            amount=amount,
+            signed_on=signed_on,
+            note=note,
+            current=match.deal,
         )
-        match.deal_amount, match.deal_signed_on = amount, signed_on
-        match.deal_note = (note or "").strip()
-        match.deal_recorded_at, match.deal_recorded_by = _now(), curator
-        match.bid_deal = _bid_deal_between(match)
-        match.full_clean()
-        match.save()
+        match.deal = deal
+        match.save(update_fields=["deal", "updated_at"])
         _audit(
             curator,
             "match.deal",
             match,
-            note=match.deal_note,
+            note=(note or "").strip(),
             amount=amount,
             signed_on=signed_on,
             previous=previous,
-            bid_deal=match.bid_deal_id,
+            deal=deal.pk,
+            source=deal.source,
         )
         for side in (Side.DEMAND, Side.TECHNOLOGY):
             _notify_side(

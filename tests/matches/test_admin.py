@@ -159,7 +159,8 @@ def test_recommended_view_shows_both_answers_and_deal_is_recorded(
     services.match_answer(match=match, user=research_member, interested=True)
     assert client.post(deal, {"amount": 300000, "signed_on": "2025-05-01"}).status_code == 302
     match.refresh_from_db()
-    assert match.deal_amount == 300000 and match.stage == "deal"
+    assert match.deal.amount == 300000 and match.stage == "deal"
+    assert (match.deal.source, match.deal.buyer_id) == ("match", match.demand.organisation_id)
     assert "30万元" in client.get(reverse("matches_admin:recommended")).content.decode()
     assert (
         client.post(

@@ -346,14 +346,25 @@ def test_deal_needs_mutual_interest_and_links_the_bid_deal(
     bid = Bid.objects.create(
         kind="demand", demand=recommended.demand, organisation=university, status="awarded"
     )
-    bid_deal = Deal.objects.create(bid=bid, amount=480_000, awarded_on=day)
+    bid_deal = Deal.objects.create(
+        bid=bid,
+        demand=recommended.demand,
+        buyer_id=recommended.demand.organisation_id,
+        seller=university,
+        amount=480_000,
+        awarded_on=day,
+    )
     m = services.match_record_deal(
         match=recommended, curator=curator, amount=500_000, signed_on=day, note="技术开发合同"
     )
-    assert (m.deal_amount, m.deal_signed_on, m.bid_deal) == (500_000, day, bid_deal)
-    assert m.stage == "deal" and m.deal_recorded_by == curator
+    # The pair went through a bid: the match completes the bid's ledger row, no second row.
+    bid_deal.refresh_from_db()
+    assert m.deal == bid_deal and Deal.objects.count() == 1
+    assert (bid_deal.amount, bid_deal.signed_on, bid_deal.status) == (500_000, day, "signed")
+    assert m.stage == "deal"
     entry = audits("match.deal", m).get()
-    assert entry.details["amount"] == 500_000 and entry.details["previous"] is None
+    assert entry.details["amount"] == 500_000
+    assert entry.details["previous"]["amount"] == 480_000
     services.match_record_deal(match=recommended, curator=curator, amount=520_000, signed_on=day)
     assert audits("match.deal", m).first().details["previous"]["amount"] == 500_000
 
