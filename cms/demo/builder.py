@@ -63,6 +63,7 @@ from .names import (
     phone,
     region_code,
 )
+from .signals import demo_seeded
 from .vocab import CHAIN_DISTRICTS, CHAINS, RESEARCH_CHAINS, supplied_topics
 
 DEMO_PASSWORD = "jiebang-demo"
@@ -92,6 +93,8 @@ TECHNOLOGY_WEIGHTS = {
     "taken_up": 14,
     "withdrawn": 6,
 }
+# Listings the demo logins own beyond the first of each state (see _write).
+DEMO_EXTRA_SLOTS = {"open": 2, "published": 2}
 WORKFLOW_STATES = {"in_review", "rejected"}
 # In bulk mode each workflow state is capped (each costs a real workflow run).
 WORKFLOW_CAP = 25
@@ -154,6 +157,8 @@ class Summary:
     organisations: Counter = field(default_factory=Counter)
     bulk: bool = False
     seconds: float = 0.0
+    # Lines from the demo_seeded receivers (e.g. the demo projects), printed by seed_demo.
+    extra: list[str] = field(default_factory=list)
 
 
 class DemoSeeder:
@@ -169,6 +174,7 @@ class DemoSeeder:
         progress=None,
     ) -> None:
         self.size = size
+        self.seed = seed
         self.rng = random.Random(seed)
         self.bulk = size > BULK_THRESHOLD if bulk_mode is None else bulk_mode
         self.now = now or timezone.now()
@@ -186,7 +192,13 @@ class DemoSeeder:
             self.curator.groups.add(Group.objects.get(name=settings.JIEBANG_CURATORS_GROUP))
             self._create_organisations()
             self._create_listings()
-        return self.summary()
+            # Higher layers add their demo rows in the same transaction (cms imports none).
+            responses = demo_seeded.send(
+                sender=DemoSeeder, now=self.now, seed=self.seed, curator=self.curator
+            )
+        result = self.summary()
+        result.extra = [line for _receiver, lines in responses for line in lines or ()]
+        return result
 
     def summary(self) -> Summary:
         result = Summary(bulk=self.bulk)
@@ -461,8 +473,13 @@ class DemoSeeder:
             ReferenceIndex.create_or_update_for_object(page)
 
     def _write(self, kind: str, states: list[str], writer) -> None:
-        first_of_state = {s: i for i, s in reversed(list(enumerate(states)))}
-        demo_slots = set(first_of_state.values())
+        # The demo logins own the first listing of each state, and a few more open
+        # demands / published technologies: the owner side of the demo projects that
+        # higher layers add on the demo_seeded signal (marketplace/projects/demo.py).
+        demo_slots: set[int] = set()
+        for state in set(states):
+            slots = [i for i, s in enumerate(states) if s == state]
+            demo_slots.update(slots[: 1 + DEMO_EXTRA_SLOTS.get(state, 0)])
         pending_bulk = []
         for seq, status in enumerate(states, 1):
             spec = self._listing(kind, seq, status, demo=(seq - 1) in demo_slots)

@@ -34,4 +34,10 @@ class ProjectsConfig(AppConfig):
         from .signal_handlers import project_for_award
 
         bid_awarded.connect(project_for_award, dispatch_uid="projects_from_award")
+        # Demo data: seed_demo (cms) asks for the demo projects through its signal.
+        from cms.demo.signals import demo_seeded
+
+        from .signal_handlers import demo_projects
+
+        demo_seeded.connect(demo_projects, dispatch_uid="projects_demo")
         post_migrate.connect(grant_curator_permissions, dispatch_uid="projects_curator_perms")

@@ -135,6 +135,8 @@ class Command(BaseCommand):
         ):
             detail = "，".join(f"{label} {counts[value]}" for value, label in labels.choices)
             write(f"{title} {sum(counts.values())} 项：{detail}")
+        for line in summary.extra:
+            write(line)
         if summary.bulk:
             write(
                 "批量写入的页面未触发信号：请运行 manage.py rebuild_index（平台搜索）"
