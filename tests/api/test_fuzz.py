@@ -23,9 +23,11 @@ from hypothesis import HealthCheck, settings
 
 from cms.taxonomy import CooperationMode
 from marketplace.bidding.models import Bid
-from marketplace.bidding.services import BidInput, bid_submit
+from marketplace.bidding.services import BidInput, bid_award, bid_submit
 from marketplace.matches.services import match_recommend
 from marketplace.organisations.models import Organisation
+from marketplace.projects import services as projects
+from marketplace.projects.models import Project
 
 from ..bidding.conftest import full_input
 from ..factories import (
@@ -111,9 +113,54 @@ def take_up(user, technology) -> None:
     )
 
 
+def projects_world(published, enterprise, other, enterprise_member, research_member, curator):
+    """Three 攻关项目 of the enterprise's demands, won by the university: one in its notice
+    period with an open objection, one running (the member's institute in the consortium,
+    a milestone reported), one waiting for its 验收 signatures."""
+
+    def award(title: str, *, consortium=()) -> Project:
+        listing = published(DemandPageFactory, organisation=enterprise, title=title)
+        DemandIndicatorFactory(page=listing, target_value="≤0.2")
+        bid = bid_submit(user=research_member, listing=listing, data=full_input(listing))
+        bid.consortium_members.add(*consortium)
+        bid_award(user=enterprise_member, bid=bid)
+        return Project.objects.get(bid=bid)
+
+    def start(project: Project) -> Project:
+        after = project.notice_ends_on + datetime.timedelta(days=1)
+        return projects.project_start(project=project, today=after)
+
+    notice = award("公示中的项目")
+    objection = projects.objection_file(user=research_member, project=notice, reason="存疑。")
+    running = start(award("攻关中的项目", consortium=[other]))
+    first, second = running.milestones.all()
+    projects.milestone_report(user=research_member, milestone=first, text="完成小试。")
+    closing = start(award("验收中的项目"))
+    for milestone in closing.milestones.all():
+        projects.milestone_report(user=research_member, milestone=milestone, text="完成。")
+        projects.milestone_accept(user=enterprise_member, milestone=milestone)
+    acceptance = projects.acceptance_request(
+        user=enterprise_member,
+        project=closing,
+        summary="验收。",
+        results={
+            i.pk: projects.IndicatorResult("0.1", "第三方检测")
+            for i in closing.demand.indicators.all()
+        },
+    )
+    return {
+        "projects": [notice.pk, running.pk, closing.pk],
+        "project-notices": [notice.pk],
+        "project-objections": [objection.pk],
+        "project-milestones": [first.pk, second.pk],
+        "project-acceptances": [acceptance.pk],
+    }
+
+
 @pytest.fixture
 def world(wsgi, published, enterprise, university, enterprise_member, research_member, curator):
-    """A verified enterprise with listings, bids received and made, and recommended matches."""
+    """A verified enterprise with listings, bids received and made, recommended matches and
+    projects."""
     demand = published(DemandPageFactory, organisation=enterprise, title="激光焊接变形控制")
     DemandIndicatorFactory(page=demand)
     negotiable = published(
@@ -152,6 +199,9 @@ def world(wsgi, published, enterprise, university, enterprise_member, research_m
                 *Bid.objects.exclude(pk=received.pk).order_by("pk").values_list("pk", flat=True),
             ],
             "matches": [match.pk, others.pk],
+            **projects_world(
+                published, enterprise, other, enterprise_member, research_member, curator
+            ),
         }
     )
 
@@ -173,7 +223,10 @@ def aim(case, world: World) -> None:
     listing: every id in range (an unknown listing's 400 has its own test). Out-of-range
     and mistyped values are left as generated.
     """
-    targets = [(case.path_parameters, "id", case.path.split("/")[3], 2)]
+    segments = case.path.split("/")
+    # The collection the id belongs to: the segment before it (bids, project-milestones …).
+    segment = segments[segments.index("{id}") - 1] if "{id}" in segments else ""
+    targets = [(case.path_parameters, "id", segment, 2)]
     if isinstance(case.body, dict):
         targets.append((case.body, "listing", f"{case.body.get('kind')}s", 1))
     for params, key, segment, every in targets:
