@@ -31,6 +31,11 @@ event_urls = (
         path("<dbid:pk>/invite/", event_views.event_invite, name="invite"),
         path("<dbid:pk>/state/", event_views.event_state, name="state"),
         path("<dbid:pk>/meetings/", event_views.meeting_record, name="meeting"),
+        path(
+            "<dbid:pk>/meetings/<dbid:meeting_pk>/done/",
+            event_views.follow_up_done,
+            name="follow_up_done",
+        ),
     ],
     "curation_events",
 )

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cms.models import IndustryChain
+from cms.models import DemandPage, IndustryChain, TechnologyPage
 from cms.selectors import technology_list
 from marketplace.organisations.permissions import is_member_of
 
@@ -25,7 +26,18 @@ SEARCH_LIMIT = 30
 
 
 def listing_label(page) -> str:
-    return f"{page.title} · {page.organisation.name}"
+    """Title, organisation and publication date: catalogues hold identical titles."""
+    published = page.first_published_at or page.latest_revision_created_at
+    return _("%(title)s · %(organisation)s · %(date)s 发布") % {
+        "title": page.title,
+        "organisation": page.organisation.name,
+        "date": timezone.localtime(published).strftime("%Y-%m-%d") if published else "—",
+    }
+
+
+class ListingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return listing_label(obj)
 
 
 class EventForm(forms.ModelForm):
@@ -81,6 +93,9 @@ def unique(pages: list) -> list:
 
 
 class SuggestionForm(forms.Form):
+    """The gap / name search above the picks; part of the event form, prefixed ``suggest``."""
+
+    prefix = "suggest"
     industry_chain = forms.ModelChoiceField(
         label=gettext_lazy("产业链"),
         queryset=IndustryChain.objects.all(),
@@ -91,40 +106,88 @@ class SuggestionForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
+    demand = ListingChoiceField(label=gettext_lazy("技术需求"), queryset=DemandPage.objects.none())
+    technology = ListingChoiceField(
+        label=gettext_lazy("科技成果"), queryset=TechnologyPage.objects.none()
+    )
+    follow_up_owner = forms.ModelChoiceField(
+        label=gettext_lazy("后续负责人"),
+        queryset=events.curator_users(),
+        required=False,
+        help_text=gettext_lazy("有后续事项时必填：到期当天起提醒该审核人员一次，并列入逾期事项。"),
+    )
+
     class Meta:
         model = EventMeeting
-        fields = ["demand", "technology", "outcome", "follow_up"]
-        widgets = {"outcome": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "demand",
+            "technology",
+            "outcome",
+            "follow_up",
+            "follow_up_owner",
+            "follow_up_due",
+        ]
+        widgets = {
+            "outcome": forms.Textarea(attrs={"rows": 2}),
+            "follow_up_due": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        }
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["demand"].queryset = event.demands.select_related("organisation")
         self.fields["technology"].queryset = event.technologies.select_related("organisation")
+        self.fields["follow_up_owner"].queryset = events.curator_users()
 
 
-def suggestions_for(request):
+def suggestions_for(data):
     """Read the chain / search box and compute what to offer (gap suggestions + search hits)."""
-    form = SuggestionForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    gap = events.gap_suggestions(industry_chain=data.get("industry_chain"))
+    form = SuggestionForm(data if any(k.startswith("suggest-") for k in data) else None)
+    found = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    gap = events.gap_suggestions(industry_chain=found.get("industry_chain"))
     demands, technologies = list(gap.demands), list(gap.technologies)
-    if data.get("q"):
-        match = Q(title__icontains=data["q"]) | Q(keywords__icontains=data["q"])
+    if found.get("q"):
+        match = Q(title__icontains=found["q"]) | Q(keywords__icontains=found["q"])
         demands += list(events.open_demands().filter(match)[:SEARCH_LIMIT])
         technologies += list(technology_list().filter(match)[:SEARCH_LIMIT])
     return form, gap, unique(demands), unique(technologies)
 
 
+def ticked(data, name: str, queryset) -> list:
+    """The listings ticked in the submitted form, so a search round trip keeps them shown."""
+    ids = [value for value in data.getlist(name) if value.isdigit()]
+    return list(queryset.filter(pk__in=ids).select_related("organisation")) if ids else []
+
+
 def event_form(request, instance=None):
-    suggestion_form, gap, demands, technologies = suggestions_for(request)
-    form = EventForm(
-        request.POST or None,
-        instance=instance,
-        shown_demands=demands,
-        shown_technologies=technologies,
-        initial={} if instance else {"industry_chain": gap.industry_chain},
-    )
-    return form, {"suggestion_form": suggestion_form, "gap": gap, "form": form}
+    """The event form with its suggestions; a 更新建议 round trip keeps every typed value.
+
+    The search fields are part of the one POST form: 更新建议 re-renders the form with what
+    was typed and ticked (unbound, so no errors are shown yet), and 保存 saves it.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    suggestion_form, gap, demands, technologies = suggestions_for(data)
+    searching = request.method == "POST" and "suggest" in request.POST
+    if request.method == "POST":
+        demands = unique(ticked(data, "demands", events.open_demands()) + demands)
+        technologies = unique(ticked(data, "technologies", technology_list()) + technologies)
+    kwargs = {"instance": instance, "shown_demands": demands, "shown_technologies": technologies}
+    if request.method == "POST" and not searching:
+        form = EventForm(request.POST, **kwargs)
+    else:
+        initial = {} if instance else {"industry_chain": gap.industry_chain}
+        if searching:
+            initial = typed_values(EventForm(**kwargs), request.POST)
+        form = EventForm(initial=initial, **kwargs)
+    context = {"suggestion_form": suggestion_form, "gap": gap, "form": form}
+    return form, searching, context
+
+
+def typed_values(form: forms.Form, data) -> dict:
+    """What the user typed into each field, as initial values for an unbound form."""
+    return {
+        name: field.widget.value_from_datadict(data, {}, form.add_prefix(name))
+        for name, field in form.fields.items()
+    }
 
 
 def save_event(request, form, save):
@@ -153,8 +216,8 @@ def event_list(request):
 @curator_required
 @require_http_methods(["GET", "POST"])
 def event_create(request):
-    form, context = event_form(request)
-    if request.method == "POST":
+    form, searching, context = event_form(request)
+    if request.method == "POST" and not searching:
         event = save_event(
             request,
             form,
@@ -170,8 +233,8 @@ def event_create(request):
 @require_http_methods(["GET", "POST"])
 def event_edit(request, pk: int):
     event = get_object_or_404(MatchmakingEvent, pk=pk)
-    form, context = event_form(request, instance=event)
-    if request.method == "POST":
+    form, searching, context = event_form(request, instance=event)
+    if request.method == "POST" and not searching:
         saved = save_event(
             request, form, lambda **kw: events.event_update(curator=request.user, event=event, **kw)
         )
@@ -183,19 +246,27 @@ def event_edit(request, pk: int):
 
 @curator_required
 def event_detail(request, pk: int):
+    return render_detail(request, pk, MeetingForm)
+
+
+def render_detail(request, pk: int, meeting_form):
+    """The event page; ``meeting_form`` is a bound form coming back with its errors, or the class."""
     try:
         event = events.event_get(pk)
     except MatchmakingEvent.DoesNotExist as error:
         raise Http404 from error
+    if isinstance(meeting_form, type):
+        meeting_form = meeting_form(event=event)
     invited = {i.organisation_id for i in event.invitations.all()}
     return render(
         request,
         "curation/events/detail.html",
         {
             "event": event,
-            "meeting_form": MeetingForm(event=event),
+            "meeting_form": meeting_form,
             "uninvited": [o for o in events.event_organisations(event) if o.pk not in invited],
             "states": MatchmakingEvent.State,
+            "today": timezone.localdate(),
         },
     )
 
@@ -240,16 +311,28 @@ def event_state(request, pk: int):
 def meeting_record(request, pk: int):
     event = get_object_or_404(MatchmakingEvent, pk=pk)
     form = MeetingForm(request.POST, event=event)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect("curation_events:detail", pk=pk)
+    if form.is_valid():
+        try:
+            events.meeting_record(curator=request.user, event=event, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已记录对接情况。"))
+            return redirect("curation_events:detail", pk=pk)
+    # Back to the page with what was typed and the reasons next to the fields.
+    messages.error(request, _("对接记录未保存，请按提示修改。"))
+    return render_detail(request, pk, form)
+
+
+@curator_required
+@require_POST
+def follow_up_done(request, pk: int, meeting_pk: int):
+    meeting = get_object_or_404(EventMeeting, pk=meeting_pk, event_id=pk)
     return run(
         request,
         pk,
-        lambda event: events.meeting_record(curator=request.user, event=event, **form.cleaned_data),
-        _("已记录对接情况。"),
+        lambda event: events.meeting_follow_up_done(curator=request.user, meeting=meeting),
+        _("已标记后续完成。"),
     )
 
 

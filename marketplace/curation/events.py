@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -26,7 +28,7 @@ from marketplace.organisations.permissions import active_organisation_ids, is_cu
 from marketplace.organisations.selectors import active_members
 
 from .models import EventInvitation, EventMeeting, MatchmakingEvent
-from .selectors import coverage_model, match_threshold
+from .selectors import PENDING_LIMIT, PendingItem, coverage_model, match_threshold
 
 State = MatchmakingEvent.State
 SUGGESTION_LIMIT = 20
@@ -154,6 +156,67 @@ def unmatched_technologies(
     return list(technologies.order_by("match_coverage__best_score", "pk")[:SUGGESTION_LIMIT])
 
 
+def curator_users() -> QuerySet:
+    """Active curators (the Curators group or superusers): who may own a follow-up."""
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(groups__name=settings.JIEBANG_CURATORS_GROUP) | Q(is_superuser=True), is_active=True
+        )
+        .distinct()
+        .order_by("display_name", "email")
+    )
+
+
+def follow_ups_open() -> QuerySet[EventMeeting]:
+    """Follow-ups of event meetings not done yet (anything but 无后续), earliest due first."""
+    return (
+        EventMeeting.objects.exclude(follow_up=EventMeeting.FollowUp.NONE)
+        .filter(follow_up_done_at__isnull=True, follow_up_due__isnull=False)
+        .select_related("event", "demand", "technology", "follow_up_owner")
+        .order_by("follow_up_due", "pk")
+    )
+
+
+def follow_ups_due(today: datetime.date) -> QuerySet[EventMeeting]:
+    """Open follow-ups due on or before ``today``: the ones to remind their owner of."""
+    return follow_ups_open().filter(follow_up_due__lte=today)
+
+
+def pending_follow_ups(filters=None, *, now: datetime.datetime | None = None) -> list:
+    """Open follow-ups of event meetings as rows of the curators' overdue tables.
+
+    Due at the end of their due date (Beijing time); the table marks those past it.
+    ``filters`` is the dashboard's (its district narrows to the demand's district).
+    """
+    rows = follow_ups_open()
+    if filters is not None and getattr(filters, "district", None):
+        rows = rows.filter(demand__district=filters.district)
+    return [_pending_item(meeting) for meeting in rows[:PENDING_LIMIT]]
+
+
+def _pending_item(meeting: EventMeeting) -> PendingItem:
+    due = timezone.make_aware(
+        datetime.datetime.combine(
+            meeting.follow_up_due + datetime.timedelta(days=1), datetime.time.min
+        )
+    )
+    owner = meeting.follow_up_owner
+    return PendingItem(
+        _("对接会后续跟进"),
+        f"{meeting.demand.title} ↔ {meeting.technology.title}",
+        _("%(follow_up)s，负责人：%(owner)s")
+        % {
+            "follow_up": meeting.get_follow_up_display(),
+            "owner": (owner.display_name or owner.email) if owner else "—",
+        },
+        meeting.event.title,
+        meeting.recorded_at,
+        due,
+        reverse("curation_events:detail", args=[meeting.event_id]) + f"#meeting-{meeting.pk}",
+    )
+
+
 def event_list() -> QuerySet[MatchmakingEvent]:
     return MatchmakingEvent.objects.select_related("organiser", "industry_chain")
 
@@ -165,8 +228,9 @@ def event_get(pk: int) -> MatchmakingEvent:
             "demands__organisation",
             "technologies__organisation",
             "invitations__organisation",
-            "meetings__demand",
-            "meetings__technology",
+            "meetings__demand__organisation",
+            "meetings__technology__organisation",
+            "meetings__follow_up_owner",
         )
         .get(pk=pk)
     )
@@ -377,9 +441,20 @@ def meeting_record(
     technology: TechnologyPage,
     outcome: str = "",
     follow_up: str = EventMeeting.FollowUp.NONE,
+    follow_up_owner=None,
+    follow_up_due: datetime.date | None = None,
 ) -> EventMeeting:
-    """Record (or update) that a demand and a technology met at the event, and what followed."""
+    """Record (or update) that a demand and a technology met at the event, and what followed.
+
+    A follow-up (anything but 无后续) needs an owner, who must be a curator, and a due date.
+    """
     check_curator(curator)
+    if follow_up == EventMeeting.FollowUp.NONE:
+        follow_up_owner, follow_up_due = None, None
+    elif follow_up_owner is not None and not is_curator(follow_up_owner):
+        raise EventError(
+            {"follow_up_owner": _("后续负责人必须是平台审核人员。")}, code="owner_not_curator"
+        )
     event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
     check_open(event)
     if event.state == State.PLANNED and event.date > timezone.localdate():
@@ -391,7 +466,10 @@ def meeting_record(
         raise EventError(_("只能记录本场对接会上的需求与成果。"), code="not_in_event")
     meeting = EventMeeting.objects.filter(event=event, demand=demand, technology=technology).first()
     meeting = meeting or EventMeeting(event=event, demand=demand, technology=technology)
+    if (meeting.follow_up, meeting.follow_up_due) != (follow_up, follow_up_due):
+        meeting.follow_up_done_at = None  # a new follow-up or a new due date reopens it
     meeting.outcome, meeting.follow_up, meeting.recorded_by = outcome, follow_up, curator
+    meeting.follow_up_owner, meeting.follow_up_due = follow_up_owner, follow_up_due
     meeting.full_clean()
     meeting.save()
     if event.state == State.PLANNED:
@@ -406,7 +484,30 @@ def meeting_record(
             "demand": demand.pk,
             "technology": technology.pk,
             "follow_up": follow_up,
+            "follow_up_owner": getattr(follow_up_owner, "pk", None),
+            "follow_up_due": follow_up_due.isoformat() if follow_up_due else None,
             "meeting": meeting.pk,
         },
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_follow_up_done(*, curator, meeting: EventMeeting) -> EventMeeting:
+    """Mark a meeting's follow-up done: no more reminders, off the overdue table.
+
+    Allowed after the event is closed too: follow-ups are what happens after it.
+    """
+    check_curator(curator)
+    meeting = EventMeeting.objects.select_for_update().get(pk=meeting.pk)
+    if not meeting.has_open_follow_up:
+        raise EventError(_("该对接记录没有待办的后续事项。"), code="no_follow_up")
+    meeting.follow_up_done_at = timezone.now()
+    meeting.save(update_fields=["follow_up_done_at"])
+    audit_record(
+        actor=curator,
+        action="event.follow_up_done",
+        obj=meeting.event,
+        details={"meeting": meeting.pk, "follow_up": meeting.follow_up},
     )
     return meeting

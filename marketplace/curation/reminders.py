@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import WorkflowState
@@ -22,6 +23,7 @@ from marketplace.notifications.services import notification_send
 from marketplace.organisations.selectors import active_members
 from marketplace.projects.selectors import overdue_milestones
 
+from .events import follow_ups_due
 from .models import OverdueReminder
 from .selectors import due_days, match_model
 
@@ -132,12 +134,35 @@ def overdue_project_milestones(now: dt.datetime) -> Iterator[Overdue]:
         )
 
 
+def overdue_event_follow_ups(now: dt.datetime) -> Iterator[Overdue]:
+    """供需对接会 follow-ups on or past their due date: their owner hears once per due date."""
+    for meeting in follow_ups_due(timezone.localdate(now)):
+        if meeting.follow_up_owner is None or not meeting.follow_up_owner.is_active:
+            continue
+        yield Overdue(
+            f"followup:{meeting.pk}:{meeting.follow_up_due:%Y%m%d}",
+            _("对接会后续待跟进：%(demand)s ↔ %(technology)s")
+            % {"demand": meeting.demand.title, "technology": meeting.technology.title},
+            _(
+                "“%(event)s”上的对接约定的后续（%(follow_up)s）应于 %(date)s 前跟进，请跟进后在对接会页面标记完成。"
+            )
+            % {
+                "event": meeting.event.title,
+                "follow_up": meeting.get_follow_up_display(),
+                "date": meeting.follow_up_due.isoformat(),
+            },
+            reverse("curation_events:detail", args=[meeting.event_id]) + f"#meeting-{meeting.pk}",
+            [meeting.follow_up_owner],
+        )
+
+
 def overdue_items(now: dt.datetime | None = None) -> Iterable[Overdue]:
     now = now or timezone.now()
     yield from overdue_reviews(now)
     yield from overdue_bid_decisions(now)
     yield from overdue_match_answers(now)
     yield from overdue_project_milestones(now)
+    yield from overdue_event_follow_ups(now)
 
 
 def overdue_reminders_send(*, now: dt.datetime | None = None) -> int:

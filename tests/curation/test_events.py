@@ -116,7 +116,7 @@ def test_gap_suggestions_follow_the_engines_coverage(market, settings):
 def test_curator_creates_event_from_suggestions(client, curator, market):
     client.force_login(curator)
     url = reverse("curation_events:create")
-    page = client.get(url, {"industry_chain": market["chain"].pk}).content.decode()
+    page = client.get(url, {"suggest-industry_chain": market["chain"].pk}).content.decode()
     assert "缺少成果的需求" in page and "没有需求的成果" in page
     assert "别的产业链的需求" not in page
     response = client.post(
@@ -222,6 +222,8 @@ def test_curator_records_meetings_and_outcomes(client, curator, event, market):
             "technology": market["orphan_tech"].pk,
             "outcome": "双方约定下月实地考察",
             "follow_up": "talks",
+            "follow_up_owner": curator.pk,
+            "follow_up_due": "2031-01-15",
         },
     )
     meeting = EventMeeting.objects.get()
@@ -236,6 +238,8 @@ def test_curator_records_meetings_and_outcomes(client, curator, event, market):
             "technology": market["orphan_tech"].pk,
             "outcome": "已提交揭榜方案",
             "follow_up": "bid",
+            "follow_up_owner": curator.pk,
+            "follow_up_due": "2031-02-01",
         },
     )
     meeting = EventMeeting.objects.get()
