@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cms.forms import add_service_errors
+from marketplace.bidding.models import ContractType
 
 from .services import IndicatorResult
 
@@ -113,3 +114,64 @@ class AcceptanceForm(_ServiceErrors, forms.Form):
             )
             for i in self.indicators
         }
+
+
+# -- 技术合同登记 and 到账 (the deal ledger, marketplace.bidding.ledger) ------------------------
+
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class ContractForm(_ServiceErrors, forms.Form):
+    """技术合同登记: amounts are text, so a non-numeric entry gets the service's clear error."""
+
+    contract_type = forms.ChoiceField(
+        label=_("合同类型"),
+        choices=[("", "—")] + list(ContractType.choices),
+        error_messages={"required": _("请选择合同类型。"), "invalid_choice": _("请选择合同类型。")},
+    )
+    number = forms.CharField(
+        label=_("合同编号"), max_length=64, error_messages={"required": _("请填写合同编号。")}
+    )
+    registry = forms.CharField(
+        label=_("登记机构"), max_length=120, error_messages={"required": _("请填写登记机构。")}
+    )
+    signed_on = forms.DateField(
+        label=_("签订日期"), widget=DATE_INPUT, error_messages={"required": _("请填写签订日期。")}
+    )
+    registered_on = forms.DateField(
+        label=_("登记日期"), widget=DATE_INPUT, error_messages={"required": _("请填写登记日期。")}
+    )
+    amount = forms.CharField(
+        label=_("成交金额（元）"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": _("请填写金额（元）。")},
+    )
+    technology_amount = forms.CharField(
+        label=_("技术交易额（元）"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": _("请填写金额（元）。")},
+    )
+
+
+class ContractReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("退回原因"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写退回原因。")},
+    )
+
+
+class PaymentForm(_ServiceErrors, forms.Form):
+    amount = forms.CharField(
+        label=_("到账金额（元）"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": _("请填写金额（元）。")},
+    )
+    received_on = forms.DateField(
+        label=_("到账日期"), widget=DATE_INPUT, error_messages={"required": _("请填写到账日期。")}
+    )
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)

@@ -81,3 +81,16 @@ def overdue_milestones(today: datetime.date | None = None) -> QuerySet[ProjectMi
         .select_related("project", "project__owner", "project__lead")
         .order_by("due_date", "pk")
     )
+
+
+def project_deal(project: Project):
+    """The project's row of the deal ledger (``bidding.Deal`` of its awarded bid), or None."""
+    from marketplace.bidding.models import Deal
+
+    return Deal.objects.select_related("buyer", "seller").filter(bid_id=project.bid_id).first()
+
+
+def project_id_of_deal(deal) -> int | None:
+    if not deal.bid_id:
+        return None
+    return Project.objects.filter(bid_id=deal.bid_id).values_list("pk", flat=True).first()

@@ -17,11 +17,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.bidding import ledger
+from marketplace.bidding.models import ContractState, TechContract
+from marketplace.bidding.selectors import deal_contract, deal_payments
 from marketplace.organisations.permissions import is_curator
 
 from . import permissions as perms
 from . import selectors, services
-from .forms import AcceptanceForm, MilestoneReportForm, ObjectionForm, ReasonForm, ResolveForm
+from .forms import (
+    AcceptanceForm,
+    ContractForm,
+    ContractReturnForm,
+    MilestoneReportForm,
+    ObjectionForm,
+    PaymentForm,
+    ReasonForm,
+    ResolveForm,
+)
 from .models import Acceptance, AcceptanceState, MilestoneReport, Objection, ProjectMilestone
 
 
@@ -88,9 +100,50 @@ def _detail_context(request, project, **extra):
         and acceptance.state in (AcceptanceState.PENDING, AcceptanceState.OWNER_SIGNED),
         "reason_form": ReasonForm(),
         "resolve_form": ResolveForm(),
+        **_ledger_context(user, project),
     }
     context.update(extra)
     return context
+
+
+def _ledger_context(user, project) -> dict:
+    """技术合同登记 and 到账 on the project page: what is recorded, who may add what."""
+    deal = selectors.project_deal(project)
+    if deal is None:
+        return {"deal": None}
+    contract = deal_contract(deal)
+    payments, paid = deal_payments(deal)
+    open_for_contract = contract is None or contract.state == ContractState.RETURNED
+    return {
+        "deal": deal,
+        "contract": contract,
+        "payments": payments,
+        "paid_total": paid,
+        "can_register_contract": open_for_contract and ledger.can_register_contract(user, deal),
+        "can_decide_contract": contract is not None
+        and contract.state == ContractState.SUBMITTED
+        and is_curator(user),
+        "can_record_payment": ledger.can_record_payment(user, deal),
+        "contract_form": ContractForm(
+            initial=_contract_initial(contract, deal),
+        ),
+        "contract_return_form": ContractReturnForm(),
+        "payment_form": PaymentForm(),
+    }
+
+
+def _contract_initial(contract, deal) -> dict:
+    if contract is not None:  # a returned contract: corrected and resubmitted
+        return {
+            "contract_type": contract.contract_type,
+            "number": contract.number,
+            "registry": contract.registry,
+            "signed_on": contract.signed_on,
+            "registered_on": contract.registered_on,
+            "amount": contract.amount,
+            "technology_amount": contract.technology_amount,
+        }
+    return {"registry": ledger.default_registry(), "amount": deal.amount}
 
 
 @login_required
@@ -276,6 +329,112 @@ def acceptance_return(request, pk: int):
         acceptance.project_id,
         lambda: services.acceptance_return(user=request.user, acceptance=acceptance, reason=reason),
         _("验收已退回。"),
+    )
+
+
+# -- 技术合同登记 and 到账 -----------------------------------------------------------------
+
+
+def _party_deal(request, pk: int, allowed):
+    """The project (404 unless the user sees it) and its deal, if ``allowed(user, deal)``."""
+    project = selectors.project_get(request.user, pk)
+    deal = selectors.project_deal(project)
+    if deal is None or not allowed(request.user, deal):
+        raise Http404
+    return project, deal
+
+
+def _ledger_form_post(request, project, form, write, done: str, anchor: str, form_key: str):
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, done)
+            return redirect(services.project_url(project) + anchor)
+    context = _detail_context(request, project, **{form_key: form})
+    return render(request, "projects/project_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def contract_register(request, pk: int):
+    project, deal = _party_deal(request, pk, ledger.is_party)
+    return _ledger_form_post(
+        request,
+        project,
+        ContractForm(request.POST),
+        lambda data: ledger.contract_register(
+            user=request.user, deal=deal, target_url=services.project_url(project), **data
+        ),
+        _("技术合同已登记，等待管理部门确认。"),
+        "#contract",
+        "contract_form",
+    )
+
+
+@login_required
+@require_POST
+def payment_record(request, pk: int):
+    project, deal = _party_deal(
+        request, pk, lambda user, d: ledger.is_payer(user, d) or is_curator(user)
+    )
+    return _ledger_form_post(
+        request,
+        project,
+        PaymentForm(request.POST),
+        lambda data: ledger.payment_record(
+            user=request.user, deal=deal, target_url=services.project_url(project), **data
+        ),
+        _("到账已登记。"),
+        "#payments",
+        "payment_form",
+    )
+
+
+def _contract(request, pk: int) -> tuple[TechContract, object]:
+    contract = get_object_or_404(TechContract.objects.select_related("deal"), pk=pk)
+    project_id = selectors.project_id_of_deal(contract.deal)
+    if project_id is None:  # a match deal's contract: no project page
+        raise Http404
+    project = selectors.project_get(request.user, project_id)
+    if not is_curator(request.user):
+        raise Http404
+    return contract, project
+
+
+@login_required
+@require_POST
+def contract_confirm(request, pk: int):
+    contract, project = _contract(request, pk)
+    return _decide(
+        request,
+        project.pk,
+        lambda: ledger.contract_confirm(
+            user=request.user, contract=contract, target_url=services.project_url(project)
+        ),
+        _("技术合同登记已确认。"),
+    )
+
+
+@login_required
+@require_POST
+def contract_return(request, pk: int):
+    contract, project = _contract(request, pk)
+    reason = request.POST.get("reason", "")
+    return _decide(
+        request,
+        project.pk,
+        lambda: ledger.contract_return(
+            user=request.user,
+            contract=contract,
+            reason=reason,
+            target_url=services.project_url(project),
+        ),
+        _("技术合同登记已退回。"),
     )
 
 
