@@ -42,6 +42,15 @@ from marketplace.api.filters import ListingFilterForm, choice_filter
 from marketplace.api.input import JSONInputSerializer
 from marketplace.api.schema import ErrorDetailSerializer
 from marketplace.api.serializers import CodeLabelField
+from marketplace.bidding import ledger
+from marketplace.bidding.models import (
+    MAX_PRICE_YUAN,
+    ContractState,
+    ContractType,
+    Deal,
+    TechContract,
+)
+from marketplace.bidding.selectors import deal_contract, deal_payments
 from marketplace.converters import MAX_ID
 
 from . import selectors, services
@@ -289,6 +298,68 @@ class AcceptanceRequestInputSerializer(JSONInputSerializer):
         return _unique_indicators(rows)
 
 
+# -- 技术合同登记 and 到账 (bidding's deal ledger) -------------------------------------
+
+
+class ContractSerializer(serializers.Serializer):
+    """技术合同登记 of the project's deal, in the national registration fields."""
+
+    id = serializers.IntegerField()
+    contract_type = CodeLabelField(ContractType.choices)
+    number = serializers.CharField()
+    registry = serializers.CharField()
+    signed_on = serializers.DateField()
+    registered_on = serializers.DateField()
+    amount = serializers.IntegerField(help_text=_("成交金额（元）"))
+    technology_amount = serializers.IntegerField(help_text=_("技术交易额（元）"))
+    state = CodeLabelField(ContractState.choices)
+    return_reason = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class PaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text=_("到账金额（元）"))
+    received_on = serializers.DateField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PaymentsSerializer(serializers.Serializer):
+    """A project's payments received (到账), oldest first, with their total."""
+
+    total = serializers.IntegerField(help_text=_("到账合计（元）"))
+    contract_amount = serializers.IntegerField(
+        allow_null=True, help_text=_("到账合计的上限：合同成交金额（合同退回时为成交金额）")
+    )
+    results = PaymentSerializer(many=True)
+
+
+class ContractInputSerializer(JSONInputSerializer):
+    contract_type = serializers.ChoiceField(choices=ContractType.choices)
+    number = serializers.CharField(max_length=64, allow_blank=True, help_text=_("合同编号"))
+    registry = serializers.CharField(max_length=120, allow_blank=True, help_text=_("登记机构"))
+    signed_on = serializers.DateField(help_text=_("签订日期"))
+    registered_on = serializers.DateField(help_text=_("登记日期"))
+    amount = serializers.IntegerField(
+        min_value=0, max_value=MAX_PRICE_YUAN, help_text=_("成交金额（元）")
+    )
+    technology_amount = serializers.IntegerField(
+        min_value=0, max_value=MAX_PRICE_YUAN, help_text=_("技术交易额（元），不大于成交金额")
+    )
+
+
+class PaymentInputSerializer(JSONInputSerializer):
+    amount = serializers.IntegerField(
+        min_value=1, max_value=MAX_PRICE_YUAN, help_text=_("到账金额（元）")
+    )
+    received_on = serializers.DateField(help_text=_("到账日期"))
+    note = serializers.CharField(
+        max_length=ledger.MAX_NOTE, allow_blank=True, required=False, default=""
+    )
+
+
 # ---------------------------------------------------------------------------
 # errors
 
@@ -452,6 +523,137 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             results=results,
         )
         return self._respond(project.pk, status.HTTP_201_CREATED)
+
+    # -- 技术合同登记 and 到账 ------------------------------------------------------------
+
+    def _deal(self) -> tuple[Project, Deal]:
+        """The visible project and its row of the deal ledger."""
+        project = self.get_object()
+        deal = Deal.objects.filter(bid_id=project.bid_id).first()
+        if deal is None:
+            raise NotFound
+        return project, deal
+
+    def _contract(self) -> tuple[Project, TechContract]:
+        project, deal = self._deal()
+        contract = deal_contract(deal)
+        if contract is None:
+            raise NotFound(_("该项目尚未登记技术合同。"))
+        return project, contract
+
+    def _contract_response(self, contract: TechContract, code: int = status.HTTP_200_OK):
+        contract = TechContract.objects.get(pk=contract.pk)
+        return Response(ContractSerializer(contract).data, status=code)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={
+            200: ContractSerializer,
+            404: OpenApiResponse(ErrorDetailSerializer, _("没有该项目，或尚未登记技术合同")),
+        },
+        summary=_("项目的技术合同登记"),
+        description=_("当事单位成员和审核人员可见。"),
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ContractInputSerializer,
+        responses={201: ContractSerializer, 404: NOT_FOUND},
+        summary=_("登记技术合同"),
+        description=_(
+            "发榜方或揭榜方登记技术合同（合同被退回后可修改重交），由审核人员确认；每个项目一份合同。日期不得早于定榜日期、不得晚于今天。"
+        ),
+    )
+    @action(detail=True, methods=["get", "post"])
+    def contract(self, request, pk=None):
+        if request.method == "GET":
+            return self._contract_response(self._contract()[1])
+        project, deal = self._deal()
+        data = _input(ContractInputSerializer, request)
+        contract = _call(
+            ledger.contract_register,
+            user=request.user,
+            deal=deal,
+            target_url=services.project_url(project),
+            **data,
+        )
+        return self._contract_response(contract, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: ContractSerializer, 404: NOT_FOUND},
+        summary=_("确认技术合同登记"),
+        description=_("审核人员确认后，成交台账采用合同的成交金额和签订日期。"),
+    )
+    @action(detail=True, methods=["post"], url_path="contract/confirm")
+    def contract_confirm(self, request, pk=None):
+        project, contract = self._contract()
+        _call(
+            ledger.contract_confirm,
+            user=request.user,
+            contract=contract,
+            target_url=services.project_url(project),
+        )
+        return self._contract_response(contract)
+
+    @extend_schema(
+        request=ReasonInputSerializer,
+        responses={200: ContractSerializer, 404: NOT_FOUND},
+        summary=_("退回技术合同登记"),
+        description=_("审核人员退回，须写明原因；当事方修改后重新登记。"),
+    )
+    @action(detail=True, methods=["post"], url_path="contract/return")
+    def contract_return(self, request, pk=None):
+        project, contract = self._contract()
+        data = _input(ReasonInputSerializer, request)
+        _call(
+            ledger.contract_return,
+            user=request.user,
+            contract=contract,
+            reason=data["reason"],
+            target_url=services.project_url(project),
+        )
+        return self._contract_response(contract)
+
+    def _payments_response(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:
+        payments, total = deal_payments(deal)
+        body = {
+            "total": total,
+            "contract_amount": ledger.contract_amount(deal),
+            "results": payments,
+        }
+        return Response(PaymentsSerializer(body).data, status=code)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: PaymentsSerializer, 404: NOT_FOUND},
+        summary=_("项目的到账记录"),
+        description=_("当事单位成员和审核人员可见。"),
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PaymentInputSerializer,
+        responses={201: PaymentsSerializer, 404: NOT_FOUND},
+        summary=_("登记到账"),
+        description=_(
+            "发榜方（付款方）或审核人员登记一笔到账；到账合计不得超过合同金额，日期不得早于定榜日期、不得晚于今天。"
+        ),
+    )
+    @action(detail=True, methods=["get", "post"])
+    def payments(self, request, pk=None):
+        project, deal = self._deal()
+        if request.method == "POST":
+            data = _input(PaymentInputSerializer, request)
+            _call(
+                ledger.payment_record,
+                user=request.user,
+                deal=deal,
+                target_url=services.project_url(project),
+                **data,
+            )
+            return self._payments_response(deal, status.HTTP_201_CREATED)
+        return self._payments_response(deal)
 
 
 # ---------------------------------------------------------------------------

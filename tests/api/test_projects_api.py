@@ -10,6 +10,8 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 from marketplace.audit.models import AuditEntry
+from marketplace.bidding import ledger
+from marketplace.bidding.models import ContractState, Deal, DealPayment, TechContract
 from marketplace.projects import services
 from marketplace.projects.models import (
     Acceptance,
@@ -544,6 +546,10 @@ PROJECT_PATHS = {
     "/api/v1/projects/{id}/": ["get"],
     "/api/v1/projects/{id}/start/": ["post"],
     "/api/v1/projects/{id}/acceptance/": ["post"],
+    "/api/v1/projects/{id}/contract/": ["get", "post"],
+    "/api/v1/projects/{id}/contract/confirm/": ["post"],
+    "/api/v1/projects/{id}/contract/return/": ["post"],
+    "/api/v1/projects/{id}/payments/": ["get", "post"],
     "/api/v1/project-notices/": ["get"],
     "/api/v1/project-notices/{id}/": ["get"],
     "/api/v1/project-notices/{id}/objections/": ["post"],
@@ -569,3 +575,208 @@ def test_schema_documents_every_project_operation(api):
                 assert "403" in responses, path
     anonymous = schema["paths"]["/api/v1/project-notices/"]["get"]["responses"]
     assert "403" not in anonymous
+
+
+# -- 技术合同登记 and 到账 --------------------------------------------------------------
+
+
+def contract_body(project, **changes) -> dict:
+    day = project.awarded_on.isoformat()
+    body = {
+        "contract_type": "development",
+        "number": "2026370100000123",
+        "registry": "济南市技术市场管理办公室",
+        "signed_on": day,
+        "registered_on": day,
+        "amount": 800_000,
+        "technology_amount": 700_000,
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture
+def contract(running, enterprise_member):
+    deal = Deal.objects.get(bid_id=running.bid_id)
+    return ledger.contract_register(
+        user=enterprise_member,
+        deal=deal,
+        contract_type="development",
+        number="2026370100000001",
+        registry="济南市技术市场管理办公室",
+        signed_on=deal.awarded_on,
+        registered_on=deal.awarded_on,
+        amount=800_000,
+        technology_amount=700_000,
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("owner", 201),
+        ("winner", 201),
+        ("consortium", 404),  # the deal's parties are the owner and the lead
+        ("other", 404),
+        ("anonymous", 403),
+        ("curator", 404),
+    ],
+)
+def test_register_contract(people, running, role, expected):
+    client = as_(people, role)
+    url = f"/api/v1/projects/{running.pk}/contract/"
+    assert client.get(url).status_code == {"other": 404, "anonymous": 403}.get(role, 404)
+    response = post(client, url, contract_body(running))
+    assert response.status_code == expected
+    assert TechContract.objects.exists() == (expected == 201)
+    if expected == 201:
+        body = response.json()
+        assert body["state"]["code"] == "submitted" and body["technology_amount"] == 700_000
+        assert body["contract_type"] == {"code": "development", "label": "技术开发"}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("owner", 200),
+        ("winner", 200),
+        ("consortium", 200),
+        ("other", 404),
+        ("anonymous", 403),
+        ("curator", 200),
+    ],
+)
+def test_read_contract(people, contract, role, expected):
+    response = as_(people, role).get(f"/api/v1/projects/{contract.deal.bid.project.pk}/contract/")
+    assert response.status_code == expected
+    if expected == 200:
+        assert response.json()["number"] == "2026370100000001"
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("owner", 404),
+        ("winner", 404),
+        ("consortium", 404),
+        ("other", 404),
+        ("anonymous", 403),
+        ("curator", 200),
+    ],
+)
+def test_confirm_and_return_contract_only_by_curator(people, contract, role, expected):
+    project_id = contract.deal.bid.project.pk
+    client = as_(people, role)
+    url = f"/api/v1/projects/{project_id}/contract/"
+    response = post(client, url + "return/", {"reason": "登记机构填写有误。"})
+    assert response.status_code == expected
+    contract.refresh_from_db()
+    assert (contract.state == ContractState.RETURNED) == (expected == 200)
+    if expected == 200:
+        assert response.json()["return_reason"] == "登记机构填写有误。"
+        # Returned: a party corrects and resubmits, then the curator confirms.
+        resubmitted = post(as_(people, "winner"), url, contract_body(contract.deal.bid.project))
+        assert resubmitted.status_code == 201
+    response = post(client, url + "confirm/")
+    assert response.status_code == expected
+    contract.refresh_from_db()
+    assert (contract.state == ContractState.CONFIRMED) == (expected == 200)
+    deal = Deal.objects.get(pk=contract.deal_id)
+    assert (deal.status == Deal.Status.SIGNED) == (expected == 200)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"amount": -1}, "amount", None),
+        ({"amount": "800000"}, "amount", "应为整数。"),
+        ({"amount": "八十万"}, "amount", "应为整数。"),
+        ({"technology_amount": 900_000}, "technology_amount", "技术交易额不能大于成交金额。"),
+        ({"number": " "}, "number", "请填写合同编号。"),
+        ({"contract_type": "gift"}, "contract_type", None),
+        ({"signed_on": "2026-13-01"}, "signed_on", None),
+    ],
+)
+def test_contract_refuses_bad_input_and_changes_nothing(people, running, changes, field, message):
+    url = f"/api/v1/projects/{running.pk}/contract/"
+    response = post(as_(people, "owner"), url, contract_body(running, **changes))
+    assert response.status_code == 400 and list(response.json()) == [field]
+    if message:
+        assert response.json()[field] == [message]
+    assert not TechContract.objects.exists()
+
+
+def test_contract_dates_before_the_award_are_refused(people, running):
+    before = (running.awarded_on - datetime.timedelta(days=1)).isoformat()
+    url = f"/api/v1/projects/{running.pk}/contract/"
+    response = post(as_(people, "owner"), url, contract_body(running, signed_on=before))
+    assert response.status_code == 400
+    assert response.json()["signed_on"] == [
+        f"签订日期不能早于成交（定榜）日期 {running.awarded_on.isoformat()}。"
+    ]
+    assert not TechContract.objects.exists()
+
+
+def test_a_second_contract_is_refused(people, contract):
+    project = contract.deal.bid.project
+    response = post(
+        as_(people, "winner"),
+        f"/api/v1/projects/{project.pk}/contract/",
+        contract_body(project, number="OTHER-2"),
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": ["该项目已登记技术合同。"]}
+    assert TechContract.objects.get().number == "2026370100000001"
+
+
+def test_no_contract_yet_is_a_404_saying_so(people, running):
+    response = as_(people, "owner").get(f"/api/v1/projects/{running.pk}/contract/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "该项目尚未登记技术合同。"}
+
+
+@pytest.mark.parametrize(
+    ("role", "read", "write"),
+    [
+        ("owner", 200, 201),  # the buyer pays
+        ("winner", 200, 404),
+        ("consortium", 200, 404),
+        ("other", 404, 404),
+        ("anonymous", 403, 403),
+        ("curator", 200, 201),
+    ],
+)
+def test_payments(people, running, role, read, write):
+    client = as_(people, role)
+    url = f"/api/v1/projects/{running.pk}/payments/"
+    response = client.get(url)
+    assert response.status_code == read
+    if read == 200:
+        assert response.json() == {"total": 0, "contract_amount": running.amount, "results": []}
+    body = {"amount": 300_000, "received_on": running.awarded_on.isoformat(), "note": "首付款"}
+    response = post(client, url, body)
+    assert response.status_code == write
+    assert DealPayment.objects.exists() == (write == 201)
+    if write == 201:
+        assert response.json()["total"] == 300_000
+        assert response.json()["results"][0]["note"] == "首付款"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"amount": -5}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"amount": "abc"}, "amount"),
+        ({"amount": 1.5}, "amount"),
+        ({"amount": 900_000}, "amount"),  # more than the contract amount (800,000)
+        ({"received_on": "2020-01-01"}, "received_on"),  # before the award
+        ({"received_on": "2099-01-01"}, "received_on"),  # in the future
+    ],
+)
+def test_payment_refuses_bad_input_and_changes_nothing(people, running, changes, field):
+    body = {"amount": 100_000, "received_on": running.awarded_on.isoformat()}
+    body.update(changes)
+    response = post(as_(people, "owner"), f"/api/v1/projects/{running.pk}/payments/", body)
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert not DealPayment.objects.exists()
