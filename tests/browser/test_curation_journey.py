@@ -60,8 +60,9 @@ def test_curator_brokers_a_match_from_import_to_deal(
     desk.goto("/admin/curation/catalogue/")
     desk.select_option("select[name=kind]", "demand")
     desk.set_input_files("input[name=file]", str(workbook))
-    desk.uncheck("input[name=dry_run]")
     desk.get_by_role("button", name="上传并校验").click()
+    desk.wait_for_load_state()
+    desk.get_by_role("button", name="确认导入").click()  # step 2: import the checked file
     desk.wait_for_load_state()
     demand = DemandPage.objects.get(external_ref=row["外部编号"])
     assert demand.live and demand.status == "open"
