@@ -6,21 +6,22 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.audit.services import audit_record
+from marketplace.notifications.services import notification_send, site_url
 
 from .credit_code import normalise_credit_code
 from .models import EnterpriseTier, Membership, Organisation, VerificationDecision
 from .permissions import is_curator
-from .selectors import REGISTRABLE_KINDS, is_owner, owner_emails
+from .selectors import REGISTRABLE_KINDS, active_members, is_owner, owner_emails
 
 logger = logging.getLogger(__name__)
 
@@ -186,29 +187,39 @@ def _decide_membership(membership: Membership, actor, status: str) -> Membership
 
 
 def organisation_verify(*, organisation: Organisation, curator, note: str = "") -> Organisation:
-    """A curator confirms the organisation; its members may then submit listings."""
+    """A curator confirms the organisation; its members may then submit listings and bid.
+
+    Every active member hears of it in the site and by e-mail, with a link to /workspace/.
+    """
     organisation = _decide_organisation(organisation, curator, Verification.VERIFIED, note)
-    _notify(
-        "organisation_verified",
-        owner_emails(organisation),
-        _("【揭榜】%(org)s 已通过认证") % {"org": organisation},
-        organisation=organisation,
+    body = _("单位成员现在可以在工作台提交技术需求或科技成果供审核发布，并参与揭榜。")
+    if organisation.verification_note:
+        body += "\n" + _("审核意见：%(note)s") % {"note": organisation.verification_note}
+    notification_send(
+        recipients=active_members(organisation.pk),
+        verb="organisation_verified",
+        title=_("%(org)s 已通过认证") % {"org": organisation},
+        body=body,
+        target_url=reverse("workspace:dashboard"),
     )
     return organisation
 
 
 def organisation_reject(*, organisation: Organisation, curator, note: str) -> Organisation:
-    """A curator turns the organisation down, telling its owners why."""
+    """A curator turns the organisation down, telling its members why and where to correct it."""
     if not (note or "").strip():
         raise ValidationError(
             {"note": _("驳回时请填写审核意见，说明需要补充或更正的内容。")}, code="required"
         )
     organisation = _decide_organisation(organisation, curator, Verification.REJECTED, note)
-    _notify(
-        "organisation_rejected",
-        owner_emails(organisation),
-        _("【揭榜】%(org)s 的认证申请未通过") % {"org": organisation},
-        organisation=organisation,
+    notification_send(
+        recipients=active_members(organisation.pk),
+        verb="organisation_rejected",
+        title=_("%(org)s 的认证申请未通过") % {"org": organisation},
+        body=_("审核意见：%(note)s") % {"note": organisation.verification_note}
+        + "\n"
+        + _("请按审核意见更正单位信息后重新提交。"),
+        target_url=reverse("organisations:edit", args=[organisation.pk]),
     )
     return organisation
 
@@ -247,7 +258,8 @@ def _notify(template: str, recipients: list[str], subject: str, **context: Any) 
     recipients = [address for address in recipients if address]
     if not recipients:
         return
-    context["base_url"] = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    # The configured public site root, never the admin's setting or the sender's host.
+    context["base_url"] = site_url().rstrip("/")
     body = render_to_string(f"organisations/email/{template}.txt", context)
     transaction.on_commit(lambda: _send(subject, body, recipients))
 

@@ -142,8 +142,8 @@ class OrganisationDecisionView(BaseObjectMixin, WagtailAdminTemplateMixin, FormV
 
     def success_message(self) -> str:
         if self.decision == Verification.VERIFIED:
-            return _("已认证 %(name)s，并已邮件通知其管理员。") % {"name": self.object}
-        return _("已驳回 %(name)s，并已邮件通知其管理员。") % {"name": self.object}
+            return _("已认证 %(name)s，并已通过站内通知和邮件告知其成员。") % {"name": self.object}
+        return _("已驳回 %(name)s，并已通过站内通知和邮件告知其成员。") % {"name": self.object}
 
 
 class ExpiringTierView(WagtailAdminTemplateMixin, TemplateView):
