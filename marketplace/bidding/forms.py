@@ -130,6 +130,24 @@ class DemandBidForm(_BidFormBase):
         return data
 
 
+def rebid_initial(form_class, previous: Bid) -> dict:
+    """A new bid's form filled from an earlier (withdrawn or declined) bid of the same
+    organisation on the same listing: the text, the price, the consortium, the indicator
+    commitments. Milestones go to the milestone formset (views._milestone_initial)."""
+    initial = {}
+    for name in form_class.Meta.fields:
+        value = getattr(previous, name)
+        initial[name] = value.pk if hasattr(value, "pk") else value
+    if form_class is DemandBidForm:
+        initial["consortium_codes"] = "\n".join(
+            o.credit_code for o in previous.consortium_members.all()
+        )
+        for response in previous.indicator_responses.all():
+            initial[f"indicator_{response.indicator_id}_value"] = response.committed_value
+            initial[f"indicator_{response.indicator_id}_verification"] = response.verification
+    return initial
+
+
 class TechnologyBidForm(_BidFormBase):
     """An enterprise's request to take up a technology."""
 

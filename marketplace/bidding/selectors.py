@@ -176,6 +176,21 @@ def active_bid_of(*, organisation, listing) -> Bid | None:
     ).first()
 
 
+def previous_bid_of(*, organisation, listing) -> Bid | None:
+    """The organisation's latest withdrawn or declined bid on the listing: a new bid starts
+    from it (issue 12, point 6)."""
+    return (
+        Bid.objects.filter(
+            organisation=organisation,
+            status__in=[BidStatus.WITHDRAWN, BidStatus.DECLINED],
+            **{kind_of(listing): listing},
+        )
+        .prefetch_related("milestones", "indicator_responses", "consortium_members")
+        .order_by("-updated_at", "-pk")
+        .first()
+    )
+
+
 def awarded_count(*, listing) -> int:
     """How many bids on the listing have been awarded (定榜) so far."""
     return Bid.objects.filter(status=BidStatus.AWARDED, **{kind_of(listing): listing}).count()

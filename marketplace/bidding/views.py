@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cms.lifecycle import ListingKind, accepts_bids, kind_of
 from cms.templatetags.money import yuan
+from marketplace.workspace.pending import keep_uploads, release_uploads, restore_files
 
 from . import permissions as perms
 from . import selectors, services
@@ -29,6 +30,7 @@ from .forms import (
     TechnologyBidForm,
     attachment_inputs,
     milestone_inputs,
+    rebid_initial,
 )
 from .models import AccessLogEntry, PublicQuestion
 
@@ -62,7 +64,7 @@ def _milestone_initial(bid):
     return rows + [{}] * max(3 - len(rows), 1)
 
 
-def _bid_form(request, listing, bid=None):
+def _bid_form(request, listing, bid=None, previous=None):
     form_class = DemandBidForm if kind_of(listing) == ListingKind.DEMAND else TechnologyBidForm
     is_demand = form_class is DemandBidForm
     section_errors: dict[str, list] = {}
@@ -70,7 +72,9 @@ def _bid_form(request, listing, bid=None):
         form = form_class(request.POST, instance=bid, listing=listing)
         # Take-up requests have no milestones: bind the formset only for demand bids.
         milestones = MilestoneFormSet(request.POST if is_demand else None, prefix="ms")
-        files = AttachmentFormSet(request.POST, request.FILES, prefix="att")
+        # Files chosen before a validation error come back as kept uploads (workspace.pending).
+        uploads, kept = restore_files(request.user, request.POST, request.FILES, ["att"])
+        files = AttachmentFormSet(request.POST, uploads, prefix="att")
         milestones_ok = milestones.is_valid() if is_demand else True
         if form.is_valid() and milestones_ok and files.is_valid():
             data = form.to_input()
@@ -95,13 +99,18 @@ def _bid_form(request, listing, bid=None):
             except ValidationError as exc:
                 _apply_errors(exc, form, section_errors)
             else:
+                release_uploads(kept)
                 messages.success(
                     request, _("揭榜已提交。") if saved.status == "submitted" else _("草稿已保存。")
                 )
                 return redirect("bidding:bid_detail", pk=saved.pk)
+        keep_uploads(request.user, [files], kept)
     else:
-        form = form_class(instance=bid, listing=listing)
-        milestones = MilestoneFormSet(prefix="ms", initial=_milestone_initial(bid))
+        # A new bid after a withdrawn or declined one starts from it (issue 12, point 6).
+        start = bid or previous
+        initial = rebid_initial(form_class, previous) if bid is None and previous else None
+        form = form_class(instance=bid, listing=listing, initial=initial)
+        milestones = MilestoneFormSet(prefix="ms", initial=_milestone_initial(start))
         files = AttachmentFormSet(prefix="att")
     return render(
         request,
@@ -114,6 +123,7 @@ def _bid_form(request, listing, bid=None):
             "files": files,
             "section_errors": section_errors,
             "is_demand": is_demand,
+            "previous": previous if bid is None else None,
         },
     )
 
@@ -130,7 +140,8 @@ def bid_create(request, kind: str, page_id: int):
     if not accepts_bids(listing):
         messages.error(request, _("该项目当前不接受揭榜。"))
         return redirect(listing.url)
-    return _bid_form(request, listing)
+    previous = selectors.previous_bid_of(organisation=organisation, listing=listing)
+    return _bid_form(request, listing, previous=previous)
 
 
 @login_required

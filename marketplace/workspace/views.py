@@ -165,7 +165,9 @@ def editor_post(request, kind, page, organisation, form, formsets, restored, sav
             services.listing_submit(user=request.user, page=type(saved).objects.get(pk=saved.pk))
         except ValidationError as error:
             for message in error.messages:
-                messages.error(request, _("草稿已保存，但未能提交审核：%(reason)s") % {"reason": message})
+                messages.error(
+                    request, _("草稿已保存，但未能提交审核：%(reason)s") % {"reason": message}
+                )
             return redirect("workspace:listing_edit", kind=kind, pk=saved.pk)
         messages.success(request, _("已保存并提交平台审核。"))
         return redirect("workspace:dashboard")

@@ -59,7 +59,9 @@ def test_add_row_ignores_an_unknown_prefix(client, enterprise_member, enterprise
     assert len(response.context["formsets"]["indicators"].forms) == 1
 
 
-def test_editor_offers_the_add_button_and_an_empty_row_template(client, enterprise_member, enterprise):
+def test_editor_offers_the_add_button_and_an_empty_row_template(
+    client, enterprise_member, enterprise
+):
     client.force_login(enterprise_member)
     body = client.get(create_url(enterprise)).content.decode()
     assert 'name="add_row" value="indicators"' in body
@@ -247,7 +249,11 @@ def test_completeness_box_scores_the_posted_input_not_the_saved_draft(
     client, enterprise_member, enterprise
 ):
     page = DemandPageFactory(
-        organisation=enterprise, live=False, status="draft", keywords="焊接", budget_kind="negotiable"
+        organisation=enterprise,
+        live=False,
+        status="draft",
+        keywords="焊接",
+        budget_kind="negotiable",
     )
     client.force_login(enterprise_member)
     saved_score = shown_score(client.get(edit_url(page)))

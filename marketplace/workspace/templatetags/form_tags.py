@@ -33,7 +33,7 @@ def _flatten(items):
 
 
 def _row_label(form: forms.BaseForm, row: int) -> str:
-    """"核心技术指标 第2行": the list's name (its model's) and the row's number."""
+    """ "核心技术指标 第2行": the list's name (its model's) and the row's number."""
     model = getattr(getattr(form, "_meta", None), "model", None)
     number = _("第%(n)d行") % {"n": row}
     return f"{model._meta.verbose_name} {number}" if model is not None else number
