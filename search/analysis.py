@@ -256,6 +256,52 @@ def analyse(text: str) -> Analysed:
     return Analysed(words=words(text), bigrams=bigrams(text))
 
 
+# -- key terms (what a match shows two listings share) ----------------------------------
+
+# A number, or a number followed by a unit (3m, 5kg, 0.5mm, 200℃, 30%).
+_NUMBER_OR_MEASURE = re.compile(r"[\d.,%]+(?:[a-zμ°℃%/²³]{1,4}\d*)?")
+_LATIN = re.compile(r"[a-z]+")
+SHORT_LATIN_CHARS = 3
+
+
+@lru_cache(maxsize=1)
+def key_term_stoplist() -> frozenset[str]:
+    """Return the words never shown as a shared key term (data/key_term_stoplist.txt)."""
+    return frozenset(normalise(s) for s in _read_lines("key_term_stoplist.txt"))
+
+
+@lru_cache(maxsize=1)
+def known_short_terms() -> frozenset[str]:
+    """Return short Latin words that are real terms: short_terms.txt and synonyms.txt.
+
+    Not the English query glossary: it lists everyday words (car, cell) a reader
+    of a Chinese listing would not take for a term the two listings share.
+    """
+    known = {normalise(s) for s in _read_lines("short_terms.txt")}
+    known.update(synonyms())
+    known.update(synonyms().values())
+    return frozenset(known)
+
+
+def is_key_term(word: str) -> bool:
+    """Return whether a word token is a real term worth telling people two listings share.
+
+    Not: single characters, generic words and units (``key_term_stoplist``),
+    numbers and measures (3m, 5kg, 30%), Latin fragments of three letters or
+    fewer unless known (plc, agv, cnc…). Domain terms (激光焊接, 焊缝, 热管理) are.
+    """
+    word = normalise(word).strip()
+    if len(word) < 2 or word in key_term_stoplist() or word in stop_words():
+        return False
+    if word in known_short_terms():
+        return True
+    if _NUMBER_OR_MEASURE.fullmatch(word):
+        return False
+    if _LATIN.fullmatch(word) and len(word) <= SHORT_LATIN_CHARS:
+        return word in known_short_terms()
+    return True
+
+
 # Words at least this frequent in jieba's general-language dictionary (a large
 # general corpus; 公司 45,604, 技术 37,664, 要求 23,944) say nothing specific: weight 0.
 # Chosen with bench/calibrate_percent.py (800, 2,000, 5,000, 15,000 tried).

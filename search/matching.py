@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,14 +53,19 @@ FIELD_BOOSTS: dict[str, dict[str, float]] = {
     "demand": {"words": 1.0, "bigrams": 1.3, "title_words": 0.5, "keyword_words": 0.15},
 }
 
-# The match percentage shown to people and compared with the curators' threshold
-# is absolute, unlike the ranking score (relative to the best candidate), and
-# measured from the demand's side in both directions: how much of what the demand
-# says the technology also says (``demand_coverage``: the demand's words weighted
-# by sqrt(tf) × their specificity in general Chinese), counted as full at
-# FULL_COVERAGE, lifted by the criteria as the ranking score is. Calibrated with
-# bench/calibrate_percent.py on matchbench and on the demo catalogue (docs/search.md).
-FULL_COVERAGE = 0.5
+# The match score (0–100) is the one number people see, every list is sorted by
+# and the threshold compares (docs/search.md, "One match score"). A pair's quality
+# is how much of what the demand says the technology also says
+# (``demand_coverage``, from the demand's side in both directions), lifted by the
+# criteria met, through a logistic curve: bounded, saturating, 50 at
+# QUALITY_MIDPOINT. Lists keep the engine's relevance order (text × criteria, what
+# matchbench measures) and a candidate's score is its quality capped by the scores
+# above it, so the score never rises down a list: sorting by it is the same order.
+# Calibrated with bench/calibrate_percent.py on matchbench and the demo catalogue.
+QUALITY_MIDPOINT = 0.25
+QUALITY_SLOPE = 0.12
+# The threshold when settings.JIEBANG_MATCH_MIN_SCORE is unset.
+DEFAULT_MIN_SCORE = 60.0
 
 CRITERION_WEIGHTS: dict[str, float] = {
     "tech_field": 1.0,
@@ -90,10 +94,15 @@ UNAVAILABLE_STATUSES: dict[str, list[str]] = {
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
-    """One structured compatibility criterion that both listings meet."""
+    """One structured compatibility criterion that both listings meet.
+
+    ``values`` are what was compared (demand's, technology's): slugs, codes or yuan,
+    turned into a sentence by ``Match.reasons``.
+    """
 
     code: str
     label: Any
+    values: tuple[Any, ...] = ()
 
 
 @dataclass(slots=True)
@@ -109,15 +118,23 @@ class Match:
     source: ListingDocument | None = field(default=None, repr=False)
     # The source's query words, best first, with their weights.
     query_weights: dict[str, float] = field(default_factory=dict, repr=False)
+    # The lowest quality among the candidates ranked above (set by ``match``).
+    ceiling: float = 1.0
+    # Display names of slugs per facet (industry_chain, technology_field,
+    # cooperation_mode) for the reasons; slugs are shown when missing.
+    names: Mapping[str, Mapping[str, str]] | None = field(default=None, repr=False)
     _words: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def shared_terms(self) -> list[str]:
-        """Return the query's highest-weighted words that the matched listing shares."""
+        """Return the query's highest-weighted key terms that the matched listing shares.
+
+        Only real terms (``analysis.is_key_term``): no generic words, units or numbers.
+        """
         # Computed on first use: it re-analyses the listing, which ranking never needs.
         if self._words is None:
             self._words = frozenset(analysis.words(self.document.full_text()))
-        shared = [w for w in self.query_weights if w in self._words and len(w) > 1]
+        shared = [w for w in self.query_weights if w in self._words and analysis.is_key_term(w)]
         return shared[:SHARED_TERMS_SHOWN]
 
     @property
@@ -128,23 +145,33 @@ class Match:
         return demand_coverage(*_demand_and_technology(self.source, self.document))
 
     @property
+    def quality(self) -> float:
+        """Return the pair's own quality (0–1): demand coverage lifted by the criteria."""
+        return pair_quality(self.coverage, self.compatibility)
+
+    @property
+    def rating(self) -> float:
+        """Return the match score as a fraction (0–1): the quality, capped by better-ranked ones."""
+        return min(self.quality, self.ceiling)
+
+    @property
     def percent(self) -> int:
-        """Return the absolute match percentage (0–100), comparable across listings."""
-        lift = (1.0 + COMPATIBILITY_WEIGHT * self.compatibility) / (1.0 + COMPATIBILITY_WEIGHT)
-        return round(100 * min(1.0, self.coverage / FULL_COVERAGE * lift))
+        """Return the match score (0–100): shown, sorted by and compared with the threshold."""
+        return round(100 * self.rating)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Return why the two listings match, one short sentence each (shared terms first)."""
+        found = []
+        if self.shared_terms:
+            found.append(str(format_lazy(_("共同关键词：{}"), "、".join(self.shared_terms))))
+        found.extend(criterion_sentence(c, self.names) for c in self.criteria)
+        return found
 
     @property
     def explanation(self) -> Any:
-        """Return a sentence a person can read: shared terms and criteria met."""
-        parts = []
-        if self.shared_terms:
-            parts.append(format_lazy(_("共同关键词：{}"), "、".join(self.shared_terms)))
-        if self.criteria:
-            labels = "、".join(str(c.label) for c in self.criteria)
-            parts.append(format_lazy(_("符合条件：{}"), labels))
-        if not parts:
-            return _("文本内容相近")
-        return format_lazy("{}；{}", *parts) if len(parts) == 2 else parts[0]
+        """Return the reasons as one line a person can read."""
+        return "；".join(self.reasons) or _("文本内容相近")
 
 
 def other_kind(kind: Kind) -> Kind:
@@ -163,25 +190,91 @@ def criteria_met(source: ListingDocument, target: ListingDocument) -> list[Crite
     demand, tech = _demand_and_technology(source, target)
     met = []
 
-    def add(code: str, ok: bool) -> None:
+    def add(code: str, ok: bool, *values: Any) -> None:
         if ok:
-            met.append(Criterion(code, CRITERION_LABELS[code]))
+            met.append(Criterion(code, CRITERION_LABELS[code], values))
 
-    add("tech_field", bool(demand.tech_field) and demand.tech_field == tech.tech_field)
+    add(
+        "tech_field",
+        bool(demand.tech_field) and demand.tech_field == tech.tech_field,
+        demand.tech_field,
+    )
     add(
         "industry_chain",
         bool(demand.industry_chain) and demand.industry_chain == tech.industry_chain,
+        demand.industry_chain,
     )
     need, have = MATURITY_RANK.get(demand.maturity), MATURITY_RANK.get(tech.maturity)
-    add("maturity", need is not None and have is not None and have >= need)
-    add("cooperation_mode", bool(set(demand.cooperation_modes) & set(tech.cooperation_modes)))
+    add(
+        "maturity",
+        need is not None and have is not None and have >= need,
+        demand.maturity,
+        tech.maturity,
+    )
+    modes = sorted(set(demand.cooperation_modes) & set(tech.cooperation_modes))
+    add("cooperation_mode", bool(modes), *modes)
     add(
         "budget",
         demand.budget is not None and tech.budget is not None and demand.budget >= tech.budget,
+        demand.budget,
+        tech.budget,
     )
-    add("district", bool(demand.district) and demand.district == tech.district)
+    add("district", bool(demand.district) and demand.district == tech.district, demand.district)
     add("deadline", demand.deadline is not None and demand.deadline >= today())
     return met
+
+
+def _wan(yuan: Any) -> str:
+    # 万元 with up to two decimals, trailing zeros dropped (500000 → 50, 125000 → 12.5).
+    return f"{int(yuan) / 10000:.2f}".rstrip("0").rstrip(".")
+
+
+def criterion_sentence(criterion: Criterion, names: Mapping[str, Mapping[str, str]] | None) -> str:
+    """Return one criterion as a sentence with its values ("同属 高端装备 产业链")."""
+    names = names or {}
+    values = criterion.values
+
+    def name(facet: str, slug: str) -> str:
+        return names.get(facet, {}).get(slug, slug)
+
+    code = criterion.code
+    if code == "industry_chain" and values:
+        return str(format_lazy(_("同属 {} 产业链"), name("industry_chain", values[0])))
+    if code == "tech_field" and values:
+        return str(format_lazy(_("同属 {} 技术领域"), name("technology_field", values[0])))
+    if code == "maturity" and len(values) == 2:
+        return str(
+            format_lazy(
+                _("成熟度 {} 满足需求的 {}以上"), maturity_label(values[1]), maturity_label(values[0])
+            )
+        )
+    if code == "cooperation_mode" and values:
+        modes = "、".join(name("cooperation_mode", v) for v in values)
+        return str(format_lazy(_("合作方式相符：{}"), modes))
+    if code == "budget" and len(values) == 2:
+        return str(
+            format_lazy(_("预算 {} 万元覆盖报价 {} 万元"), _wan(values[0]), _wan(values[1]))
+        )
+    if code == "district" and values:
+        return str(format_lazy(_("同在 {}"), district_label(values[0])))
+    return str(criterion.label)
+
+
+def pair_quality(coverage: float, compatibility: float) -> float:
+    """Return a pair's quality (0–1): a logistic curve of coverage lifted by the criteria."""
+    lift = (1.0 + COMPATIBILITY_WEIGHT * compatibility) / (1.0 + COMPATIBILITY_WEIGHT)
+    return 1.0 / (1.0 + math.exp(-(coverage * lift - QUALITY_MIDPOINT) / QUALITY_SLOPE))
+
+
+def min_score() -> float:
+    """Return the one match threshold (0–100): ``settings.JIEBANG_MATCH_MIN_SCORE``.
+
+    Members see, the engine stores and the curators' queue shows only matches
+    scoring at least this much (curators may ask the queue for lower ones).
+    """
+    from django.conf import settings
+
+    return float(getattr(settings, "JIEBANG_MATCH_MIN_SCORE", DEFAULT_MIN_SCORE))
 
 
 def compatibility(criteria: list[Criterion]) -> float:
@@ -226,17 +319,29 @@ def match(
     for m in ranked:
         m.query_weights = weights
         m.source = source
+    return cap_scores(ranked)
+
+
+def cap_scores(ranked: list[Match]) -> list[Match]:
+    """Cap each match's score by those ranked above it, so the scores never rise down the list.
+
+    Call it again on a list filtered after ``match`` (the shown list is what must agree).
+    """
+    ceiling = 1.0
+    for m in ranked:
+        m.ceiling = 1.0
+        m.ceiling = ceiling = min(ceiling, m.rating)
     return ranked
 
 
-_NUMBER = re.compile(r"[\d.]+")
 
 
 @lru_cache(maxsize=512)
 def _word_counts(text: str) -> Counter:
     # Numbers (indicator values, years) are rare in every catalogue, so their idf is
     # high, yet two listings about one problem seldom quote the same figures.
-    return Counter(w for w in analysis.words(text) if len(w) > 1 and not _NUMBER.fullmatch(w))
+    # Units, generic words and stray fragments (analysis.is_key_term) say nothing either.
+    return Counter(w for w in analysis.words(text) if analysis.is_key_term(w))
 
 
 def demand_coverage(demand: ListingDocument, technology: ListingDocument) -> float:
@@ -321,3 +426,10 @@ def match_text(
 def maturity_label(code: str) -> Any:
     """Return the display label of a maturity code (the code itself if unknown)."""
     return dict(MATURITY_LEVELS).get(code, code)
+
+
+def district_label(code: str) -> str:
+    """Return the display label of a district code (the code itself if unknown)."""
+    from marketplace.organisations.districts import District
+
+    return str(dict(District.choices).get(code, code))

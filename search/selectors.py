@@ -789,11 +789,12 @@ class ListingMatch:
     """A counterpart listing (public fields only) with its score and the reasons for it."""
 
     page: ListingPage
-    score: float  # the ranking score, relative to the best candidate
+    score: float  # the engine's ranking score, relative to the best candidate (not shown)
     explanation: str
     shared_terms: list[str]
     criteria: list[dict[str, str]]
-    percent: int = 0  # the absolute match percentage (see search.matching.FULL_RELEVANCE)
+    percent: int = 0  # the match score (0–100) the list is sorted by (search.matching.Match.percent)
+    reasons: list[str] = field(default_factory=list)  # why, one sentence each
 
 
 @dataclass(slots=True)
@@ -846,12 +847,19 @@ def wanted_organisation(organisation, target_kind: Kind) -> bool:
     return organisation.is_research if target_kind == "technology" else organisation.is_enterprise
 
 
-def listing_matches(listing: ListingPage, *, limit: int = MATCHES_SHOWN) -> Matches:
-    """Return the best counterparts of a listing: listings and organisations, best first."""
+def listing_matches(
+    listing: ListingPage, *, limit: int = MATCHES_SHOWN, min_score: float | None = None
+) -> Matches:
+    """Return the best counterparts of a listing: listings and organisations, best first.
+
+    Only matches scoring at least ``min_score`` (default: the one threshold,
+    ``matching.min_score()``); the list is ordered by that same score.
+    """
     listing = listing.specific
     source = document_from_page(listing)
     target = matching.other_kind(source.kind)
     result = Matches(source_kind=source.kind, target_kind=target)
+    threshold = matching.min_score() if min_score is None else min_score
     try:
         found = matching.match(
             source,
@@ -860,7 +868,14 @@ def listing_matches(listing: ListingPage, *, limit: int = MATCHES_SHOWN) -> Matc
         )
         pages = fetch_in_order(available_targets(target), [m.document.id for m in found])
         by_id = {m.document.id: m for m in found}
-        ranked = [listing_match(page, by_id[str(page.pk)]) for page in pages]
+        names = facet_labels(target)
+        shown = matching.cap_scores([by_id[str(page.pk)] for page in pages])
+        for m in shown:
+            m.names = names
+        ranked = [
+            listing_match(page, m) for page, m in zip(pages, shown, strict=True)
+            if m.percent >= threshold
+        ]
     except Exception:  # the listing page must keep serving without its matches
         logger.exception("search: matching failed for %s %s", source.kind, listing.pk)
         result.unavailable, result.notice = True, MATCHING_UNAVAILABLE
@@ -872,7 +887,10 @@ def listing_matches(listing: ListingPage, *, limit: int = MATCHES_SHOWN) -> Matc
 
 def listing_match(page: ListingPage, found: matching.Match) -> ListingMatch:
     """Return a displayed match from the engine's match and the database page."""
-    criteria = [{"code": c.code, "label": str(c.label)} for c in found.criteria]
+    criteria = [
+        {"code": c.code, "label": matching.criterion_sentence(c, found.names)}
+        for c in found.criteria
+    ]
     return ListingMatch(
         page,
         found.score,
@@ -880,6 +898,7 @@ def listing_match(page: ListingPage, found: matching.Match) -> ListingMatch:
         list(found.shared_terms),
         criteria,
         found.percent,
+        found.reasons,
     )
 
 

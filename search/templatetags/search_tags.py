@@ -9,6 +9,7 @@ from django import template
 
 from cms import lifecycle
 from cms.models import ListingPage
+from search import matching
 from search.selectors import can_see_matches, catalogue_search, listing_matches
 
 register = template.Library()
@@ -35,4 +36,8 @@ def listing_matches_panel(listing, user, limit=10):
     listing = getattr(listing, "specific", listing)  # the workspace may pass a plain Page
     if not isinstance(listing, ListingPage) or not can_see_matches(user, listing):
         return {"matches": None}
-    return {"matches": listing_matches(listing, limit=limit), "listing": listing}
+    return {
+        "matches": listing_matches(listing, limit=limit),
+        "listing": listing,
+        "min_score": matching.min_score(),
+    }

@@ -34,7 +34,9 @@ def test_explanation_lists_shared_terms_and_criteria_in_chinese(embedded, techno
     with translation.override("zh-hans"):
         text = str(best.explanation)
     assert text.startswith("共同关键词：")
-    assert "技术领域一致" in text and "预算覆盖报价" in text
+    # Reasons in words, with the values compared (issue 12.10).
+    assert "同属 新能源 技术领域" in text and "预算 100 万元覆盖报价 80 万元" in text
+    assert "成熟度 中试 满足需求的 小试以上" in text
 
 
 def test_compatibility_lifts_an_otherwise_equal_candidate(embedded):
