@@ -9,45 +9,46 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 INDUSTRY_CHAINS = [
-    ("big-data-it", "大数据与新一代信息技术"),
-    ("intelligent-manufacturing", "智能制造与高端装备"),
-    ("biomedicine", "生物医药与大健康"),
-    ("steel-advanced-materials", "精品钢与先进材料"),
-    ("quantum", "量子信息"),
-    ("aerospace-info", "空天信息"),
-    ("integrated-circuits", "集成电路"),
-    ("new-energy-vehicles", "新能源汽车"),
-    ("third-gen-semiconductors", "第三代半导体"),
-    ("artificial-intelligence", "人工智能"),
-    ("high-end-chemicals", "高端化工"),
-    ("green-building-materials", "绿色建材"),
-    ("food-processing", "食品加工与预制菜"),
-    ("modern-agriculture", "现代农业与种业"),
-    ("energy-internet", "能源互联网与新能源"),
+    ("big-data-it", gettext_noop("大数据与新一代信息技术")),
+    ("intelligent-manufacturing", gettext_noop("智能制造与高端装备")),
+    ("biomedicine", gettext_noop("生物医药与大健康")),
+    ("steel-advanced-materials", gettext_noop("精品钢与先进材料")),
+    ("quantum", gettext_noop("量子信息")),
+    ("aerospace-info", gettext_noop("空天信息")),
+    ("integrated-circuits", gettext_noop("集成电路")),
+    ("new-energy-vehicles", gettext_noop("新能源汽车")),
+    ("third-gen-semiconductors", gettext_noop("第三代半导体")),
+    ("artificial-intelligence", gettext_noop("人工智能")),
+    ("high-end-chemicals", gettext_noop("高端化工")),
+    ("green-building-materials", gettext_noop("绿色建材")),
+    ("food-processing", gettext_noop("食品加工与预制菜")),
+    ("modern-agriculture", gettext_noop("现代农业与种业")),
+    ("energy-internet", gettext_noop("能源互联网与新能源")),
 ]
 
 # 国家重点支持的高新技术领域 (the eight fields used in high-tech enterprise certification).
 TECHNOLOGY_FIELDS = [
-    ("electronic-information", "电子信息"),
-    ("biomedicine", "生物与新医药"),
-    ("aerospace", "航空航天"),
-    ("new-materials", "新材料"),
-    ("high-tech-services", "高技术服务"),
-    ("energy-saving", "新能源与节能"),
-    ("resources-environment", "资源与环境"),
-    ("advanced-manufacturing", "先进制造与自动化"),
+    ("electronic-information", gettext_noop("电子信息")),
+    ("biomedicine", gettext_noop("生物与新医药")),
+    ("aerospace", gettext_noop("航空航天")),
+    ("new-materials", gettext_noop("新材料")),
+    ("high-tech-services", gettext_noop("高技术服务")),
+    ("energy-saving", gettext_noop("新能源与节能")),
+    ("resources-environment", gettext_noop("资源与环境")),
+    ("advanced-manufacturing", gettext_noop("先进制造与自动化")),
 ]
 
 COOPERATION_MODES = [
-    ("development-commissioned", "技术开发（委托）"),
-    ("development-joint", "技术开发（合作）"),
-    ("transfer", "技术转让"),
-    ("licence", "技术许可"),
-    ("equity", "作价投资"),
-    ("service", "技术服务"),
-    ("consulting", "技术咨询"),
+    ("development-commissioned", gettext_noop("技术开发（委托）")),
+    ("development-joint", gettext_noop("技术开发（合作）")),
+    ("transfer", gettext_noop("技术转让")),
+    ("licence", gettext_noop("技术许可")),
+    ("equity", gettext_noop("作价投资")),
+    ("service", gettext_noop("技术服务")),
+    ("consulting", gettext_noop("技术咨询")),
 ]
 
 CURATOR_PERMISSIONS = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -27,7 +28,17 @@ class Taxonomy(index.Indexed, models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the Chinese name is the catalogue's msgid.
+
+        The values created by ``cms.setup`` are marked for translation there, so the English
+        catalogue names them; a value a curator adds later shows as typed until the
+        catalogue has it. Templates show the object (``{{ page.industry_chain }}``), not
+        ``.name``."""
+        return gettext(self.name) if self.name else ""
 
 
 class IndustryChain(Taxonomy):

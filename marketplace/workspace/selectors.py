@@ -37,6 +37,19 @@ class ListingRow:
     can_submit: bool
     can_withdraw: bool
 
+    @property
+    def review_badge(self) -> str:
+        """The review state's badge, unless the status badge already says it (审核中 审核中):
+        a new listing in review, or one sent back for changes. An edit of a public listing
+        in review shows both (揭榜中 · 审核中)."""
+        statuses = lifecycle.STATUSES[self.kind]
+        status = self.page.status
+        if (self.review.in_moderation and status == statuses.IN_REVIEW) or (
+            self.review.needs_changes and status == statuses.REJECTED
+        ):
+            return ""
+        return self.review.label
+
 
 @dataclass
 class OrganisationBlock:
