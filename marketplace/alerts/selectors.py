@@ -60,6 +60,7 @@ def alert_hits(*, alert: Alert, limit: int = 50) -> list[AlertHit]:
     specific = {p.pk: p for p in listing_pages([h.listing_id for h in hits])}
     for hit in hits:
         hit.page = specific.get(hit.listing_id)
+        hit.is_public = hit.page is not None and lifecycle.is_public(hit.page)
     return [h for h in hits if h.page is not None]
 
 
@@ -84,11 +85,11 @@ def allowed_params(kind: str) -> tuple[str, ...]:
     return (*QUERY_PARAMS, *(s.param for s in facet_specs(kind)), CLOSED_PARAM)
 
 
-def normalise_query(kind: str, query: str | Mapping[str, Any]) -> tuple[str, list[str]]:
-    """Return the catalogue query string to save and the errors of its values.
+def saved_params(kind: str, query: str | Mapping[str, Any]) -> dict[str, str]:
+    """Return the parameters of a catalogue query that a saved search keeps (not validated).
 
-    Keeps only what the catalogue page understands (q and the kind's facets, ``closed=1``),
-    drops page and sort, and validates the values with the page's own filter form.
+    Keeps only what the catalogue page understands (q and the kind's facets, ``closed=1``)
+    and drops page and sort.
     """
     raw = dict(parse_qsl(query, keep_blank_values=False)) if isinstance(query, str) else query
     params: dict[str, str] = {}
@@ -96,6 +97,15 @@ def normalise_query(kind: str, query: str | Mapping[str, Any]) -> tuple[str, lis
         value = " ".join(str(raw.get(key) or "").split())
         if value and (key != CLOSED_PARAM or value == "1"):
             params[key] = value
+    return params
+
+
+def normalise_query(kind: str, query: str | Mapping[str, Any]) -> tuple[str, list[str]]:
+    """Return the catalogue query string to save and the errors of its values.
+
+    The values are validated by the catalogue page's own filter form.
+    """
+    params = saved_params(kind, query)
     errors = []
     form = catalogue_filter(lifecycle.listing_model(kind), params).form
     if form.is_bound and not form.is_valid():
@@ -127,10 +137,16 @@ def query_summary(kind: str, query: str) -> str:
     return " · ".join(parts)
 
 
-def catalogue_url(alert: Alert) -> str:
-    """Return the catalogue page of a saved search, with its query: "open saved search"."""
-    index = lifecycle.index_model(alert.kind).objects.live().first()
-    base = index.url if index is not None else "/"
+def catalogue_url(alert: Alert, bases: dict[str, str] | None = None) -> str:
+    """Return the catalogue page of a saved search, with its query: "open saved search".
+
+    ``bases`` memoises each catalogue's address over a list of alerts.
+    """
+    bases = {} if bases is None else bases
+    if alert.kind not in bases:
+        index = lifecycle.index_model(alert.kind).objects.live().first()
+        bases[alert.kind] = index.url if index is not None else "/"
+    base = bases[alert.kind]
     return f"{base}?{alert.query}" if alert.query else base
 
 

@@ -146,8 +146,11 @@ def alerts_run(*, now=None) -> RunResult:
             result.errors.append(f"{alert.pk}: {error}")
     users = {a.user_id: a.user for a in alerts if a.frequency == Alert.Frequency.DAILY}
     for user in users.values():
-        if digest_send(user=user, now=now):
-            result.emails += 1
+        try:
+            if digest_send(user=user, now=now):
+                result.emails += 1
+        except IntegrityError:  # a run alongside sent today's digest first
+            logger.warning("alerts: digest of user %s already sent today", user.pk)
     return result
 
 

@@ -28,9 +28,12 @@ def own_alert(request, pk: int) -> Alert:
 @login_required
 def alert_list_view(request):
     alerts = list(alert_list(user=request.user))
+    bases: dict[str, str] = {}
     for alert in alerts:
         alert.summary = "" if alert.listing_id else query_summary(alert.kind, alert.query)
-        alert.open_url = alert.listing.url if alert.listing_id else catalogue_url(alert)
+        alert.open_url = (
+            alert.listing.get_url(request) if alert.listing_id else catalogue_url(alert, bases)
+        )
     return render(
         request,
         "alerts/list.html",

@@ -9,7 +9,7 @@ from django import template
 from cms import lifecycle
 from marketplace.organisations.permissions import is_member_of
 
-from ..selectors import match_subscription, normalise_query
+from ..selectors import match_subscription, saved_params
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ register = template.Library()
 @register.inclusion_tag("alerts/includes/save_search.html")
 def save_search_link(search):
     """The 保存此搜索 control of a catalogue page: a link to the save form with this query."""
-    query, _errors = normalise_query(search.kind, search.params)
+    query = urlencode(saved_params(search.kind, search.params))
     return {"url_query": urlencode({"kind": search.kind, "query": query})}
 
 
