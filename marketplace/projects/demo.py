@@ -5,7 +5,8 @@ transaction; :func:`seed_demo_projects` answers it (connected in ``ProjectsConfi
 so cms never imports this layer. Each scenario submits a bid (``bid_submit``), awards
 it (``bid_award`` → the project), and walks the project with the services a person's
 click would call (objections, start, milestone reports and decisions, 验收 and both
-signatures). No state is written here.
+signatures, then ``bidding.ledger``'s 技术合同登记, its confirmation and 到账). No state
+is written here.
 
 Only *dates* are set directly, and only here: an award made today is moved into the
 past (``_backdate``) so the stages are true relative to today — a running project's
@@ -33,7 +34,8 @@ from cms.lifecycle import ListingKind
 from cms.models import DemandPage, TechnologyPage
 from cms.taxonomy import CooperationMode
 from marketplace.accounts.models import User
-from marketplace.bidding.models import Bid, Deal
+from marketplace.bidding import ledger
+from marketplace.bidding.models import Bid, ContractType, Deal, TechContract
 from marketplace.bidding.services import BidInput, MilestoneInput, bid_award, bid_submit
 from marketplace.organisations.models import Membership, Organisation
 
@@ -48,6 +50,16 @@ from .models import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Where a contract is registered when JIEBANG_CONTRACT_REGISTRY is not set (demo only).
+REGISTRY = "济南市技术合同登记机构（演示）"
+# Cooperation mode (slug prefix) → 合同类型.
+CONTRACT_TYPES = (
+    ("development", ContractType.DEVELOPMENT),
+    ("transfer", ContractType.TRANSFER),
+    ("licence", ContractType.LICENCE),
+    ("service", ContractType.SERVICE),
+    ("consulting", ContractType.CONSULTING),
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,10 @@ class Scenario:
     demo_lead: bool = False
     # Milestone due dates, days after the award (demands only).
     milestones: tuple[int, ...] = (60, 150)
+    # 技术合同登记 (bidding.ledger): "" none, "submitted" (awaiting a curator), "confirmed".
+    contract: str = ""
+    # Payments received (到账), as shares of the contract amount in per cent.
+    payments: tuple[int, ...] = ()
 
 
 # In order of importance: with few suitable listings (a small --size) the first ones win.
@@ -73,10 +89,13 @@ SCENARIOS = (
     Scenario("d-overdue", "demand", "overdue", 80, demo_lead=True, milestones=(30, 70, 200)),
     Scenario("d-acceptance", "demand", "acceptance", 210, demo_owner=True,
              milestones=(60, 180)),
-    Scenario("d-completed", "demand", "completed", 300, demo_lead=True, milestones=(80, 230)),
+    Scenario("d-completed", "demand", "completed", 300, demo_lead=True, milestones=(80, 230),
+             contract="confirmed", payments=(40, 30)),
     Scenario("t-notice", "technology", "notice", 2, demo_lead=True),
-    Scenario("t-running", "technology", "running", 45, demo_owner=True, demo_lead=True),
-    Scenario("t-completed", "technology", "completed", 160, demo_owner=True),
+    Scenario("t-running", "technology", "running", 45, demo_owner=True, demo_lead=True,
+             contract="submitted"),
+    Scenario("t-completed", "technology", "completed", 160, demo_owner=True,
+             contract="confirmed", payments=(100,)),
     Scenario("t-cancelled", "technology", "cancelled", 30),
 )  # fmt: skip
 
@@ -130,6 +149,7 @@ class DemoProjects:
         self.curator = curator
         self.used_listings: set[int] = set()
         self.used_bidders: set[int] = set()
+        self.contract_serial = 0
         self.demo_enterprise = self._org_of(DEMO_LOGINS["enterprise"])
         self.demo_research = self._org_of(DEMO_LOGINS["research"])
 
@@ -270,6 +290,8 @@ class DemoProjects:
             if stage == "completed":
                 services.acceptance_sign(user=self.curator, acceptance=acceptance)
         self._retime(project)
+        if scenario.contract:
+            self._contract(scenario, project, owner_user, lead_user)
         return self._refresh(project)
 
     @staticmethod
@@ -301,6 +323,60 @@ class DemoProjects:
             services.milestone_accept(user=owner_user, milestone=milestone)
         elif outcome == "returned":
             services.milestone_return(user=owner_user, milestone=milestone, reason=RETURN_REASON)
+
+    # -- 技术合同登记 and 到账 (bidding.ledger) ----------------------------------
+
+    def _contract(self, scenario: Scenario, project: Project, owner_user, lead_user) -> None:
+        """The seller registers the contract, a curator confirms it, the buyer records payments."""
+        deal = Deal.objects.get(bid_id=project.bid_id)
+        seller = lead_user if project.kind == ListingKind.DEMAND else owner_user
+        buyer = owner_user if project.kind == ListingKind.DEMAND else lead_user
+        signed = min(project.awarded_on + dt.timedelta(days=14), self.today)
+        registered = min(signed + dt.timedelta(days=10), self.today)
+        amount, url = deal.amount, services.project_url(project)
+        self.contract_serial += 1
+        contract = ledger.contract_register(
+            user=seller,
+            deal=deal,
+            contract_type=self._contract_type(project),
+            number=f"{signed.year}370100{self.contract_serial:06d}",
+            registry=ledger.default_registry() or REGISTRY,
+            signed_on=signed,
+            registered_on=registered,
+            amount=amount,
+            technology_amount=amount * 85 // 100,
+            target_url=url,
+        )
+        submitted_at = self._at(registered, 15)
+        decided_at = None
+        if scenario.contract == "confirmed":
+            ledger.contract_confirm(user=self.curator, contract=contract, target_url=url)
+            decided_at = self._at(min(registered + dt.timedelta(days=3), self.today), 11)
+        TechContract.objects.filter(pk=contract.pk).update(  # demo dates, as _retime
+            submitted_at=submitted_at, decided_at=decided_at
+        )
+        received = registered
+        for n, share in enumerate(scenario.payments, start=1):
+            received = min(received + dt.timedelta(days=30), self.today)
+            ledger.payment_record(
+                user=buyer,
+                deal=deal,
+                amount=amount * share // 100,
+                received_on=received,
+                note=f"第{n}笔合同款",
+                target_url=url,
+            )
+
+    @staticmethod
+    def _contract_type(project: Project) -> str:
+        """技术开发 for a demand's work; a technology's by the take-up's cooperation mode."""
+        if project.kind == ListingKind.DEMAND:
+            return ContractType.DEVELOPMENT
+        slug = getattr(project.bid.cooperation_mode, "slug", "")
+        for prefix, kind in CONTRACT_TYPES:
+            if slug.startswith(prefix):
+                return kind
+        return ContractType.TRANSFER
 
     # -- bids -----------------------------------------------------------------
 

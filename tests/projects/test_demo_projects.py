@@ -14,7 +14,7 @@ from cms.lifecycle import DemandStatus, TechnologyStatus
 from cms.models import DemandPage, TechnologyPage
 from marketplace.accounts.models import User
 from marketplace.audit.models import AuditEntry
-from marketplace.bidding.models import Bid, BidStatus
+from marketplace.bidding.models import Bid, BidStatus, ContractState, Deal
 from marketplace.organisations.permissions import active_organisation_ids
 from marketplace.projects.models import (
     AcceptanceState,
@@ -88,9 +88,7 @@ def test_running_projects_started_after_their_notice_with_milestones_in_every_st
         assert project.notice_ends_on < _today()
         assert timezone.localdate(project.started_at, SHANGHAI) > project.notice_ends_on
         assert project.awarded_on <= timezone.localdate(project.bid.decided_at, SHANGHAI)
-        assert AuditEntry.objects.filter(
-            action="project.start", object_id=str(project.pk)
-        ).exists()
+        assert AuditEntry.objects.filter(action="project.start", object_id=str(project.pk)).exists()
     milestone_states = {
         m.state for p in Project.objects.filter(kind="demand") for m in p.milestones.all()
     }
@@ -159,3 +157,33 @@ def test_dates_are_relative_to_today(seeded_db):
     oldest = Project.objects.order_by("awarded_on").first()
     assert _today() - oldest.awarded_on < dt.timedelta(days=400)
     assert Project.objects.filter(awarded_on__gte=_today() - dt.timedelta(days=7)).exists()
+
+
+def test_contracts_registered_confirmed_and_paid_through_the_ledger(seeded_db):
+    confirmed = Project.objects.filter(bid__deal__contract__state=ContractState.CONFIRMED)
+    assert {p.kind for p in confirmed} == {"demand", "technology"}
+    for project in confirmed:
+        deal = project.bid.deal
+        contract = deal.contract
+        assert deal.status == Deal.Status.SIGNED and deal.signed_on == contract.signed_on
+        assert project.awarded_on <= contract.signed_on <= contract.registered_on <= _today()
+        assert 0 < contract.technology_amount <= contract.amount == deal.amount
+        paid = sum(p.amount for p in deal.payments.all())
+        assert 0 < paid <= contract.amount
+        assert all(project.awarded_on <= p.received_on <= _today() for p in deal.payments.all())
+        assert AuditEntry.objects.filter(action="contract.confirm", object_id=str(deal.pk)).exists()
+    demand_deal = confirmed.get(kind="demand").bid.deal
+    assert demand_deal.contract.get_contract_type_display() == "技术开发"
+    # One more waits for a curator, and shows on the project page as such.
+    waiting = Project.objects.get(bid__deal__contract__state=ContractState.SUBMITTED)
+    assert waiting.state == ProjectState.IN_PROGRESS
+
+
+def test_a_confirmed_contract_shows_on_the_project_page(seeded_db, client):
+    project = Project.objects.filter(
+        kind="demand", bid__deal__contract__state=ContractState.CONFIRMED
+    ).get()
+    assert client.login(username=DEMO_LOGINS["research"], password=DEMO_PASSWORD)
+    body = client.get(f"/workspace/projects/{project.pk}/").content.decode()
+    assert project.bid.deal.contract.number in body
+    assert "第1笔合同款" in body and "第2笔合同款" in body
