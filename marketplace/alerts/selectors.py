@@ -205,9 +205,11 @@ def _new_search_results(alert: Alert, since: dt.datetime) -> Lookup:
     found: list[Found] = []
     for number in range(1, MAX_PAGES + 1):
         search = catalogue_search(alert.kind, {**params, "page": str(number)})
-        if search.unavailable or search.errors or search.form.errors:
+        if search.unavailable:
             # The database fallback answers q differently: try again on the next run.
             return Lookup([], unavailable=True)
+        if search.errors or search.form.errors:  # e.g. a taxonomy value since deleted
+            return Lookup([])
         pages = [item.page for item in search.items]
         found += [Found(p) for p in pages if p.first_published_at and p.first_published_at >= since]
         older = any(p.first_published_at and p.first_published_at < since for p in pages)
