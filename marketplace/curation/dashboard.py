@@ -167,11 +167,11 @@ def _short(label: str, limit: int = 14) -> str:
 
 
 def wan(yuan: int | None) -> float | int | None:
-    """Yuan → 万元 for display and export (integers stay integers)."""
+    """Yuan → 万元 for display and every export (exact: integers stay integers)."""
     if yuan is None:
         return None
     value = Decimal(yuan) / 10_000
-    return int(value) if value == value.to_integral_value() else float(round(value, 2))
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 # ---------------------------------------------------------------------------
@@ -290,18 +290,11 @@ def bids_per_demand(figures: Figures) -> Table:
 
 def _funnel_rows(stages) -> list[list[Any]]:
     first = stages[0][1] or 0
-    return [
-        [
-            label,
-            n,
-            f"{round(100 * n / first, 1)}%" if first else "—",
-            wan(amount) if amount is not None else "",
-        ]
-        for label, n, amount in stages
-    ]
+    return [[label, n, f"{round(100 * n / first, 1)}%" if first else "—"] for label, n in stages]
 
 
-FUNNEL_HEADERS = [_("阶段"), _("数量"), _("占第一阶段"), _("成交金额（万元）")]
+# Counts only: the money of deals is the ledger's (ledger_* tables), counted once.
+FUNNEL_HEADERS = [_("阶段"), _("数量"), _("占第一阶段")]
 
 
 def funnel_bids(figures: Figures) -> Table:
@@ -453,6 +446,140 @@ def _local(moment):
     return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else None
 
 
+# The deal ledger and the projects (issue 10.6)
+#
+# 成交总额 and 到账总额 are sums over the ledger's counted rows (bidding.Deal, not cancelled);
+# the page shows 万元 (``wan``), the contract register keeps the national columns in yuan.
+
+LEDGER_HEADERS = [_("成交笔数"), _("成交总额（万元）"), _("到账总额（万元）")]
+
+
+def _ledger_table(key: str, title: str, first: str, rows, note: str = "") -> Table:
+    body = [[r.label, r.deals, wan(r.amount), wan(r.paid)] for r in rows]
+    return Table(key, title, [first, *LEDGER_HEADERS], body, note, chart_columns=(2, 3))
+
+
+def ledger_summary(figures: Figures) -> Table:
+    rows = selectors.ledger_by_source(figures.filters)
+    table = _ledger_table(
+        "ledger_summary",
+        _("成交台账"),
+        _("来源"),
+        rows,
+        _(
+            "成交台账：揭榜定榜与对接推荐成交各记一笔，经揭榜的对接成交不重复计算；"
+            "不含已取消的成交。到账为已登记的到账金额。"
+        ),
+    )
+    table.rows.append(
+        [
+            _("合计"),
+            sum(r.deals for r in rows),
+            wan(sum(r.amount for r in rows)),
+            wan(sum(r.paid for r in rows)),
+        ]
+    )
+    return table
+
+
+def ledger_by_district(figures: Figures) -> Table:
+    rows = [r for r in selectors.ledger_by_district(figures.filters) if r.label or r.deals]
+    return _ledger_table("ledger_by_district", _("成交与到账（按区县）"), _("区县"), rows)
+
+
+def ledger_by_chain(figures: Figures) -> Table:
+    rows = [
+        r
+        for r in selectors.ledger_by_chain(figures.filters)
+        if r.label != str(_("未分类")) or r.deals
+    ]
+    return _ledger_table("ledger_by_chain", _("成交与到账（按产业链）"), _("产业链"), rows)
+
+
+def projects_by_state(figures: Figures) -> Table:
+    rows = [[label, n] for label, n in selectors.project_state_counts(figures.filters)]
+    rows.append([_("合计"), sum(r[1] for r in rows)])
+    return Table(
+        "projects_by_state",
+        _("攻关项目（按状态）"),
+        [_("状态"), _("数量")],
+        rows,
+        chart_columns=(1,),
+    )
+
+
+COMPLETION_HEADERS = [_("项目数（不含撤销）"), _("已完成"), _("完成率")]
+
+
+def _completion_table(key: str, title: str, first: str, rows) -> Table:
+    body = [
+        [r.label, r.projects, r.completed, f"{r.rate}%" if r.rate is not None else "—"]
+        for r in rows
+        if r.projects or r.label not in (str(_("未分类")), str(_("未填写")))
+    ]
+    note = _("完成率 = 已完成项目 ÷ 未撤销的项目。")
+    return Table(key, title, [first, *COMPLETION_HEADERS], body, note, chart_columns=(1, 2))
+
+
+def completion_by_district(figures: Figures) -> Table:
+    return _completion_table(
+        "completion_by_district",
+        _("项目完成率（按区县）"),
+        _("区县"),
+        selectors.completion_by_district(figures.filters),
+    )
+
+
+def completion_by_chain(figures: Figures) -> Table:
+    return _completion_table(
+        "completion_by_chain",
+        _("项目完成率（按产业链）"),
+        _("产业链"),
+        selectors.completion_by_chain(figures.filters),
+    )
+
+
+# 技术合同登记: the national registration columns, amounts in yuan as registered.
+CONTRACT_HEADERS = [
+    _("合同类型"),
+    _("合同编号"),
+    _("登记机构"),
+    _("登记日期"),
+    _("成交金额（元）"),
+    _("技术交易额（元）"),
+    _("项目"),
+    _("买方"),
+    _("卖方"),
+    _("状态"),
+]
+
+
+def contracts(figures: Figures) -> Table:
+    rows = [
+        [
+            c.get_contract_type_display(),
+            c.number,
+            c.registry,
+            c.registered_on,
+            c.amount,
+            c.technology_amount,
+            c.deal.title,
+            c.deal.buyer.name,
+            c.deal.seller.name,
+            c.get_state_display(),
+        ]
+        for c in selectors.ledger_contracts(figures.filters)
+    ]
+    return Table(
+        "contracts",
+        _("技术合同登记"),
+        CONTRACT_HEADERS,
+        rows,
+        _("按国家技术合同登记字段；金额单位为元。"),
+        display_limit=50,
+    )
+
+
 TABLES: dict[str, Callable[[Figures], Table | None]] = {
     "state_demand": _state_table("demand", _("技术需求（按状态）")),
     "state_technology": _state_table("technology", _("科技成果（按状态）")),
@@ -482,6 +609,13 @@ TABLES: dict[str, Callable[[Figures], Table | None]] = {
     ),
     "response_curators": response_curators,
     "response_organisations": response_organisations,
+    "ledger_summary": ledger_summary,
+    "ledger_by_district": ledger_by_district,
+    "ledger_by_chain": ledger_by_chain,
+    "projects_by_state": projects_by_state,
+    "completion_by_district": completion_by_district,
+    "completion_by_chain": completion_by_chain,
+    "contracts": contracts,
 }
 
 
@@ -504,6 +638,19 @@ PAGES = {
             "bids",
             _("揭榜与成交"),
             ("bids_summary", "bid_buckets", "bids_per_demand", "funnel_matches", "funnel_bids"),
+        ),
+        DashboardPage(
+            "ledger",
+            _("成交与项目"),
+            (
+                "ledger_summary",
+                "ledger_by_district",
+                "ledger_by_chain",
+                "projects_by_state",
+                "completion_by_district",
+                "completion_by_chain",
+                "contracts",
+            ),
         ),
         DashboardPage("gap", _("供需缺口"), ("gap_chain", "gap_field")),
         DashboardPage(

@@ -38,8 +38,17 @@ from cms import lifecycle
 from cms.lifecycle import PUBLIC_STATES, DemandStatus, ListingKind, TechnologyStatus
 from cms.models import DemandPage, TechnologyPage
 from cms.taxonomy import IndustryChain, TechnologyField
-from marketplace.bidding.models import DECIDABLE_STATES, Bid, BidStatus, Deal
-from marketplace.bidding.selectors import counted_deals
+from marketplace.bidding.models import (
+    DECIDABLE_STATES,
+    Bid,
+    BidStatus,
+    Deal,
+    DealPayment,
+    DealSource,
+)
+from marketplace.bidding.selectors import contract_register_rows, counted_deals
+from marketplace.organisations.districts import District
+from marketplace.projects.models import Project, ProjectState
 from marketplace.projects.selectors import overdue_milestones
 
 DEFAULT_DUE_DAYS = {
@@ -297,8 +306,8 @@ def _sum_aggregates(queryset: QuerySet, scopes: list[Q], **aggregates) -> dict[s
     return totals
 
 
-def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
-    """Submitted → shortlisted → awarded → deal recorded → signed, with deal amounts (yuan)."""
+def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int]]:
+    """Submitted → shortlisted → awarded → deal recorded → signed (counts; money: ledger)."""
     counts = _sum_aggregates(
         submitted_bids(),
         _bid_scopes(filters),
@@ -306,22 +315,18 @@ def bid_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]]:
         shortlisted=Count("pk", filter=Q(status__in=[BidStatus.SHORTLISTED, BidStatus.AWARDED])),
         awarded=Count("pk", filter=Q(status=BidStatus.AWARDED)),
     )
-    live_deal = ~Q(status=Deal.Status.CANCELLED)
-    signed = Q(status=Deal.Status.SIGNED)
     deals = _sum_aggregates(
-        Deal.objects.filter(bid__submitted_at__isnull=False),
+        counted_deals().filter(bid__submitted_at__isnull=False),
         _bid_scopes(filters, "bid__"),
-        deal_n=Count("pk", filter=live_deal),
-        deal_amount=Sum("amount", filter=live_deal),
-        signed_n=Count("pk", filter=signed),
-        signed_amount=Sum("amount", filter=signed),
+        deal_n=Count("pk"),
+        signed_n=Count("pk", filter=Q(status=Deal.Status.SIGNED)),
     )
     return [
-        (_("已提交揭榜"), counts["submitted"], None),
-        (_("入围（含中榜）"), counts["shortlisted"], None),
-        (_("中榜"), counts["awarded"], None),
-        (_("成交（已定榜，不含取消）"), deals["deal_n"], deals["deal_amount"]),
-        (_("已签约"), deals["signed_n"], deals["signed_amount"]),
+        (_("已提交揭榜"), counts["submitted"]),
+        (_("入围（含中榜）"), counts["shortlisted"]),
+        (_("中榜"), counts["awarded"]),
+        (_("成交（已定榜，不含取消）"), deals["deal_n"]),
+        (_("已签约"), deals["signed_n"]),
     ]
 
 
@@ -343,7 +348,7 @@ def match_model():
     return _brokering_model("Match")
 
 
-def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] | None:
+def match_funnel(filters: DashboardFilter) -> list[tuple[str, int]] | None:
     """Proposed → recommended → interested (both sides) → deal; None without a Match model."""
     model = match_model()
     if model is None:
@@ -360,13 +365,12 @@ def match_funnel(filters: DashboardFilter) -> list[tuple[str, int, int | None]] 
             "pk", filter=Q(demand_answer="interested", technology_answer="interested")
         ),
         deals=Count("pk", filter=counted),
-        deal_total=Sum("deal__amount", filter=counted),
     )
     return [
-        (_("引擎/人工提出"), counts["proposed"], None),
-        (_("审核推荐"), counts["recommended"], None),
-        (_("双方有意向"), counts["interested"], None),
-        (_("成交"), counts["deals"], counts["deal_total"] or 0),
+        (_("引擎/人工提出"), counts["proposed"]),
+        (_("审核推荐"), counts["recommended"]),
+        (_("双方有意向"), counts["interested"]),
+        (_("成交"), counts["deals"]),
     ]
 
 
@@ -761,3 +765,136 @@ def organisation_response_times(
         )
         for name in sorted(set(decided) | set(answered))
     ]
+
+
+# ---------------------------------------------------------------------------
+# Deal ledger and projects (issue 10.6)
+#
+# Every money figure is a sum over the ledger (``bidding.Deal``) by its one rule,
+# ``counted_deals()`` (not cancelled); payments are summed from ``DealPayment`` rows of
+# counted deals (a separate query, so no join multiplies the amounts). A deal belongs to
+# its demand (bid on a demand, brokered match) or else its technology: that listing gives
+# the district, the industry chain and the dashboard's period and district filters.
+
+DEAL_DISTRICT = ("demand__district", "technology__district")
+DEAL_CHAIN = ("demand__industry_chain_id", "technology__industry_chain_id")
+
+
+def _key(fields: tuple[str, ...], prefix: str = ""):
+    """The listing field a row is grouped by: the demand's, else the technology's."""
+    names = [F(f"{prefix}{name}") for name in fields]
+    return names[0] if len(names) == 1 else Coalesce(*names)
+
+
+def _deal_scope(filters: DashboardFilter, prefix: str = "") -> Q:
+    on_demand = Q(**{f"{prefix}demand__isnull": False}) & filters.listing_q(f"{prefix}demand__")
+    on_technology = Q(**{f"{prefix}demand__isnull": True}) & filters.listing_q(
+        f"{prefix}technology__"
+    )
+    return on_demand | on_technology
+
+
+def ledger_deals(filters: DashboardFilter) -> QuerySet:
+    return counted_deals().filter(_deal_scope(filters))
+
+
+def ledger_payments(filters: DashboardFilter) -> QuerySet:
+    return DealPayment.objects.filter(deal__in=counted_deals()).filter(
+        _deal_scope(filters, "deal__")
+    )
+
+
+@dataclass
+class LedgerRow:
+    label: str
+    deals: int
+    amount: int
+    paid: int
+
+
+def _ledger_rows(filters: DashboardFilter, fields: tuple[str, ...], labels) -> list[LedgerRow]:
+    """One row per label: counted deals, their amount and payments received (yuan)."""
+    deals = {
+        row["key"]: (row["n"], row["amount"] or 0)
+        for row in ledger_deals(filters)
+        .order_by()
+        .annotate(key=_key(fields))
+        .values("key")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+    }
+    paid = {
+        row["key"]: row["paid"] or 0
+        for row in ledger_payments(filters)
+        .order_by()
+        .annotate(key=_key(fields, "deal__"))
+        .values("key")
+        .annotate(paid=Sum("amount"))
+    }
+    return [
+        LedgerRow(str(label), *deals.get(key, (0, 0)), paid.get(key, 0)) for key, label in labels
+    ]
+
+
+def ledger_by_source(filters: DashboardFilter) -> list[LedgerRow]:
+    return _ledger_rows(filters, ("source",), list(DealSource.choices))
+
+
+def ledger_by_district(filters: DashboardFilter) -> list[LedgerRow]:
+    return _ledger_rows(filters, DEAL_DISTRICT, list(District.choices) + [("", _("未填写"))])
+
+
+def ledger_by_chain(filters: DashboardFilter) -> list[LedgerRow]:
+    return _ledger_rows(filters, DEAL_CHAIN, taxonomy_labels(IndustryChain))
+
+
+def _projects(filters: DashboardFilter) -> QuerySet[Project]:
+    on_demand = Q(kind=ListingKind.DEMAND) & filters.listing_q("demand__")
+    on_technology = Q(kind=ListingKind.TECHNOLOGY) & filters.listing_q("technology__")
+    return Project.objects.filter(on_demand | on_technology)
+
+
+def project_state_counts(filters: DashboardFilter) -> list[tuple[str, int]]:
+    counts = dict(_projects(filters).order_by().values_list("state").annotate(n=Count("pk")))
+    return [(str(label), counts.get(value, 0)) for value, label in ProjectState.choices]
+
+
+@dataclass
+class CompletionRow:
+    label: str
+    projects: int  # not cancelled
+    completed: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.completed / self.projects, 1) if self.projects else None
+
+
+PROJECT_DISTRICT = DEAL_DISTRICT
+PROJECT_CHAIN = DEAL_CHAIN
+
+
+def _completion(filters: DashboardFilter, key, labels) -> list[CompletionRow]:
+    """Completion rate: completed / projects not cancelled, per district or industry chain."""
+    counts = {
+        row["key"]: (row["n"], row["done"])
+        for row in _projects(filters)
+        .exclude(state=ProjectState.CANCELLED)
+        .order_by()
+        .annotate(key=_key(key))
+        .values("key")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(state=ProjectState.COMPLETED)))
+    }
+    return [CompletionRow(str(label), *counts.get(k, (0, 0))) for k, label in labels]
+
+
+def completion_by_district(filters: DashboardFilter) -> list[CompletionRow]:
+    return _completion(filters, PROJECT_DISTRICT, list(District.choices) + [("", _("未填写"))])
+
+
+def completion_by_chain(filters: DashboardFilter) -> list[CompletionRow]:
+    return _completion(filters, PROJECT_CHAIN, taxonomy_labels(IndustryChain))
+
+
+def ledger_contracts(filters: DashboardFilter) -> QuerySet:
+    """技术合同登记 rows of counted and cancelled deals alike, by the deal's listing."""
+    return contract_register_rows().filter(_deal_scope(filters, "deal__"))

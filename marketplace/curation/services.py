@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import io
 import secrets
-from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -212,11 +211,11 @@ def bid_export_queryset() -> QuerySet:
 
 
 def deal_export_queryset() -> QuerySet:
-    from marketplace.bidding.models import Deal
+    """The deals export: every row of the deal ledger (bid and match deals, cancelled ones
+    with their status), with parties, contract and the total received."""
+    from marketplace.bidding.selectors import deal_ledger
 
-    return Deal.objects.select_related(
-        "bid__organisation", "bid__demand__organisation", "bid__technology__organisation"
-    ).order_by("pk")
+    return deal_ledger(counted_only=False).order_by("pk")
 
 
 BID_HEADERS = [
@@ -235,25 +234,26 @@ BID_HEADERS = [
 ]
 DEAL_HEADERS = [
     "成交编号",
-    "类型",
+    "来源",
     "项目外部编号",
     "项目名称",
-    "项目单位",
-    "揭榜单位",
+    "买方",
+    "卖方",
     "成交金额（万元）",
-    "定榜日期",
+    "到账金额（万元）",
+    "成交日期",
     "签约日期",
-    "合同登记编号",
+    "合同编号",
     "状态",
     "备注",
 ]
 
 
 def _wan(yuan: int | None) -> Any:
-    if yuan is None:
-        return None
-    wan = Decimal(yuan) / 10_000
-    return int(wan) if wan == wan.to_integral_value() else float(wan)
+    """万元 for the exports: the dashboard's one helper."""
+    from .dashboard import wan
+
+    return wan(yuan)
 
 
 def _naive(value: Any) -> Any:
@@ -280,19 +280,20 @@ def _bid_row(bid) -> list[Any]:
 
 
 def _deal_row(deal) -> list[Any]:
-    bid = deal.bid
-    listing = bid.listing
+    listing = deal.demand or deal.technology
+    contract = getattr(deal, "contract", None) if hasattr(deal, "contract") else None
     return [
         deal.pk,
-        str(bid.get_kind_display()),
-        listing_ref(listing),
-        listing.title,
-        listing.organisation.name,
-        bid.organisation.name,
+        str(deal.get_source_display()),
+        listing_ref(listing) if listing else "",
+        deal.title,
+        deal.buyer.name,
+        deal.seller.name,
         _wan(deal.amount),
+        _wan(deal.paid),
         deal.awarded_on,
         deal.signed_on,
-        deal.contract_number,
+        contract.number if contract else "",
         str(deal.get_status_display()),
         deal.note,
     ]

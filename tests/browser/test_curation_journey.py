@@ -97,5 +97,9 @@ def test_curator_brokers_a_match_from_import_to_deal(
 
     desk.goto("/admin/curation/dashboard/bids/")
     funnel = re.sub(r"[\s,]", "", desk.locator("[data-table=funnel_matches]").inner_text())
-    # Every stage holds our one match, and the deal row carries 86 (万元).
-    assert "成交1100.0%86" in funnel
+    # Every stage holds our one match (the funnel counts; the money is the ledger's).
+    assert "成交1100.0%" in funnel
+    desk.goto("/admin/curation/dashboard/ledger/")
+    summary = re.sub(r"[\s,]", "", desk.locator("[data-table=ledger_summary]").inner_text())
+    # The ledger's row of the match deal: one deal of 86 万元, nothing received yet.
+    assert "对接推荐1860" in summary

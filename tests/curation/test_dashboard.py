@@ -94,7 +94,15 @@ def market(db):
         submitted_at=d3.first_published_at + dt.timedelta(hours=10),
     )
     Bid.objects.create(kind="demand", demand=d2, organisation=inst, status="draft")
-    Deal.objects.create(bid=won, amount=800_000, awarded_on=dt.date(2025, 4, 20), status="signed")
+    Deal.objects.create(
+        bid=won,
+        demand=d1,
+        buyer=d1.organisation,
+        seller=univ,
+        amount=800_000,
+        awarded_on=dt.date(2025, 4, 20),
+        status="signed",
+    )
     return {"d1": d1, "d2": d2, "d3": d3, "t1": t1, "chain_a": chain_a, "chain_b": chain_b}
 
 
@@ -124,12 +132,15 @@ def test_bid_figures_and_median_time_to_first_bid(market):
     assert stats.per_demand[0]["pk"] == market["d1"].pk and stats.per_demand[0]["bids"] == 2
 
 
-def test_bid_funnel_with_deal_amounts(market):
-    funnel = {label: (n, amount) for label, n, amount in bid_funnel(DashboardFilter())}
-    assert funnel["已提交揭榜"] == (3, None)
-    assert funnel["中榜"] == (1, None)
-    assert funnel["成交（已定榜，不含取消）"] == (1, 800_000)
-    assert funnel["已签约"] == (1, 800_000)
+def test_bid_funnel_counts_deals_of_the_ledger(market):
+    # Counts only: the money is the ledger's (tests/projects/test_ledger.py).
+    funnel = dict(bid_funnel(DashboardFilter()))
+    assert funnel["已提交揭榜"] == 3
+    assert funnel["中榜"] == 1
+    assert funnel["成交（已定榜，不含取消）"] == 1
+    assert funnel["已签约"] == 1
+    Deal.objects.update(status="cancelled")
+    assert dict(bid_funnel(DashboardFilter()))["成交（已定榜，不含取消）"] == 0
 
 
 def _scanned(page, score, counterpart=None):
@@ -193,14 +204,14 @@ def test_filters_by_district_and_period(market):
     assert _state(counts, "demand", "closed") == 0 and _state(counts, "demand", "draft") == 0
     stats = bid_stats(year)
     assert (stats.demands, stats.bids, stats.median_hours_to_first_bid) == (2, 2, 24.0)
-    assert dict((label, n) for label, n, _a in bid_funnel(year))["已提交揭榜"] == 2
+    assert dict(bid_funnel(year))["已提交揭榜"] == 2
     # The "to" date is inclusive: a listing first published that day is counted.
     assert bid_stats(DashboardFilter(date_to=dt.date(2025, 3, 10))).demands == 2
 
 
 def test_pages_render_with_filters_and_charts(client, curator, market):
     client.force_login(curator)
-    for page in ("", "bids/", "gap/", "overdue/"):
+    for page in ("", "bids/", "ledger/", "gap/", "overdue/"):
         response = client.get(DASHBOARD + page, {"district": LICHENG, "date_from": "2024-01-01"})
         assert response.status_code == 200, page
     body = client.get(DASHBOARD).content.decode()
@@ -232,7 +243,7 @@ def test_export_has_the_same_figures_with_the_same_filters(client, curator, mark
     assert rows == table_export("by_chain", DashboardFilter(district=LICHENG)).rows
     assert [market["chain_a"].name, 2, 0] in rows
     _headers, rows = _sheet(client.get(DASHBOARD + "export/funnel_bids.xlsx"))
-    assert ["成交（已定榜，不含取消）", 1, "33.3%", 80] in rows
+    assert ["成交（已定榜，不含取消）", 1, "33.3%"] in rows
     _headers, rows = _sheet(client.get(DASHBOARD + "export/gap_chain.xlsx"))
     # No engine run yet: chain B's one open demand waits to be scanned.
     assert [market["chain_b"].name, 1, 0, 1, 0, 0, 0] in rows
@@ -342,6 +353,17 @@ def matches(market):
 
     techs = [market["t1"], TechnologyPageFactory(), TechnologyPageFactory()]
     now = timezone.now()
+    deal = Deal.objects.create(
+        source="match",
+        demand=market["d1"],
+        technology=techs[0],
+        buyer=market["d1"].organisation,
+        seller=techs[0].organisation,
+        amount=1_500_000,
+        awarded_on=dt.date(2025, 6, 1),
+        signed_on=dt.date(2025, 6, 1),
+        status="signed",
+    )
     Match.objects.create(
         demand=market["d1"],
         technology=techs[0],
@@ -349,9 +371,7 @@ def matches(market):
         decided_at=now - dt.timedelta(days=9),
         demand_answer="interested",
         technology_answer="interested",
-        deal_amount=1_500_000,
-        deal_signed_on=dt.date(2025, 6, 1),
-        deal_recorded_at=now,
+        deal=deal,
     )
     Match.objects.create(
         demand=market["d1"],
@@ -371,13 +391,11 @@ def matches(market):
     return Match
 
 
-def test_match_funnel_counts_and_deal_amounts(matches):
+def test_match_funnel_counts(matches):
     from marketplace.curation.selectors import match_funnel
 
-    stages = [(label, n, amount) for label, n, amount in match_funnel(DashboardFilter())]
-    assert [n for _l, n, _a in stages] == [5, 3, 1, 1]
-    assert stages[-1][2] == 1_500_000
-    licheng = [n for _l, n, _a in match_funnel(DashboardFilter(district=LICHENG))]
+    assert [n for _l, n in match_funnel(DashboardFilter())] == [5, 3, 1, 1]
+    licheng = [n for _l, n in match_funnel(DashboardFilter(district=LICHENG))]
     assert licheng == [3, 2, 1, 1]  # matches of d1 and d3
 
 
