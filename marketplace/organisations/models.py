@@ -55,6 +55,7 @@ class Organisation(ClusterableModel):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("成员"),
         through="Membership",
         through_fields=("organisation", "user"),
         related_name="organisations",

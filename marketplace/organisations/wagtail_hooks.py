@@ -16,7 +16,7 @@ from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
@@ -84,6 +84,14 @@ class OrganisationIndexView(IndexView):
             url = reverse(f"{NAMESPACE}:reject", args=[instance.pk])
             buttons.append(MenuItem(_("驳回"), url, icon_name="cross", priority=2))
         return buttons
+
+
+class OrganisationInspectView(InspectView):
+    """Empty values read "—" (Wagtail would print Python's None to the curator)."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        return "—" if value is None or value == "" else value
 
 
 class OrganisationDecisionView(BaseObjectMixin, WagtailAdminTemplateMixin, FormView):
@@ -186,6 +194,7 @@ class OrganisationViewSet(ModelViewSet):
     menu_order = 250
     add_to_admin_menu = True
     index_view_class = OrganisationIndexView
+    inspect_view_class = OrganisationInspectView
     copy_view_enabled = False
     inspect_view_enabled = True
     list_display = [
