@@ -1,5 +1,6 @@
-"""Issue 10's journey in a real browser: award → 揭榜结果公示 → start → milestones → 验收 →
-completed, for a demand and for a technology, each role clicking through the real pages.
+"""Issue 10's journey in a real browser: award → 揭榜结果公示 → start → milestones →
+技术合同登记 and 到账 → 验收 → completed, for a demand and for a technology, each role
+clicking through the real pages.
 
 The bids are submitted through the service in setup (the bid form has its own journeys);
 everything from the award on is clicked. One step is not a click: the notice period of
@@ -84,6 +85,60 @@ def award(owner_page, kind: str, listing, winner_name: str) -> None:
     assert "公示 5 个工作日" in owner_page.locator(".confirm-consequences").inner_text()
     click(owner_page, "button", "确认定榜（不可撤销）")
     assert f"已定榜：{winner_name} 中榜" in message(owner_page)
+
+
+def days_ago(n: int) -> str:
+    return (dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=n)).isoformat()
+
+
+def register_contract(
+    party, curator, title: str, number: str, amount: int, contract_type: str, **bad
+) -> None:
+    """技术合同登记: a party registers the contract, a curator confirms it on the project page."""
+    fields = {
+        "number": number,
+        "registry": "济南市技术合同登记站",
+        "signed_on": days_ago(5),
+        "registered_on": days_ago(2),
+        "amount": str(amount),
+        "technology_amount": str(amount * 9 // 10),
+    }
+
+    def submit(values):
+        section = party.locator("#contract")
+        section.locator("select[name=contract_type]").select_option(label=contract_type)
+        for name, value in values.items():
+            section.locator(f"[name={name}]").fill(value)
+        click(party, "button", "登记合同", section)
+
+    if bad:
+        # A mistake first: the error is shown and nothing is registered.
+        submit(fields | bad)
+        assert "技术交易额不能大于成交金额。" in party.locator("main").inner_text()
+        assert "待确认" not in party.locator("#contract").inner_text()
+    submit(fields)
+    assert "技术合同已登记，等待管理部门确认。" in message(party)
+    assert "待确认" in party.locator("#contract").inner_text()
+    assert party.get_by_role("button", name="确认登记").count() == 0  # the curator's step
+    open_project(curator, title, member=False)
+    click(curator, "button", "确认登记", curator.locator("#contract"))
+    assert "技术合同登记已确认。" in message(curator)
+    contract = curator.locator("#contract").inner_text()
+    assert "已确认" in contract and number in contract and "已签约" in contract
+    assert contract_type in contract
+
+
+def record_payment(payer, amount: int, note: str) -> None:
+    """到账: the buyer records a payment received; the list and total show it in 万元."""
+    section = payer.locator("#payments")
+    assert "尚无到账记录。" in section.inner_text()
+    section.locator("[name=amount]").fill(str(amount))
+    section.locator("[name=received_on]").fill(days_ago(1))
+    section.locator("[name=note]").fill(note)
+    click(payer, "button", "登记到账", section)
+    assert "到账已登记。" in message(payer)
+    table = payer.locator("#payments table").inner_text()
+    assert note in table and f"{amount // 10_000}万元" in table
 
 
 def sign_off(owner, curator, title: str) -> None:
@@ -226,12 +281,29 @@ def test_demand_from_award_to_completion(
     click(winner, "button", "提交进展")
     assert "进展已报告，等待需求方确认。" in message(winner)
 
-    # The owner accepts the milestone, then requests 验收 with measured values.
+    # The owner accepts the milestone.
     owner.reload()
     assert owner.get_by_role("link", name="申请验收").count() == 0
     click(owner, "button", "确认", owner.locator("#milestones"))
     assert "里程碑已确认。" in message(owner)
     assert "已确认" in owner.locator("#milestones").inner_text()
+
+    # 技术合同登记: the winner (the seller) registers, after one mistake; a curator confirms.
+    winner.reload()
+    register_contract(
+        winner,
+        desk,
+        DEMAND_TITLE,
+        "2026370100000871",
+        800_000,
+        "技术开发",
+        technology_amount="900000",
+    )
+    # 到账: the owner (the buyer) records the first payment.
+    owner.reload()
+    record_payment(owner, 320_000, "首付款")
+
+    # The owner requests 验收 with measured values.
     click(owner, "link", "申请验收")
     owner.fill("textarea[name=summary]", "小试、中试均已完成，指标经第三方检测。")
     owner.fill(f"input[name=measured_{deformation.pk}]", "0.15")
@@ -301,15 +373,21 @@ def test_technology_from_award_to_completion(
     assert badge(winner) == "攻关中"
     assert winner.get_by_role("link", name="申请验收").count() == 0  # the owner's step
 
+    # The university (the seller) registers the contract, a curator confirms; the enterprise pays.
+    desk = new_page()
+    login(desk, curator.email)
+    register_contract(owner, desk, TECHNOLOGY_TITLE, "2026370100000872", 500_000, "技术转让")
+    winner.reload()
+    record_payment(winner, 500_000, "技术转让费")
+
     # 验收 without quantified indicators: the summary only.
+    owner.reload()
     click(owner, "link", "申请验收")
     owner.fill("textarea[name=summary]", "成果已在企业生产线部署，检测系统连续运行30天。")
     click(owner, "button", "提交验收申请")
     assert "已申请验收，等待签字。" in message(owner)
     assert "该项目没有量化指标。" in owner.locator("#acceptance").inner_text()
 
-    desk = new_page()
-    login(desk, curator.email)
     sign_off(owner, desk, TECHNOLOGY_TITLE)
     winner.reload()
     assert badge(winner) == "已完成"
