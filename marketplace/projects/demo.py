@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -127,7 +128,9 @@ class Made:
 
 def seed_demo_projects(sender=None, *, now: dt.datetime, seed: int, curator: User, **kwargs):
     """``demo_seeded`` receiver: make the demo projects; return the summary lines."""
+    started = time.perf_counter()
     made = DemoProjects(now=now, seed=seed, curator=curator).run()
+    seconds = time.perf_counter() - started
     counts: dict[str, int] = {}
     for project in made.projects.values():
         state = ProjectState(project.state).label
@@ -135,6 +138,7 @@ def seed_demo_projects(sender=None, *, now: dt.datetime, seed: int, curator: Use
     lines = [
         f"攻关项目 {len(made.projects)} 个："
         + "，".join(f"{label} {n}" for label, n in counts.items())
+        + f"（用时 {seconds:.1f} 秒）"
     ]
     if made.skipped:
         lines.append("可用的揭榜中需求或已发布成果不足，未生成：" + "、".join(made.skipped))
