@@ -70,6 +70,10 @@ def test_any_unknown_api_path_is_a_json_404(api):
     for path in ("/api/v1/nothing/", "/api/v1/demands/abc/", "/api/v1/demands/1/nothing/"):
         response = api.get(path)
         assert response.status_code == 404 and response.json() == {"detail": "未找到。"}
+    # A newline in an id (%0A) fell through to Django's HTML 404 (found by the fuzzing).
+    for path in ("/api/v1/projects/0%0A9/contract/", "/api/v1/demands/1%0A/"):
+        response = api.get(path)
+        assert response.status_code == 404 and response.json() == {"detail": "未找到。"}, path
     # A missing slash is still redirected to the real endpoint.
     assert api.get("/api/v1/demands").status_code == 301
 

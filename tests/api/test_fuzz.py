@@ -22,7 +22,8 @@ from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from cms.taxonomy import CooperationMode
-from marketplace.bidding.models import Bid
+from marketplace.bidding import ledger
+from marketplace.bidding.models import Bid, Deal
 from marketplace.bidding.services import BidInput, bid_award, bid_submit
 from marketplace.matches.services import match_recommend
 from marketplace.organisations.models import Organisation
@@ -116,7 +117,8 @@ def take_up(user, technology) -> None:
 def projects_world(published, enterprise, other, enterprise_member, research_member, curator):
     """Three 攻关项目 of the enterprise's demands, won by the university: one in its notice
     period with an open objection, one running (the member's institute in the consortium,
-    a milestone reported), one waiting for its 验收 signatures."""
+    a milestone reported, no contract yet), one waiting for its 验收 signatures with a
+    technology contract awaiting confirmation and a payment received."""
 
     def award(title: str, *, consortium=()) -> Project:
         listing = published(DemandPageFactory, organisation=enterprise, title=title)
@@ -147,6 +149,21 @@ def projects_world(published, enterprise, other, enterprise_member, research_mem
             i.pk: projects.IndicatorResult("0.1", "第三方检测")
             for i in closing.demand.indicators.all()
         },
+    )
+    deal = Deal.objects.get(bid_id=closing.bid_id)
+    ledger.contract_register(
+        user=enterprise_member,
+        deal=deal,
+        contract_type="development",
+        number="2026370100000001",
+        registry="济南市技术市场管理办公室",
+        signed_on=deal.awarded_on,
+        registered_on=deal.awarded_on,
+        amount=800_000,
+        technology_amount=700_000,
+    )
+    ledger.payment_record(
+        user=enterprise_member, deal=deal, amount=100_000, received_on=deal.awarded_on
     )
     return {
         "projects": [notice.pk, running.pk, closing.pk],

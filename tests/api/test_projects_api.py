@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
+from cms.models import DemandPage
 from marketplace.audit.models import AuditEntry
 from marketplace.bidding import ledger
 from marketplace.bidding.models import ContractState, Deal, DealPayment, TechContract
+from marketplace.bidding.services import bid_award, bid_submit
 from marketplace.projects import services
 from marketplace.projects.models import (
     Acceptance,
@@ -23,6 +27,7 @@ from marketplace.projects.models import (
 )
 from tests.bidding.conftest import (  # noqa: F401  (fixtures)
     demand,
+    full_input,
     other_researcher,
     other_university,
     submitted_bid,
@@ -780,3 +785,31 @@ def test_payment_refuses_bad_input_and_changes_nothing(people, running, changes,
     response = post(as_(people, "owner"), f"/api/v1/projects/{running.pk}/payments/", body)
     assert response.status_code == 400 and list(response.json()) == [field]
     assert not DealPayment.objects.exists()
+
+
+# -- ids and queries ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ident", [10**30, 2**63, 0])
+def test_ids_out_of_range_are_a_json_404(people, awarded, ident):
+    client = as_(people, "curator")
+    for path in [p for p in PROJECT_PATHS if "{id}" in p]:
+        url = path.replace("{id}", str(ident))
+        response = client.get(url) if "get" in PROJECT_PATHS[path] else post(client, url, {})
+        assert response.status_code == 404 and response.json() == {"detail": "未找到。"}, path
+
+
+def test_list_queries_do_not_grow_with_projects(
+    people, submitted_bid, demand, other_researcher, enterprise_member
+):
+    DemandPage.objects.filter(pk=demand.pk).update(winners_count=2)
+    second = bid_submit(user=other_researcher, listing=demand, data=full_input(demand))
+    bid_award(user=enterprise_member, bid=submitted_bid)
+    client = as_(people, "curator")
+    client.get("/api/v1/projects/")  # warm the site root cache
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/projects/").json()["count"] == 1
+    bid_award(user=enterprise_member, bid=second)
+    with CaptureQueriesContext(connection) as two:
+        assert client.get("/api/v1/projects/").json()["count"] == 2
+    assert len(two.captured_queries) == len(one.captured_queries)
