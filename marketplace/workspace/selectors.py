@@ -39,14 +39,10 @@ class ListingRow:
 
     @property
     def review_badge(self) -> str:
-        """The review state's badge, unless the status badge already says it (审核中 审核中):
-        a new listing in review, or one sent back for changes. An edit of a public listing
-        in review shows both (揭榜中 · 审核中)."""
-        statuses = lifecycle.STATUSES[self.kind]
-        status = self.page.status
-        if (self.review.in_moderation and status == statuses.IN_REVIEW) or (
-            self.review.needs_changes and status == statuses.REJECTED
-        ):
+        """The review state's badge, unless the status badge already says the same
+        (审核中 审核中 for a new listing in review). An edit of a public listing in review
+        shows both (揭榜中 · 审核中); a listing sent back shows 已退回 · 需修改."""
+        if self.review.label == str(self.page.get_status_display()):
             return ""
         return self.review.label
 
