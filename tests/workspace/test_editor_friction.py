@@ -280,3 +280,28 @@ def test_dashboard_score_follows_each_save(client, enterprise_member, enterprise
 def test_management_helper_rows_stay_in_step():
     # Guard for the helpers above: rows() writes TOTAL_FORMS from the row count.
     assert rows("x", [{}, {}])["x-TOTAL_FORMS"] == "2" == management("x", 2)["x-TOTAL_FORMS"]
+
+
+def test_technology_preview_and_submit_from_the_editor(client, research_member, university):
+    from cms.models import TechnologyPage
+
+    from .helpers import technology_data
+
+    client.force_login(research_member)
+    data = technology_data(
+        title="预览成果",
+        attachments=[{"title": "检测报告", "kind": "test_report", "file": pdf()}],
+    )
+    data["action"] = "preview"
+    response = client.post(create_url(university), data)
+    body = response.content.decode()
+    assert response.templates[0].name == "workspace/preview_technology.html"
+    assert "预览成果" in body and "检测报告" in body and "ZL202310000001.X" in body
+    assert not TechnologyPage.objects.exists()
+    token = re.search(r'name="attachments-0-pending" value="([0-9a-f]+)"', body)
+    assert token is None  # the preview page has no form; the editor tab keeps the file
+    data["action"] = "submit"
+    data["attachments-0-file"] = pdf()
+    response = client.post(create_url(university), data)
+    page = TechnologyPage.objects.get()
+    assert page.status == "in_review" and page.attachments.count() == 1

@@ -36,7 +36,9 @@ def _row_label(form: forms.BaseForm, row: int) -> str:
     """ "核心技术指标 第2行": the list's name (its model's) and the row's number."""
     model = getattr(getattr(form, "_meta", None), "model", None)
     number = _("第%(n)d行") % {"n": row}
-    return f"{model._meta.verbose_name} {number}" if model is not None else number
+    # Only a name the model declares (Django's default would be English, "technology ip").
+    name = model._meta.original_attrs.get("verbose_name") if model is not None else None
+    return f"{name} {number}" if name else number
 
 
 def _form_entries(form: forms.BaseForm, row: int | None = None) -> list[ErrorEntry]:
