@@ -245,16 +245,16 @@ def criterion_sentence(criterion: Criterion, names: Mapping[str, Mapping[str, st
     if code == "maturity" and len(values) == 2:
         return str(
             format_lazy(
-                _("成熟度 {} 满足需求的 {}以上"), maturity_label(values[1]), maturity_label(values[0])
+                _("成熟度 {} 满足需求的 {}以上"),
+                maturity_label(values[1]),
+                maturity_label(values[0]),
             )
         )
     if code == "cooperation_mode" and values:
         modes = "、".join(name("cooperation_mode", v) for v in values)
         return str(format_lazy(_("合作方式相符：{}"), modes))
     if code == "budget" and len(values) == 2:
-        return str(
-            format_lazy(_("预算 {} 万元覆盖报价 {} 万元"), _wan(values[0]), _wan(values[1]))
-        )
+        return str(format_lazy(_("预算 {} 万元覆盖报价 {} 万元"), _wan(values[0]), _wan(values[1])))
     if code == "district" and values:
         return str(format_lazy(_("同在 {}"), district_label(values[0])))
     return str(criterion.label)
@@ -332,8 +332,6 @@ def cap_scores(ranked: list[Match]) -> list[Match]:
         m.ceiling = 1.0
         m.ceiling = ceiling = min(ceiling, m.rating)
     return ranked
-
-
 
 
 @lru_cache(maxsize=512)

@@ -793,7 +793,9 @@ class ListingMatch:
     explanation: str
     shared_terms: list[str]
     criteria: list[dict[str, str]]
-    percent: int = 0  # the match score (0–100) the list is sorted by (search.matching.Match.percent)
+    percent: int = (
+        0  # the match score (0–100) the list is sorted by (search.matching.Match.percent)
+    )
     reasons: list[str] = field(default_factory=list)  # why, one sentence each
 
 
@@ -873,7 +875,8 @@ def listing_matches(
         for m in shown:
             m.names = names
         ranked = [
-            listing_match(page, m) for page, m in zip(pages, shown, strict=True)
+            listing_match(page, m)
+            for page, m in zip(pages, shown, strict=True)
             if m.percent >= threshold
         ]
     except Exception:  # the listing page must keep serving without its matches

@@ -9,11 +9,20 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import BulkForm, DealForm, DismissForm, ManualProposeForm, MessageForm, RecommendForm
+from .forms import (
+    BulkForm,
+    DealForm,
+    DismissForm,
+    ManualProposeForm,
+    MessageForm,
+    QueueFilterForm,
+    RecommendForm,
+)
 from .permissions import is_curator
 
 PAGE_SIZE = 50
@@ -36,7 +45,10 @@ def _page(request, queryset):
 @curator_required
 @require_http_methods(["GET", "POST"])
 def queue(request):
-    page = _page(request, selectors.match_queue())
+    # Filters combine and stay in the page links; invalid ones show their error and the
+    # unfiltered queue.
+    filters = QueueFilterForm(request.GET)
+    page = _page(request, selectors.match_queue(**filters.queue_kwargs()))
     ids = [m.pk for m in page] if request.method == "GET" else request.POST.getlist("matches")
     form = BulkForm(request.POST or None, match_ids=ids)
     if request.method == "POST" and form.is_valid():
@@ -46,6 +58,7 @@ def queue(request):
             m,
             selectors.listing_public_summary(m.demand),
             selectors.listing_public_summary(m.technology),
+            selectors.match_reasons(m),
         )
         for m in page
     ]
@@ -57,6 +70,7 @@ def queue(request):
             "rows": rows,
             "form": form,
             "min_score": selectors.match_min_score(),
+            "filters": filters,
         },
         status=400 if form.is_bound else 200,
     )
@@ -79,7 +93,9 @@ def _bulk(request, form):
         messages.success(request, _("已忽略 %(n)d 条。") % {"n": len(result.done)})
     for pk, reason in result.skipped:
         messages.warning(request, _("#%(pk)d 未处理：%(reason)s") % {"pk": pk, "reason": reason})
-    return redirect("matches_admin:queue")
+    # Back to the same filtered view of the queue.
+    query = request.GET.urlencode()
+    return redirect(reverse("matches_admin:queue") + (f"?{query}" if query else ""))
 
 
 @curator_required

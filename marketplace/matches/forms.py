@@ -7,9 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import DemandPage
+from cms.taxonomy import IndustryChain
+from marketplace.organisations.districts import District
 from search.selectors import available_targets
 
+from .choosers import demand_chooser_viewset, listing_label, technology_chooser_viewset
 from .models import MAX_DEAL_YUAN, MatchAnswer, Side
+from .selectors import match_min_score
 
 NOTE = forms.Textarea(attrs={"rows": 3})
 
@@ -63,19 +67,47 @@ class BulkForm(RecommendForm):
 
 
 class _ListingChoice(forms.ModelChoiceField):
+    default_error_messages = {
+        "invalid_choice": _("所选项目已不可推荐（需求须揭榜中、成果须已发布），请重新选择。"),
+    }
+
     def label_from_instance(self, obj) -> str:
-        return f"{obj.title}（{obj.organisation.name}）"
+        return listing_label(obj)
+
+    def to_python(self, value):
+        # Ids are bounded digits; anything else is not an eligible listing.
+        if value not in self.empty_values and (not str(value).isdigit() or len(str(value)) > 18):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
 
 
 class ManualProposeForm(forms.Form):
-    demand = _ListingChoice(label=_("技术需求（揭榜中）"), queryset=DemandPage.objects.none())
-    technology = _ListingChoice(label=_("科技成果（已发布）"), queryset=DemandPage.objects.none())
+    """A curator's pair, picked with searchable choosers of eligible listings only.
+
+    The fields' querysets are the same eligible listings the choosers offer, so a
+    posted id of any other listing is refused here (and again by the service).
+    """
+
+    demand = _ListingChoice(
+        label=_("技术需求（揭榜中）"),
+        queryset=DemandPage.objects.none(),
+        widget=demand_chooser_viewset.widget_class(),
+    )
+    technology = _ListingChoice(
+        label=_("科技成果（已发布）"),
+        queryset=DemandPage.objects.none(),
+        widget=technology_chooser_viewset.widget_class(),
+    )
     note = forms.CharField(label=_("推荐理由"), required=False, max_length=2000, widget=NOTE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["demand"].queryset = available_targets("demand").order_by("title")
-        self.fields["technology"].queryset = available_targets("technology").order_by("title")
+        self.fields["demand"].queryset = available_targets("demand").select_related("organisation")
+        self.fields["technology"].queryset = available_targets("technology").select_related(
+            "organisation"
+        )
 
 
 class DealForm(forms.Form):
@@ -90,3 +122,66 @@ class DealForm(forms.Form):
         if value > timezone.localdate():
             raise forms.ValidationError(_("成交日期不能晚于今天。"))
         return value
+
+
+class QueueFilterForm(forms.Form):
+    """Filters of the curators' queue (GET); they combine and stay in the page links."""
+
+    AGES = (
+        ("", _("不限")),
+        ("1", _("今天提出")),
+        ("7", _("7 天内提出")),
+        ("30", _("30 天内提出")),
+        ("older7", _("7 天前提出")),
+        ("older30", _("30 天前提出")),
+    )
+
+    chain = forms.ModelChoiceField(
+        label=_("产业链"),
+        queryset=IndustryChain.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("全部产业链"),
+    )
+    district = forms.ChoiceField(label=_("区县"), required=False)
+    min_score = forms.IntegerField(
+        label=_("最低匹配度"), min_value=0, max_value=100, required=False
+    )
+    max_score = forms.IntegerField(
+        label=_("最高匹配度"), min_value=0, max_value=100, required=False
+    )
+    age = forms.ChoiceField(label=_("提出时间"), choices=AGES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", _("全部区县")), *District.choices]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_score"), data.get("max_score")
+        if low is not None and high is not None and low > high:
+            raise forms.ValidationError(_("最低匹配度不能高于最高匹配度。"), code="score_range")
+        return data
+
+    @property
+    def is_filtering(self) -> bool:
+        return self.is_bound and self.is_valid() and any(self.cleaned_data.values())
+
+    @property
+    def shows_lower(self) -> bool:
+        """Whether the curator asked for matches below the one threshold."""
+        low = self.cleaned_data.get("min_score") if self.is_bound and self.is_valid() else None
+        return low is not None and low < match_min_score()
+
+    def queue_kwargs(self) -> dict:
+        """Return the ``selectors.match_queue`` arguments (none when the filters are invalid)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "chain": data["chain"].slug if data["chain"] else "",
+            "district": data["district"] or "",
+            "min_score": data["min_score"],
+            "max_score": data["max_score"],
+            "age": data["age"] or "",
+        }

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from cms import lifecycle
 from cms.lifecycle import ListingKind
 from cms.models import DemandPage, TechnologyPage
 from marketplace.organisations.permissions import active_organisation_ids
+from search import matching
 
 from .models import Match, MatchMessage, MatchSource, MatchState, Side
 from .permissions import can_view_match, sides_of
 
-# The default queue threshold on the engine's 0–100 match percentage.
-DEFAULT_MIN_SCORE = 60.0
 SUMMARY_CHARS = 200
 
 _RELATED = (
@@ -35,8 +35,8 @@ _RELATED = (
 
 
 def match_min_score() -> float:
-    """Return the queue threshold, ``settings.JIEBANG_MATCH_MIN_SCORE`` (0–100)."""
-    return float(getattr(settings, "JIEBANG_MATCH_MIN_SCORE", DEFAULT_MIN_SCORE))
+    """Return the one match threshold (0–100): ``search.matching.min_score``."""
+    return matching.min_score()
 
 
 def _base() -> QuerySet[Match]:
@@ -50,17 +50,62 @@ def available_pairs() -> Q:
     )
 
 
-def match_queue(*, min_score: float | None = None) -> QuerySet[Match]:
-    """Proposed matches above the threshold (hand-made ones always), newest day first, strongest first."""
-    threshold = match_min_score() if min_score is None else min_score
-    return (
-        _base()
-        .filter(state=MatchState.PROPOSED)
-        .filter(Q(score__gte=threshold) | Q(source=MatchSource.CURATOR))
-        .filter(available_pairs())
-        .annotate(proposed_on=TruncDate("created_at"))
-        .order_by("-proposed_on", F("score").desc(nulls_first=True), "-pk")
-    )
+def match_queue(
+    *,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    chain: str = "",
+    district: str = "",
+    age: str = "",
+) -> QuerySet[Match]:
+    """Proposed matches still available, highest score first (hand-made ones, unscored, first).
+
+    ``min_score`` defaults to the one threshold; a lower one is the curator's explicit
+    "show lower". ``chain`` (an industry chain slug) and ``district`` match either
+    side; ``age`` is one of ``AGE_FILTERS``. Hand-made proposals have no score: they
+    are shown unless a score bound is given.
+    """
+    queryset = _base().filter(state=MatchState.PROPOSED).filter(available_pairs())
+    explicit = min_score is not None or max_score is not None
+    scored = Q(score__gte=match_min_score() if min_score is None else min_score)
+    if max_score is not None:
+        scored &= Q(score__lte=max_score)
+    queryset = queryset.filter(scored if explicit else scored | Q(source=MatchSource.CURATOR))
+    if chain:
+        queryset = queryset.filter(
+            Q(demand__industry_chain__slug=chain) | Q(technology__industry_chain__slug=chain)
+        )
+    if district:
+        queryset = queryset.filter(Q(demand__district=district) | Q(technology__district=district))
+    if age in AGE_FILTERS:
+        newer, days = AGE_FILTERS[age]
+        since = timezone.now() - datetime.timedelta(days=days)
+        queryset = (
+            queryset.filter(created_at__gte=since)
+            if newer
+            else queryset.filter(created_at__lt=since)
+        )
+    # One number orders the queue: the score shown.
+    return queryset.order_by(F("score").desc(nulls_first=True), "-created_at", "-pk")
+
+
+# Age filters of the queue: code → (newer than?, days).
+AGE_FILTERS: dict[str, tuple[bool, int]] = {
+    "1": (True, 1),
+    "7": (True, 7),
+    "30": (True, 30),
+    "older7": (False, 7),
+    "older30": (False, 30),
+}
+
+
+def match_reasons(match: Match) -> list[str]:
+    """Return why a stored match was proposed, one sentence each (shared terms, criteria)."""
+    reasons = []
+    if match.shared_terms:
+        reasons.append(_("共同关键词：%(terms)s") % {"terms": "、".join(match.shared_terms)})
+    reasons.extend(str(c.get("label", "")) for c in match.criteria or [] if c.get("label"))
+    return reasons
 
 
 def match_recommended_list() -> QuerySet[Match]:
@@ -82,7 +127,7 @@ def match_get(*, pk: int) -> Match:
 
 
 def match_list_for_user(*, user) -> QuerySet[Match]:
-    """Matches recommended to the user's organisations (either side), newest first."""
+    """Matches recommended to the user's organisations (either side), highest score first."""
     ids = active_organisation_ids(user)
     if not ids:
         return Match.objects.none()
@@ -90,7 +135,8 @@ def match_list_for_user(*, user) -> QuerySet[Match]:
         _base()
         .filter(state=MatchState.RECOMMENDED)
         .filter(Q(demand__organisation_id__in=ids) | Q(technology__organisation_id__in=ids))
-        .order_by("-decided_at", "-pk")
+        # One number orders the list: the score shown (hand-made, unscored ones first).
+        .order_by(F("score").desc(nulls_first=True), "-decided_at", "-pk")
     )
 
 

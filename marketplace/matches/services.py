@@ -28,7 +28,7 @@ from marketplace.notifications.services import notification_send
 from marketplace.organisations.selectors import active_members
 from search import analysis, matching
 from search.documents import document_from_page
-from search.selectors import available_targets, listing_matches
+from search.selectors import available_targets, facet_labels, listing_matches
 
 from .models import (
     ListingCoverage,
@@ -40,7 +40,7 @@ from .models import (
     Side,
 )
 from .permissions import can_post_message, is_curator, sides_of
-from .selectors import match_min_score
+from .selectors import match_min_score, match_reasons
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,8 @@ class _Run:
 
     def collect(self, listing, kind: str) -> None:
         """Add the listing's matches; a listing the engine could not be asked for is not scanned."""
-        matches = listing_matches(listing, limit=self.limit)
+        # Every candidate, not only those above the threshold: coverage and counts need them.
+        matches = listing_matches(listing, limit=self.limit, min_score=0)
         if matches.unavailable:
             self.result.failed_listings += 1
             return
@@ -355,14 +356,19 @@ def _recommend(match: Match, curator, note_demand: str, note_technology: str) ->
         note_to_technology=match.note_to_technology,
         score=match.score,
     )
+    # The notice and e-mail say why, in words (the same reasons as the queue and the match page).
+    reasons = "\n".join(f"· {r}" for r in match_reasons(match))
     for side in (Side.DEMAND, Side.TECHNOLOGY):
         counterpart = getattr(match, _other(side))
+        body = match.note_to(side) or _("请在工作台查看并答复是否有意向对接。")
+        if reasons:
+            body = f"{body}\n\n{_('推荐理由：')}\n{reasons}"
         _notify_side(
             match,
             side,
             "match_recommended",
             _("平台为您推荐了对接项目：%(title)s") % {"title": counterpart.title},
-            match.note_to(side) or _("请在工作台查看并答复是否有意向对接。"),
+            body,
         )
 
 
@@ -446,14 +452,24 @@ def _manual_snapshot(demand: DemandPage, technology: TechnologyPage) -> dict[str
     source, target = document_from_page(demand), document_from_page(technology)
     criteria = matching.criteria_met(source, target)
     weights = dict(Counter(analysis.words(source.full_text())).most_common())
+    names = facet_labels("technology")
     found = matching.Match(
-        target, 0.0, 0.0, matching.compatibility(criteria), criteria=criteria, query_weights=weights
+        target,
+        0.0,
+        0.0,
+        matching.compatibility(criteria),
+        criteria=criteria,
+        query_weights=weights,
+        names=names,
     )
     return {
         "score": None,
         "explanation": str(found.explanation),
         "shared_terms": list(found.shared_terms),
-        "criteria": [{"code": c.code, "label": str(c.label)} for c in criteria],
+        # Each criterion as a sentence with its values ("同属 高端装备 产业链").
+        "criteria": [
+            {"code": c.code, "label": matching.criterion_sentence(c, names)} for c in criteria
+        ],
     }
 
 

@@ -10,6 +10,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from marketplace.organisations.permissions import is_curator
 
 from . import admin_urls
+from .choosers import demand_chooser_viewset, technology_chooser_viewset
 
 
 class CuratorMenuItem(MenuItem):
@@ -39,3 +40,9 @@ def register_match_menu():
     )
     # A submenu is shown only when one of its (curator-only) items is.
     return SubmenuMenuItem(_("对接推荐"), menu, icon_name="link", order=905)
+
+
+@hooks.register("register_admin_viewset")
+def register_match_choosers():
+    # Searchable choosers of the manual match (curators only, eligible listings only).
+    return [demand_chooser_viewset, technology_chooser_viewset]

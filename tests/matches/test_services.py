@@ -178,8 +178,12 @@ def test_recommend_notifies_both_organisations_with_their_own_note(
     assert match.state == MatchState.RECOMMENDED and match.decided_by == curator
     to_ent = Notification.objects.get(recipient=enterprise_member, verb="match_recommended")
     to_res = Notification.objects.get(recipient=research_member, verb="match_recommended")
-    assert to_ent.body == "致企业：请关注焊接工艺" and "致高校" not in to_ent.body
-    assert to_res.body == "致高校：企业急需"
+    assert to_ent.body.startswith("致企业：请关注焊接工艺") and "致高校" not in to_ent.body
+    assert to_res.body.startswith("致高校：企业急需")
+    # Issue 12.10: the notice (and its e-mail) says why, in words.
+    for body in (to_ent.body, to_res.body, *(m.body for m in mail.outbox)):
+        assert "推荐理由" in body and "共同关键词：激光焊接、变形控制" in body
+        assert "技术领域一致" in body
     assert to_ent.target_url == f"/matches/{match.pk}/"
     assert sorted(m.to[0] for m in mail.outbox) == ["ent@example.com", "res@example.com"]
     entry = audits("match.recommend", match).get()

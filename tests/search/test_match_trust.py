@@ -63,7 +63,9 @@ def test_scores_spread_and_the_order_of_every_list_is_the_order_of_the_scores(
     embedded.index_documents(technologies)
     needs = [
         demand("d1", "电池热管理", "锂电池快充温升过高，需要液冷热管理系统降低电芯温差。"),
-        demand("d2", "工业视觉缺陷检测", "金属零件表面缺陷人工检测漏检率高，寻求深度学习视觉检测。"),
+        demand(
+            "d2", "工业视觉缺陷检测", "金属零件表面缺陷人工检测漏检率高，寻求深度学习视觉检测。"
+        ),
         demand("d3", "齿轮渗碳淬火畸变", "风电齿轮箱齿轮渗碳淬火后畸变超差，电池温度无关。"),
     ]
     scores = []

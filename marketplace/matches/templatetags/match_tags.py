@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from ..models import MatchAnswer
-from ..selectors import match_list_for_user, side_views_for_user
+from ..selectors import match_list_for_user, match_reasons, side_views_for_user
 
 register = template.Library()
 
@@ -23,3 +23,9 @@ def recommended_matches(context):
     views.sort(key=lambda v: v.answer != MatchAnswer.PENDING)
     waiting = sum(1 for v in views if v.answer == MatchAnswer.PENDING)
     return {"views": views[:SHOWN], "waiting": waiting, "more": len(views) > SHOWN}
+
+
+@register.filter(name="match_reasons")
+def match_reasons_filter(match) -> list[str]:
+    """Why a match was proposed, one sentence each: ``{{ match|match_reasons }}``."""
+    return match_reasons(match)
