@@ -27,6 +27,7 @@ from marketplace.organisations.permissions import is_curator
 from marketplace.organisations.selectors import active_members
 
 from .models import Diagnosis
+from .review_notices import own_notice
 
 ListingPage = DemandPage | TechnologyPage
 KINDS = ("vague", "indicator")
@@ -269,7 +270,8 @@ def diagnosis_send(
     )
     diagnosis.full_clean()
     # Exactly what Wagtail's "request changes" button does (WorkflowAction → on_action).
-    task_state.task.specific.on_action(task_state, curator, "reject", comment=comment)
+    with own_notice():  # the notice below replaces the plain "returned" one
+        task_state.task.specific.on_action(task_state, curator, "reject", comment=comment)
     diagnosis.save()
     notification_send(
         recipients=active_members(page.organisation_id),

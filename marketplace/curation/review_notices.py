@@ -15,6 +15,9 @@ there, and a later ``connect`` with the same uid is ignored by Django's signal.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.admin.mail import (
@@ -27,6 +30,20 @@ from wagtail.signals import workflow_approved, workflow_rejected
 from cms import lifecycle
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.selectors import active_members
+
+_silenced: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "review_notice_silenced", default=False
+)
+
+
+@contextlib.contextmanager
+def own_notice():
+    """For a caller that tells members itself (需求诊断's richer notice): no second notice."""
+    token = _silenced.set(True)
+    try:
+        yield
+    finally:
+        _silenced.reset(token)
 
 
 def _may_use_admin(user) -> bool:
@@ -97,7 +114,7 @@ def listing_approved(sender, instance=None, user=None, **kwargs):
 def listing_returned(sender, instance=None, user=None, **kwargs):
     """The curator asked for changes: tell its organisation why, link to the editor."""
     page = _listing(instance)
-    if page is None:
+    if page is None or _silenced.get():
         return
     task_state = instance.current_task_state
     comment = task_state.specific.get_comment() if task_state is not None else ""

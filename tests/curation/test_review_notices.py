@@ -79,3 +79,17 @@ def test_a_curator_who_submitted_still_gets_wagtails_mail(
         state.task.specific.on_action(state, curator, "approve")
 
     assert [m for m in mail.outbox if other.email in m.to]
+
+
+def test_diagnosis_sends_one_notice_not_two(client, enterprise_member, enterprise, curator):
+    """需求诊断 returns the listing with its own, richer notice; no plain "returned" one."""
+    from marketplace.curation.diagnosis import diagnosis_send
+
+    page = draft_and_submit(client, enterprise_member, enterprise)
+
+    diagnosis_send(curator=curator, page=page, items=[], comment="请量化验收指标。")
+
+    verbs = list(
+        Notification.objects.filter(recipient=enterprise_member).values_list("verb", flat=True)
+    )
+    assert verbs == ["listing_diagnosed"]
