@@ -75,7 +75,11 @@ def catalogue_import_stage(
     if not is_curator(actor):
         raise PermissionDenied
     report = catalogue_import(
-        source=upload.file, kind=kind, actor=actor, dry_run=True, partial=partial,
+        source=upload.file,
+        kind=kind,
+        actor=actor,
+        dry_run=True,
+        partial=partial,
         filename=upload.name,
     )
     import_uploads_purge()
@@ -111,7 +115,10 @@ def catalogue_import_confirm(*, actor: Any, upload: ImportUpload) -> ImportRepor
             raise PermissionDenied
         data = _confirmable_file(upload)
         report = catalogue_import(
-            source=io.BytesIO(data), kind=upload.kind, actor=actor, partial=upload.partial,
+            source=io.BytesIO(data),
+            kind=upload.kind,
+            actor=actor,
+            partial=upload.partial,
             filename=upload.filename,
         )
         if report.committed:
@@ -131,7 +138,9 @@ def _confirmable_file(upload: ImportUpload) -> bytes:
         )
     if upload.expires_at <= timezone.now() or not upload.file:
         raise ImportConfirmError(
-            _("校验结果已过期（校验后 %(hours)d 小时内可以确认导入），未导入任何数据。请重新上传并校验。")
+            _(
+                "校验结果已过期（校验后 %(hours)d 小时内可以确认导入），未导入任何数据。请重新上传并校验。"
+            )
             % {"hours": int(IMPORT_CONFIRM_TTL.total_seconds() // 3600)},
             code="expired",
         )
