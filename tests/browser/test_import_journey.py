@@ -48,4 +48,3 @@ def test_curator_uploads_checks_then_confirms_the_same_file(
     desk.wait_for_load_state()
     explorer = desk.content()
     assert rows[0]["需求名称"] in explorer and rows[1]["需求名称"] in explorer
-
