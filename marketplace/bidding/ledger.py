@@ -175,6 +175,11 @@ def deal_record_for_match(
     deal = _bid_deal_between(demand, technology)
     if deal is None and current is not None and current.source == DealSource.MATCH:
         deal = Deal.objects.select_for_update().get(pk=current.pk)
+    elif deal is not None and current is not None and current.pk != deal.pk:
+        # The pair's own match row predates the bid's: the bid's row now holds the deal.
+        Deal.objects.filter(pk=current.pk, source=DealSource.MATCH).update(
+            status=Deal.Status.CANCELLED
+        )
     previous = None
     if deal is None:
         deal = Deal(

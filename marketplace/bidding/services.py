@@ -550,6 +550,18 @@ def deal_parties(bid: Bid, listing) -> tuple[int, int]:
     return bid.organisation_id, listing.organisation_id
 
 
+def _brokered_deal_of_pair(bid: Bid, listing, buyer: int, seller: int) -> Deal | None:
+    """A counted match deal between the same two organisations on this listing, if any."""
+    return (
+        Deal.objects.select_for_update()
+        .filter(source=DealSource.MATCH, bid__isnull=True, buyer_id=buyer, seller_id=seller)
+        .filter(**{bid.kind: listing})
+        .exclude(status=Deal.Status.CANCELLED)
+        .order_by("pk")
+        .first()
+    )
+
+
 def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
     """Award a bid (up to the demand's number of winners) and record the deal."""
     with transaction.atomic():
@@ -569,17 +581,26 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
                     code="winners",
                 )
         buyer, seller = deal_parties(bid, listing)
-        deal = Deal(
-            source=DealSource.BID,
-            bid=bid,
-            demand=listing if bid.kind == ListingKind.DEMAND else None,
-            technology=listing if bid.kind == ListingKind.TECHNOLOGY else None,
-            buyer_id=buyer,
-            seller_id=seller,
-            amount=amount if amount is not None else bid.price,
-            awarded_on=timezone.localdate(_now(), SHANGHAI),
-            recorded_by=user,
-        )
+        today = timezone.localdate(_now(), SHANGHAI)
+        deal = _brokered_deal_of_pair(bid, listing, buyer, seller)
+        if deal is None:
+            deal = Deal(
+                source=DealSource.BID,
+                bid=bid,
+                demand=listing if bid.kind == ListingKind.DEMAND else None,
+                technology=listing if bid.kind == ListingKind.TECHNOLOGY else None,
+                buyer_id=buyer,
+                seller_id=seller,
+                amount=amount if amount is not None else bid.price,
+                awarded_on=today,
+                recorded_by=user,
+            )
+        else:
+            # The pair's brokered match deal becomes the award's: one ledger row, counted once.
+            deal.source, deal.bid = DealSource.BID, bid
+            if amount is not None or deal.amount is None:
+                deal.amount = amount if amount is not None else bid.price
+            deal.awarded_on = min(deal.awarded_on, today)
         deal.full_clean(exclude=["bid"])
         bid.status, bid.decided_at = BidStatus.AWARDED, _now()
         bid.save(update_fields=["status", "decided_at", "updated_at"])

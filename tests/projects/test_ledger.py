@@ -383,3 +383,24 @@ def test_match_deals_move_into_the_ledger():
     assert (bid_deal.amount, bid_deal.signed_on) == (300_000, dt.date(2025, 6, 2))
     assert Match.objects.get(pk=none.pk).deal_id is None
     assert Deal.objects.count() == 2
+
+
+def test_an_award_after_a_match_deal_takes_over_its_row(
+    demand, technology, submitted_bid, enterprise_member, curator
+):
+    from marketplace.bidding.services import bid_award
+
+    # The university's technology met the enterprise's demand through a curator first…
+    match = _mutual(demand, technology)
+    match_services.match_record_deal(
+        match=match, curator=curator, amount=650_000, signed_on=_days_ago(1)
+    )
+    brokered = Match.objects.get(pk=match.pk).deal
+    # …then the university's bid on the same demand is awarded: still one ledger row.
+    bid_award(user=enterprise_member, bid=submitted_bid)
+    assert Deal.objects.count() == 1
+    deal = Deal.objects.get()
+    assert deal.pk == brokered.pk and Match.objects.get(pk=match.pk).deal_id == deal.pk
+    assert (deal.source, deal.bid_id, deal.amount) == ("bid", submitted_bid.pk, 650_000)
+    assert deal.awarded_on == _days_ago(1)
+    assert project_deal(Project.objects.get(bid=submitted_bid)) == deal
