@@ -94,7 +94,11 @@ def _audit(user, action: str, obj, note: str = "", **details: Any) -> None:
 
 
 def _lock(deal: Deal) -> Deal:
-    return Deal.objects.select_for_update().select_related("demand", "technology").get(pk=deal.pk)
+    return (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("demand", "technology")
+        .get(pk=deal.pk)
+    )
 
 
 def parse_yuan(raw: Any, field: str, *, minimum: int = 0) -> int:
@@ -142,7 +146,7 @@ def _require_counted(deal: Deal) -> None:
 def _bid_deal_between(demand, technology) -> Deal | None:
     """The deal of a bid between the pair: the technology's owner on the demand, or back."""
     return (
-        Deal.objects.select_for_update()
+        Deal.objects.select_for_update(of=("self",))
         .filter(source=DealSource.BID)
         .filter(
             Q(bid__demand_id=demand.pk, bid__organisation_id=technology.organisation_id)

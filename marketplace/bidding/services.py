@@ -553,7 +553,7 @@ def deal_parties(bid: Bid, listing) -> tuple[int, int]:
 def _brokered_deal_of_pair(bid: Bid, listing, buyer: int, seller: int) -> Deal | None:
     """A counted match deal between the same two organisations on this listing, if any."""
     return (
-        Deal.objects.select_for_update()
+        Deal.objects.select_for_update(of=("self",))
         .filter(source=DealSource.MATCH, bid__isnull=True, buyer_id=buyer, seller_id=seller)
         .filter(**{bid.kind: listing})
         .exclude(status=Deal.Status.CANCELLED)
