@@ -165,7 +165,11 @@ class QueueFilterForm(forms.Form):
 
     @property
     def is_filtering(self) -> bool:
-        return self.is_bound and self.is_valid() and any(self.cleaned_data.values())
+        return (
+            self.is_bound
+            and self.is_valid()
+            and any(v not in (None, "") for v in self.cleaned_data.values())
+        )
 
     @property
     def shows_lower(self) -> bool:

@@ -93,6 +93,7 @@ def test_one_number_orders_the_queue_and_the_threshold_hides_lower_unless_asked(
     # "Show lower" is explicit and says members do not see these.
     _r, body = _queue(client, min_score=0)
     assert low.technology.title in body and "会员看不到这些匹配" in body
+    assert "清除筛选" in body
     assert body.index(mid.technology.title) < body.index(low.technology.title)
 
 
