@@ -195,6 +195,7 @@ class OrganisationViewSet(ModelViewSet):
     add_to_admin_menu = True
     index_view_class = OrganisationIndexView
     inspect_view_class = OrganisationInspectView
+    pk_path_converter = "dbid"
     copy_view_enabled = False
     inspect_view_enabled = True
     list_display = [
