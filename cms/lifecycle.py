@@ -137,6 +137,9 @@ class Transition(StrEnum):
     AWARD = "award"  # the owner awards a bid (bidding.services.bid_award)
     START = "start"  # the awarded work begins (projects.services.project_start)
     COMPLETE = "complete"  # the work is accepted (验收, projects.services.acceptance_sign)
+    # An objection to the award is upheld during 公示 and no award is left standing
+    # (bidding.services.bid_revoke_award): the owner may award another bid.
+    REVOKE_AWARD = "revoke_award"
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ RULES: dict[str, dict[str, Rule]] = {
         ),
         Transition.START: _rule({DemandStatus.AWARDED}, DemandStatus.IN_PROGRESS),
         Transition.COMPLETE: _rule({DemandStatus.IN_PROGRESS}, DemandStatus.COMPLETED),
+        Transition.REVOKE_AWARD: _rule({DemandStatus.AWARDED}, DemandStatus.CLOSED),
     },
     ListingKind.TECHNOLOGY: {
         Transition.SUBMIT: _rule({"draft", "rejected"}, "in_review"),
@@ -185,6 +189,7 @@ RULES: dict[str, dict[str, Rule]] = {
         Transition.AWARD: _rule(
             {TechnologyStatus.PUBLISHED, TechnologyStatus.TAKEN_UP}, TechnologyStatus.TAKEN_UP
         ),
+        Transition.REVOKE_AWARD: _rule({TechnologyStatus.TAKEN_UP}, TechnologyStatus.PUBLISHED),
     },
 }
 

@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "bid.shortlist": _("揭榜方案入围"),
     "bid.award": _("定榜"),
     "bid.decline": _("婉拒揭榜方案"),
+    "bid.revoke_award": _("撤销定榜"),
     "deal.cancel": _("取消成交"),
     "contract.register": _("登记合同"),
     "contract.confirm": _("确认合同"),

@@ -30,6 +30,8 @@ class BidStatus(models.TextChoices):
     AWARDED = "awarded", _("已中榜")
     DECLINED = "declined", _("未中榜")
     WITHDRAWN = "withdrawn", _("已撤回")
+    # The award was revoked: a curator upheld an objection during 公示.
+    REVOKED = "revoked", _("定榜已撤销")
 
 
 # An organisation may hold one bid in these states per listing.
@@ -45,6 +47,7 @@ VISIBLE_TO_OWNER_STATES = (
     BidStatus.SHORTLISTED,
     BidStatus.AWARDED,
     BidStatus.DECLINED,
+    BidStatus.REVOKED,
 )
 DECIDABLE_STATES = (BidStatus.SUBMITTED, BidStatus.SHORTLISTED)
 

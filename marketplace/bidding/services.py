@@ -26,7 +26,11 @@ from cms.models import DemandPage
 from marketplace.audit.services import audit_record
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.models import Membership, Organisation
-from marketplace.organisations.permissions import active_organisation_ids, is_member_of
+from marketplace.organisations.permissions import (
+    active_organisation_ids,
+    is_curator,
+    is_member_of,
+)
 from marketplace.organisations.selectors import active_members
 
 from . import permissions as perms
@@ -615,6 +619,48 @@ def bid_award(*, user, bid: Bid, amount: int | None = None) -> Bid:
             "bid_awarded",
             _("恭喜，您的揭榜已中榜：%(listing)s") % {"listing": listing.title},
             _("平台将与双方联系，完善成交与签约信息。"),
+        )
+    return bid
+
+
+def bid_revoke_award(*, user, bid: Bid, reason: str) -> Bid:
+    """A curator revokes an award (an objection upheld during 公示).
+
+    The bid becomes ``revoked``, its deal leaves the counted ledger, and when no award of
+    the listing is left standing the listing goes back (demand awarded → closed,
+    technology taken_up → published) so its owner may award another bid.
+    """
+    from .ledger import deal_cancel  # ledger reads these models; imported where used
+
+    if not is_curator(user):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("请填写撤销定榜的原因。")]})
+    with transaction.atomic():
+        listing = _lock_listing(_listing_of(bid))
+        bid = Bid.objects.select_for_update().get(pk=bid.pk)
+        if bid.status != BidStatus.AWARDED:
+            raise BidError(
+                _("该揭榜当前状态为“%(status)s”，不能撤销定榜。")
+                % {"status": bid.get_status_display()},
+                code="state",
+            )
+        bid.status, bid.decided_at = BidStatus.REVOKED, _now()
+        bid.save(update_fields=["status", "decided_at", "updated_at"])
+        deal = Deal.objects.filter(bid=bid).first()
+        if deal is not None:
+            deal_cancel(user=user, deal=deal, reason=reason)
+        standing = Bid.objects.filter(**{bid.kind: listing}, status=BidStatus.AWARDED).exists()
+        if not standing:
+            # Not strict: a listing that moved on (withdrawn, work started) stays where it is.
+            lifecycle.move(listing, Transition.REVOKE_AWARD, strict=False)
+        _audit_decision(user, "bid.revoke_award", bid, note=reason)
+        _notify_bidder(
+            bid,
+            "bid_award_revoked",
+            _("定榜已撤销：%(listing)s") % {"listing": listing.title},
+            reason,
         )
     return bid
 

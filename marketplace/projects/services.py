@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 from cms import lifecycle
 from cms.lifecycle import ListingKind, Transition
 from marketplace.audit.services import audit_record
-from marketplace.bidding.ledger import deal_cancel
-from marketplace.bidding.models import Deal
+from marketplace.bidding.services import bid_revoke_award
 from marketplace.bidding.validators import validate_attachment
 from marketplace.notifications.services import notification_send
 from marketplace.organisations.permissions import is_curator
@@ -249,10 +248,9 @@ def objection_resolve(*, user, objection: Objection, upheld: bool, resolution: s
             # The bureau revokes the award's project; what follows (a new award) is the owner's.
             project.state, project.cancelled_reason = ProjectState.CANCELLED, resolution
             project.save(update_fields=["state", "cancelled_reason", "updated_at"])
-            # The revoked award's deal leaves the counted ledger too.
-            deal = Deal.objects.filter(bid_id=project.bid_id).first()
-            if deal is not None:
-                deal_cancel(user=user, deal=deal, reason=resolution)
+            # The award is revoked (bid revoked, its deal out of the counted ledger) and,
+            # with no other award standing, the listing goes back so the owner may award again.
+            bid_revoke_award(user=user, bid=project.bid, reason=resolution)
         _audit(
             user,
             "objection.uphold" if upheld else "objection.dismiss",

@@ -9,8 +9,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from cms.models import DemandPage
+from cms.models import DemandPage, TechnologyPage
+from cms.taxonomy import CooperationMode
 from marketplace.audit.models import AuditEntry
+from marketplace.bidding.models import Bid, BidStatus, Deal
+from marketplace.bidding.selectors import counted_deals
+from marketplace.bidding.services import BidInput, bid_award, bid_revoke_award, bid_submit
 from marketplace.notifications.models import Notification
 from marketplace.projects import services
 from marketplace.projects.models import (
@@ -19,11 +23,12 @@ from marketplace.projects.models import (
     MilestoneState,
     Objection,
     ObjectionState,
+    Project,
     ProjectState,
 )
 from marketplace.projects.selectors import overdue_milestones
 from marketplace.projects.services import IndicatorResult
-from tests.bidding.conftest import pdf
+from tests.bidding.conftest import full_input, pdf
 
 from .conftest import after_notice
 
@@ -137,14 +142,89 @@ def test_objection_blocks_start_until_a_curator_dismisses_it(awarded, outsider, 
     ]
 
 
-def test_upheld_objection_cancels_the_project(awarded, outsider, curator, demand):
-    objection = services.objection_file(user=outsider, project=awarded, reason="存在关联关系。")
-    services.objection_resolve(user=curator, objection=objection, upheld=True, resolution="属实。")
-    awarded.refresh_from_db()
-    assert awarded.state == ProjectState.CANCELLED
+def _uphold(project, outsider, curator, resolution="属实。"):
+    objection = services.objection_file(user=outsider, project=project, reason="存在关联关系。")
+    services.objection_resolve(
+        user=curator, objection=objection, upheld=True, resolution=resolution
+    )
+    project.refresh_from_db()
+
+
+def test_upheld_objection_revokes_the_award_and_lets_the_owner_award_again(
+    submitted_bid, consortium_member, outsider, curator, demand, enterprise_member, other_researcher
+):
+    rival = bid_submit(user=other_researcher, listing=demand, data=full_input(demand))
+    bid_award(user=enterprise_member, bid=submitted_bid)
+    project = Project.objects.get(bid=submitted_bid)
+    _uphold(project, outsider, curator)
+    assert project.state == ProjectState.CANCELLED
     with pytest.raises(ValidationError):
-        services.project_start(project=awarded, today=after_notice(awarded))
+        services.project_start(project=project, today=after_notice(project))
+    # The award is revoked: the bid says so, its deal no longer counts, and with no other
+    # award standing the demand goes back to closed so its owner may award another bid.
+    submitted_bid.refresh_from_db()
+    assert submitted_bid.status == BidStatus.REVOKED
+    assert Deal.objects.get(bid=submitted_bid).status == Deal.Status.CANCELLED
+    assert not counted_deals().filter(bid=submitted_bid).exists()
+    assert DemandPage.objects.get(pk=demand.pk).status == "closed"
+    assert AuditEntry.objects.filter(action="bid.revoke_award", note="属实。").exists()
+    assert Notification.objects.filter(verb="bid_award_revoked").exists()
+    # The owner awards the other bid: a new project under its own notice period.
+    bid_award(user=enterprise_member, bid=rival)
     assert DemandPage.objects.get(pk=demand.pk).status == "awarded"
+    assert Project.objects.get(bid=rival).state == ProjectState.NOTICE
+    assert counted_deals().filter(bid=rival).exists()
+
+
+def test_revoking_one_of_two_awards_leaves_the_demand_awarded(
+    submitted_bid, consortium_member, outsider, curator, demand, enterprise_member, other_researcher
+):
+    DemandPage.objects.filter(pk=demand.pk).update(winners_count=2)
+    demand.refresh_from_db()
+    rival = bid_submit(user=other_researcher, listing=demand, data=full_input(demand))
+    bid_award(user=enterprise_member, bid=submitted_bid)
+    bid_award(user=enterprise_member, bid=rival)
+    _uphold(Project.objects.get(bid=submitted_bid), outsider, curator)
+    assert Bid.objects.get(pk=submitted_bid.pk).status == BidStatus.REVOKED
+    assert Bid.objects.get(pk=rival.pk).status == BidStatus.AWARDED
+    assert DemandPage.objects.get(pk=demand.pk).status == "awarded"
+
+
+def test_only_a_curator_revokes_an_award_and_only_an_awarded_bid(
+    awarded, curator, enterprise_member
+):
+    bid = Bid.objects.get(pk=awarded.bid_id)
+    with pytest.raises(PermissionDenied):
+        bid_revoke_award(user=enterprise_member, bid=bid, reason="x")
+    with pytest.raises(ValidationError):
+        bid_revoke_award(user=curator, bid=bid, reason=" ")
+    assert Bid.objects.get(pk=bid.pk).status == BidStatus.AWARDED
+    bid_revoke_award(user=curator, bid=bid, reason="属实。")
+    with pytest.raises(ValidationError):
+        bid_revoke_award(user=curator, bid=bid, reason="再次撤销。")
+
+
+def test_upheld_objection_on_a_take_up_republishes_the_technology(
+    technology, enterprise_member, research_member, outsider, curator
+):
+    take_up = bid_submit(
+        user=enterprise_member,
+        listing=technology,
+        data=BidInput(
+            fields={
+                "cooperation_mode": CooperationMode.objects.order_by("pk").first(),
+                "intended_use": "用于动力电池产线",
+                "message": "希望面谈",
+                "price": 300_000,
+                "declares_no_related_party": True,
+            }
+        ),
+    )
+    bid_award(user=research_member, bid=take_up)
+    assert TechnologyPage.objects.get(pk=technology.pk).status == "taken_up"
+    _uphold(Project.objects.get(bid=take_up), outsider, curator)
+    assert Bid.objects.get(pk=take_up.pk).status == BidStatus.REVOKED
+    assert TechnologyPage.objects.get(pk=technology.pk).status == "published"
 
 
 def test_no_start_and_no_late_objection_around_the_notice_end(awarded, outsider, monkeypatch):
