@@ -64,9 +64,11 @@ def test_every_project_state_for_both_kinds(seeded_db):
     assert {s for _k, s in states} == set(ProjectState.values)
     kinds = {k for k, _s in states}
     assert kinds == {"demand", "technology"}
-    # Every project comes from an awarded bid and its deal (bid → award → project).
+    # Every project comes from an awarded bid and its deal (bid → award → project); the
+    # award of the project cancelled on an upheld objection was revoked.
     for project in Project.objects.select_related("bid"):
-        assert project.bid.status == BidStatus.AWARDED
+        revoked = project.state == ProjectState.CANCELLED
+        assert project.bid.status == (BidStatus.REVOKED if revoked else BidStatus.AWARDED)
         assert project.bid.deal.amount == project.amount
     assert "攻关项目 9 个" in seeded_db
 
@@ -149,8 +151,10 @@ def test_demo_logins_keep_a_listing_taking_bids(seeded_db):
     research = User.objects.get(email=DEMO_LOGINS["research"]).memberships.get().organisation
     assert DemandPage.objects.filter(organisation=enterprise, status="open").exists()
     assert TechnologyPage.objects.filter(organisation=research, status="published").exists()
-    # Every bid the demo made was awarded: no stray drafts or refusals left behind.
-    assert not Bid.objects.exclude(status=BidStatus.AWARDED).exists()
+    # Every bid the demo made was awarded (one revoked on an upheld objection): no stray
+    # drafts or refusals left behind.
+    assert not Bid.objects.exclude(status__in=[BidStatus.AWARDED, BidStatus.REVOKED]).exists()
+    assert Bid.objects.filter(status=BidStatus.REVOKED).count() == 1
 
 
 def test_dates_are_relative_to_today(seeded_db):
