@@ -34,8 +34,10 @@ run: venv ## Migrate SQLite, load demo data once, rebuild the index, propose mat
 browser: ## Install Debian's chromium for the browser tests (when root and missing)
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium missing: browser tests will be skipped"; }
 
-test: venv browser ## Run the whole suite (DATABASE_URL picks the database; SQLite by default)
-	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+# One pytest worker per core (pytest-xdist); `make test WORKERS=0` runs in one process.
+WORKERS ?= auto
+test: venv browser ## Run the whole suite on every core (DATABASE_URL picks the database; SQLite by default)
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 test-browser: venv browser ## Only the real-browser journeys
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest -m browser $(PYTEST_ARGS)
