@@ -270,8 +270,9 @@ def _apply_input(bid, listing, data, content_types, stored, user, submit) -> Non
         bid.consortium_members.set([o for o in data.consortium if o.pk != bid.organisation_id])
     if bid.kind == ListingKind.DEMAND:
         _save_responses(bid, listing, data.responses, errors)
-        if data.milestones is not None:
-            _save_milestones(bid, data.milestones, errors)
+    # A demand bid's 进度安排 (required on submit) or a take-up request's optional 实施计划.
+    if data.milestones is not None:
+        _save_milestones(bid, data.milestones, errors)
     if data.remove_attachment_ids:
         bid.attachments.filter(pk__in=data.remove_attachment_ids).delete()
     for item, content_type in zip(data.attachments, content_types, strict=True):

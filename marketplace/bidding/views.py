@@ -70,15 +70,18 @@ def _bid_form(request, listing, bid=None, previous=None):
     section_errors: dict[str, list] = {}
     if request.method == "POST":
         form = form_class(request.POST, instance=bid, listing=listing)
-        # Take-up requests have no milestones: bind the formset only for demand bids.
-        milestones = MilestoneFormSet(request.POST if is_demand else None, prefix="ms")
+        # A demand bid's 进度安排 is required; a take-up request may carry an implementation
+        # plan (实施计划: the taker's milestones, e.g. 中试, 量产), copied to the project alike.
+        # (A take-up form sent without the plan's rows simply has none.)
+        bound = is_demand or "ms-TOTAL_FORMS" in request.POST
+        milestones = MilestoneFormSet(request.POST if bound else None, prefix="ms")
         # Files chosen before a validation error come back as kept uploads (workspace.pending).
         uploads, kept = restore_files(request.user, request.POST, request.FILES, ["att"])
         files = AttachmentFormSet(request.POST, uploads, prefix="att")
-        milestones_ok = milestones.is_valid() if is_demand else True
+        milestones_ok = milestones.is_valid() if bound else True
         if form.is_valid() and milestones_ok and files.is_valid():
             data = form.to_input()
-            if is_demand:
+            if bound:
                 data.milestones = milestone_inputs(milestones)
             data.attachments = attachment_inputs(files)
             data.remove_attachment_ids = [

@@ -219,7 +219,12 @@ def milestone_report(request, pk: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("进展已报告，等待需求方确认。"))
+            messages.success(
+                request,
+                _("进展已报告，等待需求方确认。")
+                if project.kind == "demand"
+                else _("进展已报告，等待成果方确认。"),
+            )
             return redirect("projects:detail", pk=project.pk)
     return render(
         request,

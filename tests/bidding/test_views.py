@@ -247,3 +247,47 @@ def test_technology_take_up_form(client, technology, enterprise_member):
     )
     assert resp.status_code == 302
     assert Bid.objects.get().kind == "technology"
+
+
+def test_take_up_request_carries_an_optional_implementation_plan_into_the_project(
+    client, technology, enterprise_member, research_member
+):
+    """A take-up request may list milestones (实施计划); the award copies them to the project,
+    where the taker reports them and the technology's owner accepts them."""
+    from cms.taxonomy import CooperationMode
+    from marketplace.bidding.services import bid_award
+    from marketplace.projects.models import Project
+
+    client.force_login(enterprise_member)
+    page = client.get(f"/bids/new/technology/{technology.pk}/").content.decode()
+    assert "实施计划（里程碑，选填）" in page
+    base = {
+        "cooperation_mode": CooperationMode.objects.get(slug="licence").pk,
+        "intended_use": "动力电池产线",
+        "message": "约谈",
+        "price": "300000",
+        "declares_no_related_party": "on",
+        "action": "submit",
+        "att-TOTAL_FORMS": "0",
+        "att-INITIAL_FORMS": "0",
+        "ms-TOTAL_FORMS": "2",
+        "ms-INITIAL_FORMS": "0",
+    }
+    # A half-filled row is refused and nothing is saved.
+    resp = client.post(
+        f"/bids/new/technology/{technology.pk}/", base | {"ms-0-deliverable": "中试线验证"}
+    )
+    assert resp.status_code == 200 and "请同时填写日期和阶段成果。" in resp.content.decode()
+    assert not Bid.objects.exists()
+    due = timezone.localdate() + datetime.timedelta(days=90)
+    resp = client.post(
+        f"/bids/new/technology/{technology.pk}/",
+        base | {"ms-0-due_date": due.isoformat(), "ms-0-deliverable": "中试线验证"},
+    )
+    assert resp.status_code == 302
+    bid = Bid.objects.get()
+    assert [(m.due_date, m.deliverable) for m in bid.milestones.all()] == [(due, "中试线验证")]
+    assert "中试线验证" in client.get(f"/bids/{bid.pk}/").content.decode()
+    bid_award(user=research_member, bid=bid)
+    project = Project.objects.get(bid=bid)
+    assert [m.deliverable for m in project.milestones.all()] == ["中试线验证"]

@@ -340,7 +340,11 @@ def test_technology_from_award_to_completion(
                 "intended_use": "用于本公司风电主轴承生产线的淬火质量在线检测。",
                 "price": 500_000,
                 "declares_no_related_party": True,
-            }
+            },
+            # The take-up request's optional 实施计划: one milestone the taker reports.
+            milestones=[
+                MilestoneInput(dt.date.today() + dt.timedelta(days=60), "检测系统产线部署")
+            ],
         ),
     )
 
@@ -367,11 +371,21 @@ def test_technology_from_award_to_completion(
     click(owner, "button", "启动项目")
     assert "项目已启动。" in message(owner)
     assert badge(owner) == "攻关中"
-    # A take-up request carries no milestone plan: the project has none to report.
-    assert "该项目没有里程碑。" in owner.locator("#milestones").inner_text()
+    # The take-up request's 实施计划 became the project's milestone: the enterprise (the
+    # taker) reports it, the university (the technology's owner) accepts it.
+    assert "检测系统产线部署" in owner.locator("#milestones").inner_text()
     open_project(winner, TECHNOLOGY_TITLE)
     assert badge(winner) == "攻关中"
     assert winner.get_by_role("link", name="申请验收").count() == 0  # the owner's step
+    click(winner, "link", "报告进展")
+    winner.fill("textarea[name=text]", "检测系统已在产线部署，试运行一周。")
+    click(winner, "button", "提交进展")
+    assert "进展已报告，等待成果方确认。" in message(winner)
+    owner.reload()
+    assert owner.get_by_role("link", name="申请验收").count() == 0  # not before acceptance
+    click(owner, "button", "确认", owner.locator("#milestones"))
+    assert "里程碑已确认。" in message(owner)
+    assert "已确认" in owner.locator("#milestones").inner_text()
 
     # The university (the seller) registers the contract, a curator confirms; the enterprise pays.
     desk = new_page()
