@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from marketplace.audit.models import AuditEntry
 from marketplace.matches import services
@@ -179,3 +180,21 @@ def test_audit_entries_cannot_be_edited_from_the_ui(client, curator, match):
     assert entry.actor_label and entry.object_type == "matches.match"
     client.force_login(curator)
     assert client.post(f"/admin/audit_log/edit/{entry.pk}/", {"note": "y"}).status_code == 404
+
+
+def test_queue_shows_each_proposals_age_and_due_date(client, curator, demand, techs, settings):
+    # Issue 12.11: queues show age and due date (JIEBANG_DUE_DAYS["match_proposal"] days).
+    settings.JIEBANG_DUE_DAYS = {**settings.JIEBANG_DUE_DAYS, "match_proposal": 5}
+    fresh = MatchFactory(demand=demand, technology=techs[0], score=90)
+    late = MatchFactory(demand=demand, technology=techs[1], score=80)
+    created = late.created_at - datetime.timedelta(days=9)
+    Match.objects.filter(pk=late.pk).update(created_at=created)
+    client.force_login(curator)
+    body = client.get(reverse("matches_admin:queue")).content.decode()
+    assert "等待时长 / 应办结时间" in body
+    fresh_row = body[body.index(fresh.technology.title) : body.index(late.technology.title)]
+    late_row = body[body.index(late.technology.title) :]
+    assert "data-overdue" not in fresh_row
+    assert "9 天前" in late_row and "data-overdue" in late_row
+    due = timezone.localtime(created + datetime.timedelta(days=5))
+    assert f"应办结：{due:%Y-%m-%d %H:%M}" in late_row

@@ -29,3 +29,20 @@ def recommended_matches(context):
 def match_reasons_filter(match) -> list[str]:
     """Why a match was proposed, one sentence each: ``{{ match|match_reasons }}``."""
     return match_reasons(match)
+
+
+@register.filter(name="proposal_waiting")
+def proposal_waiting(match):
+    """How long a proposal has waited for a curator and when it is due (curators' queue):
+    ``JIEBANG_DUE_DAYS["match_proposal"]`` calendar days, as on the curator's to-do."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from marketplace.organisations.selectors import Waiting, age_text
+
+    days = int(getattr(settings, "JIEBANG_DUE_DAYS", {}).get("match_proposal", 5))
+    now, since = timezone.now(), match.created_at
+    due = since + dt.timedelta(days=days)
+    return Waiting(since, due, age_text(since, now), now > due)
