@@ -36,6 +36,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--data-dir", default="/tmp/login-bench")
     parser.add_argument("--show-queries", action="store_true", help="print the last login's SQL")
+    parser.add_argument(
+        "--hashers",
+        choices=["base", "django"],
+        default="base",
+        help="the project's PASSWORD_HASHERS (Argon2id) or Django's default list (PBKDF2), "
+        "the reference: run both and compare login_cpu_ms",
+    )
     args = parser.parse_args()
     os.environ["JIEBANG_DATA_DIR"] = args.data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
@@ -45,8 +52,13 @@ def main() -> None:
     from django.conf import global_settings, settings
 
     django.setup()
-    if settings.PASSWORD_HASHERS[0].endswith("MD5PasswordHasher"):
-        settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # as in base/production
+    from marketplace.settings import base
+
+    # The test settings' MD5 hasher is replaced by what base/production use, or by Django's
+    # default list (PBKDF2, the reference).
+    settings.PASSWORD_HASHERS = (
+        base.PASSWORD_HASHERS if args.hashers == "base" else global_settings.PASSWORD_HASHERS
+    )
     settings.ALLOWED_HOSTS = ["*"]
 
     from allauth.account.models import EmailAddress
@@ -117,6 +129,11 @@ def main() -> None:
             {
                 "hasher": hasher.algorithm,
                 "iterations": getattr(hasher, "iterations", None),
+                "argon2_time_memory_parallelism": [
+                    getattr(hasher, "time_cost", None),
+                    getattr(hasher, "memory_cost", None),
+                    getattr(hasher, "parallelism", None),
+                ],
                 "runs": args.runs,
                 "login_wall_ms": median(logins, 0),
                 "login_cpu_ms": median(logins, 1),

@@ -139,6 +139,13 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Internationalisation: Chinese first, English available.
+# Argon2id with OWASP's parameters (marketplace/accounts/hashers.py); PBKDF2 stays second so
+# older hashes verify and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "marketplace.accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
