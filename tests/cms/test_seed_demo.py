@@ -9,7 +9,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, TaskState, WorkflowState
 
@@ -23,6 +22,7 @@ from cms.models import DemandPage, TechnologyPage
 from marketplace.organisations.credit_code import validate_credit_code
 from marketplace.organisations.districts import District
 from marketplace.organisations.models import Membership, Organisation
+from tests.demo_seed import Sink, seeded_in_rollback
 
 SIZE = 60
 PATENT = re.compile(r"^(ZL)?20\d{2}[12]\d{7}\.[\dX]$")
@@ -33,7 +33,7 @@ PATENT = re.compile(r"^(ZL)?20\d{2}[12]\d{7}\.[\dX]$")
 
 @pytest.mark.django_db
 def test_bulk_path_builds_a_consistent_page_tree(client):
-    call_command("seed_demo", size=SIZE, bulk=True, stdout=_Sink())
+    call_command("seed_demo", size=SIZE, bulk=True, stdout=Sink())
     assert all(not problems for problems in Page.find_problems())
     assert DemandPage.objects.count() + TechnologyPage.objects.count() == SIZE
     assert {p.status for p in DemandPage.objects.all()} == set(DemandStatus.values)
@@ -54,25 +54,10 @@ def test_bulk_path_builds_a_consistent_page_tree(client):
 # -- one seeded database shared by the remaining tests --------------------------------
 
 
-class _Sink:
-    def __init__(self):
-        self.text = ""
-
-    def write(self, text, *args, **kwargs):
-        self.text += text + "\n"
-
-    def flush(self):
-        pass
-
-
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seed once for the module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = _Sink()
-        call_command("seed_demo", size=SIZE, stdout=out)
-        yield out.text
-        transaction.set_rollback(True)
+    yield from seeded_in_rollback(django_db_blocker, SIZE)
 
 
 @pytest.fixture
@@ -169,15 +154,15 @@ def test_public_catalogues_list_open_demands_and_technologies(seeded_db, client)
 def test_second_run_refuses_and_if_empty_is_a_no_op(seeded_db):
     before = DemandPage.objects.count()
     with pytest.raises(CommandError, match="已有"):
-        call_command("seed_demo", size=SIZE, stdout=_Sink())
-    call_command("seed_demo", "--if-empty", stdout=_Sink())
+        call_command("seed_demo", size=SIZE, stdout=Sink())
+    call_command("seed_demo", "--if-empty", stdout=Sink())
     assert DemandPage.objects.count() == before
 
 
 def test_production_settings_are_refused(seeded_db, settings):
     settings.JIEBANG_PRODUCTION = True
     with pytest.raises(CommandError, match="生产"):
-        call_command("seed_demo", "--if-empty", stdout=_Sink())
+        call_command("seed_demo", "--if-empty", stdout=Sink())
 
 
 def test_refusal_rule():

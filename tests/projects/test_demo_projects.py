@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from cms.demo.builder import DEMO_LOGINS, DEMO_PASSWORD
@@ -25,29 +23,15 @@ from marketplace.projects.models import (
 )
 from marketplace.projects.selectors import overdue_milestones, project_list
 from marketplace.projects.services import SHANGHAI
+from tests.demo_seed import seeded_in_rollback
 
 SIZE = 60
-
-
-class _Sink:
-    def __init__(self):
-        self.text = ""
-
-    def write(self, text, *args, **kwargs):
-        self.text += text + "\n"
-
-    def flush(self):
-        pass
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seed once for the module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = _Sink()
-        call_command("seed_demo", size=SIZE, stdout=out)
-        yield out.text
-        transaction.set_rollback(True)
+    yield from seeded_in_rollback(django_db_blocker, SIZE)
 
 
 @pytest.fixture
