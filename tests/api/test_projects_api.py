@@ -33,23 +33,15 @@ from tests.bidding.conftest import (  # noqa: F401  (fixtures)
     submitted_bid,
     technology,
 )
-from tests.projects.conftest import awarded, consortium_member, running  # noqa: F401
+from tests.projects.conftest import (  # noqa: F401  (fixtures)
+    ROLES,
+    awarded,
+    consortium_member,
+    people,
+    running,
+)
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ("owner", "winner", "consortium", "other", "anonymous", "curator")
-
-
-@pytest.fixture
-def people(enterprise_member, research_member, consortium_member, outsider, curator):
-    return {
-        "owner": enterprise_member,
-        "winner": research_member,
-        "consortium": consortium_member,
-        "other": outsider,
-        "anonymous": None,
-        "curator": curator,
-    }
 
 
 def as_(people, role) -> APIClient:

@@ -40,3 +40,19 @@ def after_notice(project) -> datetime.date:
 @pytest.fixture
 def running(awarded):
     return project_start(project=awarded, today=after_notice(awarded))
+
+
+#: The six roles of the permission matrices (pages and API), and a user for each.
+ROLES = ("owner", "winner", "consortium", "other", "anonymous", "curator")
+
+
+@pytest.fixture
+def people(enterprise_member, research_member, consortium_member, outsider, curator):
+    return {
+        "owner": enterprise_member,
+        "winner": research_member,
+        "consortium": consortium_member,
+        "other": outsider,
+        "anonymous": None,
+        "curator": curator,
+    }

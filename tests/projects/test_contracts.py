@@ -15,7 +15,8 @@ from marketplace.projects import services
 from marketplace.projects.models import ObjectionState
 from marketplace.projects.selectors import project_deal
 
-from .test_views import ROLES, _client, _status, people  # noqa: F401  (fixture)
+from .conftest import ROLES
+from .test_views import _client, _status
 
 pytestmark = pytest.mark.django_db
 

@@ -9,23 +9,9 @@ from marketplace.projects import services
 from marketplace.projects.models import MilestoneState, Objection, ProjectState
 from tests.bidding.conftest import pdf
 
-from .conftest import after_notice
+from .conftest import ROLES, after_notice
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ("owner", "winner", "consortium", "other", "anonymous", "curator")
-
-
-@pytest.fixture
-def people(enterprise_member, research_member, consortium_member, outsider, curator):
-    return {
-        "owner": enterprise_member,
-        "winner": research_member,
-        "consortium": consortium_member,
-        "other": outsider,
-        "anonymous": None,
-        "curator": curator,
-    }
 
 
 def _client(client, people, role):
