@@ -122,9 +122,7 @@ def test_a_corrupt_file_is_reported_as_damage_before_the_engine_reads_it(tmp_pat
 def test_an_engine_panic_is_an_error_the_page_survives(settings, tmp_path, welding, client):
     configure(settings, tmp_path / "index")
     call_command("rebuild_index", "--no-progress")
-    settings.SEARCH_BACKENDS = {
-        "default": {"BACKEND": __name__, "PATH": str(tmp_path / "index")}
-    }
+    settings.SEARCH_BACKENDS = {"default": {"BACKEND": __name__, "PATH": str(tmp_path / "index")}}
     with pytest.raises(SearchEngineError, match="panicked"):
         get_search_backend().search(SearchQuery(kind="technology", text="焊缝"))
     response = catalogue_search(client)
