@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
@@ -48,16 +47,10 @@ from marketplace.bidding.models import (
 )
 from marketplace.bidding.selectors import contract_register_rows, counted_deals
 from marketplace.organisations.districts import District
+from marketplace.organisations.selectors import due_days  # noqa: F401  (curation reads it here)
 from marketplace.projects.models import Project, ProjectState
 from marketplace.projects.selectors import overdue_milestones
 
-DEFAULT_DUE_DAYS = {
-    "listing_review": 3,
-    "bid_decision": 14,
-    "match_answer": 7,
-    "organisation_verification": 5,
-    "match_proposal": 5,
-}
 BID_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6+", 6, None))
 
 
@@ -88,11 +81,6 @@ class DashboardFilter:
 def _day_start(day: dt.date, plus_days: int = 0) -> dt.datetime:
     moment = dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time.min)
     return timezone.make_aware(moment)
-
-
-def due_days() -> dict[str, int]:
-    """Days allowed for each pending action: ``settings.JIEBANG_DUE_DAYS`` over the defaults."""
-    return {**DEFAULT_DUE_DAYS, **getattr(settings, "JIEBANG_DUE_DAYS", {})}
 
 
 def _demands(filters: DashboardFilter) -> QuerySet[DemandPage]:

@@ -249,11 +249,23 @@ def age_text(since: dt.datetime, now: dt.datetime | None = None) -> str:
     return ngettext("%(n)d 分钟前", "%(n)d 分钟前", n) % {"n": n}
 
 
-def verification_due_days() -> int:
-    """Days a curator has to decide a verification (``JIEBANG_DUE_DAYS["organisation_verification"]``)."""
+#: Calendar days a pending action may wait before it is overdue; ``settings.JIEBANG_DUE_DAYS``
+#: overrides them. Read through ``due_days`` by the curator's to-do, the queues, the overdue
+#: tables and the reminders.
+DEFAULT_DUE_DAYS = {
+    "listing_review": 3,
+    "bid_decision": 14,
+    "match_answer": 7,
+    "organisation_verification": 5,
+    "match_proposal": 5,
+}
+
+
+def due_days() -> dict[str, int]:
+    """Days allowed for each pending action: ``settings.JIEBANG_DUE_DAYS`` over the defaults."""
     from django.conf import settings
 
-    return int(getattr(settings, "JIEBANG_DUE_DAYS", {}).get("organisation_verification", 5))
+    return {**DEFAULT_DUE_DAYS, **getattr(settings, "JIEBANG_DUE_DAYS", {})}
 
 
 def pending_verifications() -> QuerySet[Organisation]:
@@ -280,13 +292,20 @@ class Waiting:
     overdue: bool
 
 
+def waiting(since: dt.datetime, key: str, now: dt.datetime | None = None) -> Waiting:
+    """How long an action of kind ``key`` (a ``due_days`` key) has waited, and when it is due."""
+    now = now or timezone.now()
+    due = since + dt.timedelta(days=due_days()[key])
+    return Waiting(since, due, age_text(since, now), now > due)
+
+
 def verification_waiting(organisations) -> dict[int, Waiting]:
     """Waiting time and due date of the pending ones among ``organisations`` (one query)."""
     ids = [o.pk for o in organisations if o.verification == Organisation.Verification.PENDING]
     if not ids:
         return {}
-    now, days = timezone.now(), dt.timedelta(days=verification_due_days())
+    now = timezone.now()
     return {
-        pk: Waiting(since, since + days, age_text(since, now), now > since + days)
+        pk: waiting(since, "organisation_verification", now)
         for pk, since in pending_verifications().filter(pk__in=ids).values_list("pk", "since")
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from marketplace.organisations.selectors import Waiting, waiting
+
 from ..models import MatchAnswer
 from ..selectors import match_list_for_user, match_reasons, side_views_for_user
 
@@ -32,17 +34,7 @@ def match_reasons_filter(match) -> list[str]:
 
 
 @register.filter(name="proposal_waiting")
-def proposal_waiting(match):
+def proposal_waiting(match) -> Waiting:
     """How long a proposal has waited for a curator and when it is due (curators' queue):
     ``JIEBANG_DUE_DAYS["match_proposal"]`` calendar days, as on the curator's to-do."""
-    import datetime as dt
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from marketplace.organisations.selectors import Waiting, age_text
-
-    days = int(getattr(settings, "JIEBANG_DUE_DAYS", {}).get("match_proposal", 5))
-    now, since = timezone.now(), match.created_at
-    due = since + dt.timedelta(days=days)
-    return Waiting(since, due, age_text(since, now), now > due)
+    return waiting(match.created_at, "match_proposal")
