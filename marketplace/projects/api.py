@@ -529,7 +529,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _deal(self) -> tuple[Project, Deal]:
         """The visible project and its row of the deal ledger."""
         project = self.get_object()
-        deal = Deal.objects.filter(bid_id=project.bid_id).first()
+        deal = selectors.project_deal(project)
         if deal is None:
             raise NotFound
         return project, deal
