@@ -34,6 +34,7 @@ from marketplace.organisations.permissions import (
 from marketplace.organisations.selectors import active_members
 
 from . import permissions as perms
+from .ledger import deal_cancel
 from .models import (
     CONFIDENTIALITY_TERMS_VERSION,
     DECIDABLE_STATES,
@@ -631,8 +632,6 @@ def bid_revoke_award(*, user, bid: Bid, reason: str) -> Bid:
     the listing is left standing the listing goes back (demand awarded → closed,
     technology taken_up → published) so its owner may award another bid.
     """
-    from .ledger import deal_cancel  # ledger reads these models; imported where used
-
     if not is_curator(user):
         raise PermissionDenied
     reason = (reason or "").strip()
